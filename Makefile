@@ -1,0 +1,17 @@
+# The two commands a newcomer runs; both set up what they need first (scripts/bootstrap.sh).
+.PHONY: demo test bootstrap lint clean
+
+demo: bootstrap
+	.venv/bin/medcred demo
+
+test: bootstrap
+	.venv/bin/python -m pytest
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+lint: bootstrap
+	.venv/bin/ruff check .
+
+clean:
+	rm -rf .venv .venv-validators
