@@ -84,7 +84,7 @@ class PayloadTooLargeError(MedcredError):
     status_code = 413
 
 
-class TimeoutError_(MedcredError):  # noqa: N801 - the builtin name is taken
+class TimeoutError_(MedcredError):  # noqa: N801, N818 - the builtin name TimeoutError is taken
     status_code = 504
 
 

@@ -1,0 +1,130 @@
+"""A client of an Indy pool through indy-vdr: write NYMs as the trustee, read NYMs and transactions.
+
+indy-vdr's own errors (`VdrError`) and the pool's rejections (REQNACK / REJECT) become `LedgerError`;
+nothing from indy_vdr escapes this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from indy_vdr import LedgerType, Pool, ledger, open_pool
+from indy_vdr.error import VdrError
+from indy_vdr.request import Request
+
+from ledger.identity import Role, Signer
+from medcred.errors import LedgerError
+
+__all__ = ["LedgerClient", "LedgerName", "NodeInfo"]
+
+
+class LedgerName(StrEnum):
+    POOL = "pool"
+    DOMAIN = "domain"
+    CONFIG = "config"
+
+    def vdr(self) -> LedgerType:
+        return LedgerType[self.name]
+
+    def info_key(self) -> str:
+        """The ledger's name in a node's validator info ("ledger" is the domain ledger there)."""
+        return "ledger" if self is LedgerName.DOMAIN else self.value
+
+
+NodeInfo = dict[str, Any]
+
+
+class LedgerClient:
+    """One open connection to a pool; `trustee` signs writes and validator-info requests."""
+
+    def __init__(self, pool: Pool, trustee: Signer) -> None:
+        self._pool = pool
+        self._trustee = trustee
+
+    @classmethod
+    async def open(cls, genesis: Path, trustee: Signer) -> LedgerClient:
+        try:
+            pool = await open_pool(transactions_path=str(genesis))
+        except VdrError as exc:
+            raise LedgerError(f"cannot open the pool from {genesis}: {exc}") from exc
+        return cls(pool, trustee)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @property
+    def trustee_did(self) -> str:
+        return self._trustee.did
+
+    async def _submit(self, request: Request, *, sign: bool = False) -> dict[str, Any]:
+        if sign:
+            request.set_signature(self._trustee.sign(request.signature_input))
+        try:
+            reply = await self._pool.submit_request(request)
+        except VdrError as exc:
+            raise LedgerError(f"the pool did not accept the request: {exc}") from exc
+        return dict(reply)
+
+    async def register_nym(self, did: str, verkey: str, alias: str | None, role: Role) -> int:
+        """Write a NYM signed by the trustee; return its sequence number on the domain ledger."""
+        request = ledger.build_nym_request(self._trustee.did, did, verkey, alias, role.ledger_value())
+        reply = await self._submit(request, sign=True)
+        return int(reply["txnMetadata"]["seqNo"])
+
+    async def get_nym(self, did: str, *, attempts: int = 20, pause: float = 0.05) -> dict[str, Any] | None:
+        """The NYM's data, retried briefly: a write is acknowledged by f+1 nodes, not all of them."""
+
+        async def read() -> dict[str, Any] | None:
+            data = (await self._submit(ledger.build_get_nym_request(None, did))).get("data")
+            return json.loads(data) if data else None
+
+        return await _retry_until_found(read, attempts, pause)
+
+    async def get_txn(self, which: LedgerName, seq_no: int) -> dict[str, Any] | None:
+        """The transaction at seq_no on a ledger, or None past its end."""
+        reply = await self._submit(ledger.build_get_txn_request(None, which.vdr(), seq_no))
+        data = reply.get("data")
+        return dict(data) if data else None
+
+    async def validator_info(self) -> dict[str, NodeInfo | str]:
+        """Each node's own account of itself (mode, catch-up, ledger sizes), or why it did not answer."""
+        request = ledger.build_get_validator_info_request(self._trustee.did)
+        request.set_signature(self._trustee.sign(request.signature_input))
+        try:
+            replies = await self._pool.submit_action(request)
+        except VdrError as exc:
+            raise LedgerError(f"the pool did not answer a validator-info request: {exc}") from exc
+        result: dict[str, NodeInfo | str] = {}
+        for node, raw in replies.items():
+            try:
+                result[node] = json.loads(raw)["result"]["data"]
+            except (ValueError, KeyError, TypeError):
+                result[node] = str(raw)[:200]
+        return result
+
+    async def ledger_size(self, which: LedgerName) -> int:
+        """How many transactions a ledger holds, as the nodes that answered report it (the largest)."""
+        sizes = [
+            int(info["Node_info"]["Metrics"]["transaction-count"][which.info_key()])
+            for info in (await self.validator_info()).values()
+            if isinstance(info, dict)
+        ]
+        if not sizes:
+            raise LedgerError("no validator reported its ledger size")
+        return max(sizes)
+
+
+async def _retry_until_found[T](read: Callable[[], Awaitable[T | None]], attempts: int, pause: float) -> T | None:
+    for attempt in range(attempts):
+        value = await read()
+        if value is not None:
+            return value
+        if attempt < attempts - 1:
+            await asyncio.sleep(pause)
+    return None
+

@@ -1,0 +1,90 @@
+"""The ledger side of medcred as one unit: the pool, its web server and the tails server.
+
+    async with LedgerNetwork(LedgerSettings(), TailsSettings()) as network:
+        print(network.genesis_url)
+
+Start order: validators (until the pool is ready), then the web server, then the tails server;
+stop order is the reverse. The web and tails servers run in this process's event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from ledger.pool import LocalPool
+from ledger.settings import LedgerSettings
+from ledger.tails import TailsSettings
+from ledger.tails import create_app as create_tails_app
+from ledger.web import create_app as create_web_app
+from medcred.servers import EmbeddedServer
+from medcred.settings import generated_secret
+
+__all__ = ["LedgerNetwork"]
+
+Progress = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+class LedgerNetwork:
+    def __init__(self, settings: LedgerSettings, tails: TailsSettings, progress: Progress = _silent) -> None:
+        self.settings = settings
+        self.tails_settings = tails
+        self.pool = LocalPool(settings)
+        self.progress = progress
+        self.pool_start_seconds: float | None = None
+        self._servers: list[EmbeddedServer] = []
+
+    @property
+    def genesis_url(self) -> str:
+        return f"{self.settings.web_url}/genesis"
+
+    @property
+    def tails_url(self) -> str:
+        return f"http://{self.tails_settings.host}:{self.tails_settings.port}"
+
+    def register_key(self) -> str:
+        """The API key of POST /register: from settings, or generated once into the data folder."""
+        if self.settings.api_key is not None:
+            return self.settings.api_key.get_secret_value()
+        return generated_secret(self.settings.folder(), "ledger_api_key")
+
+    async def start(self) -> None:
+        try:
+            if not self.pool.exists():
+                self.progress(f"creating a {self.settings.node_count}-validator pool in {self.pool.folder}")
+            self.progress("starting the validators")
+            self.pool_start_seconds = await self.pool.start()
+            self.progress(f"pool ready in {self.pool_start_seconds:.1f} s")
+            web = EmbeddedServer(
+                "ledger web server",
+                create_web_app(self.settings, self.pool.genesis_path, self.register_key()),
+                self.settings.host, self.settings.web_port,
+            )
+            tails_app = create_tails_app(self.tails_settings)
+            tails = EmbeddedServer("tails server", tails_app, self.tails_settings.host, self.tails_settings.port)
+            for server in (web, tails):
+                await server.start()
+                self._servers.append(server)
+                self.progress(f"{server.name} listening on {server.url}")
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        for server in reversed(self._servers):
+            await server.stop()
+        self._servers.clear()
+        await self.pool.stop()
+
+    async def __aenter__(self) -> LedgerNetwork:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()

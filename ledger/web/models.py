@@ -1,0 +1,60 @@
+"""Request and response bodies of the ledger web server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from ledger.identity import validate_did, validate_verkey
+
+
+class RegisterRequest(BaseModel):
+    """von-network's body: a seed, or a DID with its verkey; alias and role are optional."""
+
+    seed: str | None = Field(default=None, max_length=64)
+    did: str | None = Field(default=None, max_length=64)
+    verkey: str | None = Field(default=None, max_length=64)
+    alias: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, max_length=32)
+
+    @model_validator(mode="after")
+    def _seed_or_did(self) -> RegisterRequest:
+        if self.seed is None and (self.did is None or self.verkey is None):
+            raise ValueError("give either `seed`, or both `did` and `verkey`")
+        if self.seed is not None and (self.did is not None or self.verkey is not None):
+            raise ValueError("give `seed` alone, or `did` with `verkey`, not both")
+        if self.did is not None:
+            self.did = validate_did(self.did)
+        if self.verkey is not None:
+            self.verkey = validate_verkey(self.verkey)
+        return self
+
+
+class RegisterResponse(BaseModel):
+    did: str
+    seed: str | None = None
+    verkey: str
+    seq_no: int | None = Field(default=None, description="the NYM's place on the domain ledger")
+
+
+class ValidatorStatus(BaseModel):
+    name: str
+    ready: bool
+    mode: str | None = None
+    ledgers_synced: bool | None = None
+    transaction_count: dict[str, int] | None = None
+    problem: str | None = None
+
+
+class PoolStatus(BaseModel):
+    ready: bool
+    validators: list[ValidatorStatus]
+
+
+class TransactionPage(BaseModel):
+    ledger: str
+    page: int
+    page_size: int
+    total: int
+    results: list[dict[str, Any]]

@@ -1,0 +1,96 @@
+"""What the ledger web server does, apart from HTTP: register NYMs, report status, page ledgers."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import string
+import time
+
+from ledger.client import LedgerClient, LedgerName
+from ledger.identity import Role, Signer, normalise_seed
+from ledger.web.models import PoolStatus, RegisterRequest, RegisterResponse, TransactionPage, ValidatorStatus
+from medcred.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
+
+MAX_PAGE_SIZE = 100
+_SIZE_TTL = 1.0
+
+
+class LedgerService:
+    def __init__(self, client: LedgerClient) -> None:
+        self.client = client
+        self._sizes: dict[LedgerName, tuple[float, int]] = {}
+
+    async def register(self, body: RegisterRequest) -> RegisterResponse:
+        role = Role.parse(body.role)
+        if body.seed is not None:
+            signer = Signer.from_seed(normalise_seed(body.seed))
+            did, verkey = signer.did, signer.verkey
+        else:
+            assert body.did is not None and body.verkey is not None  # checked by the model
+            did, verkey = body.did, body.verkey
+        existing = await self.client.get_nym(did, attempts=1)
+        if existing is not None:
+            # Registering twice is normal (an agent restarting); a different key is not.
+            if existing.get("verkey") not in (verkey, None):
+                raise ConflictError(f"DID {did} is already on the ledger with another verkey")
+            return RegisterResponse(did=did, seed=body.seed, verkey=verkey, seq_no=existing.get("seqNo"))
+        seq_no = await self.client.register_nym(did, verkey, body.alias, role)
+        return RegisterResponse(did=did, seed=body.seed, verkey=verkey, seq_no=seq_no)
+
+    async def status(self) -> PoolStatus:
+        try:
+            infos = await asyncio.wait_for(self.client.validator_info(), 10)
+        except (LedgerError, TimeoutError) as exc:
+            problem = str(exc) or "no answer within 10 s"
+            return PoolStatus(ready=False, validators=[ValidatorStatus(name="pool", ready=False, problem=problem)])
+        validators = []
+        for name, info in sorted(infos.items()):
+            if not isinstance(info, dict):
+                validators.append(ValidatorStatus(name=name, ready=False, problem=info))
+                continue
+            node = info.get("Node_info", {})
+            mode = node.get("Mode")
+            synced = all(s == "synced" for s in node.get("Catchup_status", {}).get("Ledger_statuses", {}).values())
+            validators.append(ValidatorStatus(
+                name=name, ready=mode == "participating" and synced, mode=mode, ledgers_synced=synced,
+                transaction_count=node.get("Metrics", {}).get("transaction-count"),
+            ))
+        # BFT: the pool serves writes while n - f nodes participate (3 of 4).
+        quorum = len(validators) - (len(validators) - 1) // 3
+        return PoolStatus(ready=sum(v.ready for v in validators) >= quorum, validators=validators)
+
+    async def _size(self, which: LedgerName) -> int:
+        cached = self._sizes.get(which)
+        if cached and time.monotonic() - cached[0] < _SIZE_TTL:
+            return cached[1]
+        size = await self.client.ledger_size(which)
+        self._sizes[which] = (time.monotonic(), size)
+        return size
+
+    async def page(self, which: LedgerName, page: int, page_size: int) -> TransactionPage:
+        if page < 1:
+            raise InvalidInputError("page starts at 1")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidInputError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        total = await self._size(which)
+        first = (page - 1) * page_size + 1
+        if first > max(total, 1) or (total == 0 and page > 1):
+            raise NotFoundError(f"page {page} is past the end of the {which} ledger ({total} transactions)")
+        seq_nos = range(first, min(total, first + page_size - 1) + 1)
+        txns = await asyncio.gather(*(self.client.get_txn(which, n) for n in seq_nos))
+        results = [{"seq_no": n, "txn": t} for n, t in zip(seq_nos, txns, strict=True) if t is not None]
+        return TransactionPage(ledger=which, page=page, page_size=page_size, total=total, results=results)
+
+    async def transaction(self, which: LedgerName, seq_no: int) -> dict[str, object]:
+        if seq_no < 1:
+            raise InvalidInputError("seq_no starts at 1")
+        txn = await self.client.get_txn(which, seq_no)
+        if txn is None:
+            raise NotFoundError(f"the {which} ledger has no transaction {seq_no}")
+        return txn
+
+
+def random_seed() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))

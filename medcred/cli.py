@@ -1,0 +1,25 @@
+"""The `medcred` command. Each group lives beside the code it drives; this file only assembles them."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from ledger.bench import bench as ledger_bench
+from ledger.commands import app as ledger_app
+from medcred.demo import demo
+
+app = typer.Typer(
+    help="medcred: patient-controlled health credentials on a local Hyperledger Indy ledger.\n\n"
+    "Data lives in MEDCRED_HOME (default ./.medcred).",
+    no_args_is_help=True,
+)
+app.add_typer(ledger_app, name="ledger")
+ledger_app.command("bench")(ledger_bench)
+app.command()(demo)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

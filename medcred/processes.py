@@ -1,0 +1,133 @@
+"""Child processes medcred supervises (validators, agents, servers): spawn, watch, stop.
+
+A child writes its output to its own log file, dies with its parent (PR_SET_PDEATHSIG), runs in its
+own session (so a terminal's Ctrl-C reaches only the supervisor, which then stops children in order),
+and is stopped with SIGTERM, then SIGKILL after a grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import errno
+import os
+import signal
+import socket
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from medcred.errors import PortInUseError, ProcessError
+
+__all__ = ["ChildProcess", "ensure_ports_free", "log_tail", "port_is_open"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def ensure_ports_free(host: str, ports: Sequence[int], owner: str) -> None:
+    """Raise PortInUseError naming the first port in `ports` that something already listens on."""
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortInUseError(
+                        f"{owner} needs {host}:{port}, but something already listens there "
+                        f"(another medcred still running? `ss -ltnp 'sport = :{port}'` shows who)"
+                    ) from exc
+                raise
+
+
+def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
+    """True when something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last `lines` lines of a log file ('' if it does not exist)."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 64 * 1024))
+            return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+class ChildProcess:
+    """One supervised child process whose stdout and stderr go to `log_path`."""
+
+    def __init__(
+        self, name: str, argv: Sequence[str], log_path: Path, *, env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self._process: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.returncode if self._process else None
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self._process = await asyncio.create_subprocess_exec(
+                *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=_die_with_parent,
+            )
+
+    def check_alive(self) -> None:
+        """Raise ProcessError with the tail of the log if the child has exited."""
+        if self._process is not None and self._process.returncode is not None:
+            raise ProcessError(
+                f"{self.name} exited with code {self._process.returncode}", log_tail(self.log_path)
+            )
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL if it is still alive after `grace` seconds."""
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL at once (tests use it to simulate a crash)."""
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+
+    async def wait(self) -> int:
+        assert self._process is not None
+        return await self._process.wait()
