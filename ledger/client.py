@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from indy_vdr import LedgerType, Pool, ledger, open_pool
-from indy_vdr.error import VdrError
+from indy_vdr.error import VdrError, VdrErrorCode
 from indy_vdr.request import Request
 
 from ledger.identity import Role, Signer
-from medcred.errors import LedgerError
+from medcred.errors import LedgerError, LedgerRejectedError
 
 __all__ = ["LedgerClient", "LedgerName", "NodeInfo"]
 
@@ -67,7 +67,9 @@ class LedgerClient:
         try:
             reply = await self._pool.submit_request(request)
         except VdrError as exc:
-            raise LedgerError(f"the pool did not accept the request: {exc}") from exc
+            if exc.code == VdrErrorCode.POOL_REQUEST_FAILED:
+                raise LedgerRejectedError(f"the pool refused the request: {exc}") from exc
+            raise LedgerError(f"the pool did not answer the request: {exc}") from exc
         return dict(reply)
 
     async def register_nym(self, did: str, verkey: str, alias: str | None, role: Role) -> int:

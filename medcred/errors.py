@@ -12,7 +12,8 @@
     ├── TimeoutError_                  504: an awaited state never came
     ├── ProcessError                   a child process would not start or died
     │   └── PortInUseError             its port is already taken
-    ├── LedgerError                    502: the Indy pool refused or failed a request
+    ├── LedgerError                    502: the Indy pool failed a request
+    │   └── LedgerRejectedError        400: the pool refused it (REQNACK / REJECT)
     └── AgentError                     502: an ACA-Py admin call failed
         └── AgentRejectedError         the agent answered 4xx: carries the agent's status
 
@@ -31,6 +32,7 @@ __all__ = [
     "ConflictError",
     "InvalidInputError",
     "LedgerError",
+    "LedgerRejectedError",
     "MedcredError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -102,6 +104,10 @@ class PortInUseError(ProcessError):
 
 class LedgerError(MedcredError):
     status_code = 502
+
+
+class LedgerRejectedError(LedgerError):
+    status_code = 400
 
 
 class AgentError(MedcredError):

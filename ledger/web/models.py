@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
-
-from ledger.identity import validate_did, validate_verkey
+from pydantic import BaseModel, Field
 
 
 class RegisterRequest(BaseModel):
@@ -18,17 +16,6 @@ class RegisterRequest(BaseModel):
     alias: str | None = Field(default=None, max_length=200)
     role: str | None = Field(default=None, max_length=32)
 
-    @model_validator(mode="after")
-    def _seed_or_did(self) -> RegisterRequest:
-        if self.seed is None and (self.did is None or self.verkey is None):
-            raise ValueError("give either `seed`, or both `did` and `verkey`")
-        if self.seed is not None and (self.did is not None or self.verkey is not None):
-            raise ValueError("give `seed` alone, or `did` with `verkey`, not both")
-        if self.did is not None:
-            self.did = validate_did(self.did)
-        if self.verkey is not None:
-            self.verkey = validate_verkey(self.verkey)
-        return self
 
 
 class RegisterResponse(BaseModel):

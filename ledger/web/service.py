@@ -8,9 +8,9 @@ import string
 import time
 
 from ledger.client import LedgerClient, LedgerName
-from ledger.identity import Role, Signer, normalise_seed
+from ledger.identity import Role, Signer, normalise_seed, validate_did, validate_verkey
 from ledger.web.models import PoolStatus, RegisterRequest, RegisterResponse, TransactionPage, ValidatorStatus
-from medcred.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
+from medcred.errors import ConflictError, InvalidInputError, LedgerError, LedgerRejectedError, NotFoundError
 
 MAX_PAGE_SIZE = 100
 _SIZE_TTL = 1.0
@@ -24,19 +24,28 @@ class LedgerService:
     async def register(self, body: RegisterRequest) -> RegisterResponse:
         role = Role.parse(body.role)
         if body.seed is not None:
+            if body.did is not None or body.verkey is not None:
+                raise InvalidInputError("give `seed` alone, or `did` with `verkey`, not both")
             signer = Signer.from_seed(normalise_seed(body.seed))
             did, verkey = signer.did, signer.verkey
+        elif body.did is not None and body.verkey is not None:
+            did, verkey = validate_did(body.did), validate_verkey(body.verkey)
         else:
-            assert body.did is not None and body.verkey is not None  # checked by the model
-            did, verkey = body.did, body.verkey
+            raise InvalidInputError("give either `seed`, or both `did` and `verkey`")
+        # Registering twice is normal (an agent restarting); a different key is not. A read may reach
+        # a node that has not applied a recent write yet, so a refused write is checked once more.
         existing = await self.client.get_nym(did, attempts=1)
-        if existing is not None:
-            # Registering twice is normal (an agent restarting); a different key is not.
-            if existing.get("verkey") not in (verkey, None):
-                raise ConflictError(f"DID {did} is already on the ledger with another verkey")
-            return RegisterResponse(did=did, seed=body.seed, verkey=verkey, seq_no=existing.get("seqNo"))
-        seq_no = await self.client.register_nym(did, verkey, body.alias, role)
-        return RegisterResponse(did=did, seed=body.seed, verkey=verkey, seq_no=seq_no)
+        if existing is None:
+            try:
+                seq_no = await self.client.register_nym(did, verkey, body.alias, role)
+                return RegisterResponse(did=did, seed=body.seed, verkey=verkey, seq_no=seq_no)
+            except LedgerRejectedError:
+                existing = await self.client.get_nym(did)
+                if existing is None:
+                    raise
+        if existing.get("verkey") != verkey:
+            raise ConflictError(f"DID {did} is already on the ledger with another verkey")
+        return RegisterResponse(did=did, seed=body.seed, verkey=verkey, seq_no=existing.get("seqNo"))
 
     async def status(self) -> PoolStatus:
         try:

@@ -1,0 +1,51 @@
+"""The real stack, started once per test session and always torn down.
+
+Everything lives in a temporary data folder; each test makes its own identities and data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from ledger.client import LedgerClient
+from ledger.identity import Signer, normalise_seed
+from ledger.network import LedgerNetwork
+from ledger.settings import LedgerSettings
+from ledger.tails import TailsSettings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def stack_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("medcred-home")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ledger_network(stack_home: Path) -> AsyncIterator[LedgerNetwork]:
+    network = LedgerNetwork(
+        LedgerSettings(data_dir=stack_home / "ledger"), TailsSettings(storage_dir=stack_home / "tails")
+    )
+    await network.start()
+    try:
+        yield network
+    finally:
+        await network.stop()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ledger_client(ledger_network: LedgerNetwork) -> AsyncIterator[LedgerClient]:
+    trustee = Signer.from_seed(normalise_seed(ledger_network.settings.trustee_seed.get_secret_value()))
+    client = await LedgerClient.open(ledger_network.pool.genesis_path, trustee)
+    try:
+        yield client
+    finally:
+        client.close()
