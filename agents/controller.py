@@ -1,0 +1,103 @@
+"""The frame every role controller (issuer, holder, verifier) is built in.
+
+    link = AgentLink(settings.agent_admin_url, admin_key, webhook_key)
+    app = create_controller_app(title="medcred issuer", link=link, routers=[...], on_startup=bootstrap)
+
+The app's lifespan opens the admin client, waits until the agent is ready, runs the role's own
+start-up (publishing schemas, say), then serves. It mounts the agent's webhook receiver at
+`/webhooks/topic/{topic}/`, the one error handler, and `GET /health` (200 once it and its agent are
+ready, 503 before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from pydantic import SecretStr
+
+from agents.admin import AdminClient
+from agents.events import EventWaiter
+from agents.webhooks import WebhookRouter
+from medcred.errors import AgentError, TimeoutError_
+from medcred.web import install_error_handlers
+
+__all__ = ["AgentLink", "create_controller_app"]
+
+
+class AgentLink:
+    """A controller's hold on its agent: the admin client, the webhook receiver, the event waiter."""
+
+    def __init__(self, admin_url: str, admin_api_key: SecretStr, webhook_api_key: SecretStr) -> None:
+        self.events = EventWaiter()
+        self.webhooks = WebhookRouter(webhook_api_key, events=self.events)
+        self.admin = AdminClient(admin_url, admin_api_key)
+
+    async def open(self, ready_timeout: float = 60.0) -> None:
+        await self.admin.open()
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            try:
+                if await self.admin.status_ready():
+                    return
+            except AgentError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError_(f"the agent at {self.admin.base_url} was not ready within {ready_timeout:g} s")
+            await asyncio.sleep(0.2)
+
+    async def agent_ready(self) -> bool:
+        try:
+            return await self.admin.status_ready()
+        except AgentError:
+            return False
+
+    async def close(self) -> None:
+        await self.webhooks.drain()
+        await self.admin.aclose()
+
+
+def create_controller_app(
+    *,
+    title: str,
+    description: str,
+    link: AgentLink,
+    routers: Sequence[APIRouter],
+    on_startup: Callable[[], Awaitable[None]] | None = None,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await link.open()
+        try:
+            if on_startup is not None:
+                await on_startup()
+            app.state.ready = True
+            yield
+        finally:
+            app.state.ready = False
+            if on_shutdown is not None:
+                await on_shutdown()
+            await link.close()
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.ready = False
+    app.state.link = link
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> JSONResponse:
+        """200 once the controller and its agent are ready; 503 before."""
+        agent = await link.agent_ready()
+        ready = bool(app.state.ready) and agent
+        body = {"status": "ok" if ready else "starting", "agent_ready": agent}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    app.include_router(link.webhooks.api_router)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,59 @@
+"""Settings every role controller has: its port, its agent's ports, and its secrets.
+
+Each role subclasses `RoleSettings` with its own prefix and ports (`MEDCRED_ISSUER_PORT`...). A
+secret left unset is generated once into `<MEDCRED_HOME>/secrets/` (0600) and read from there after,
+so `medcred up` needs no configuration and a restart finds the same keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+
+from medcred.settings import data_home, generated_secret
+
+
+class RoleSettings(BaseSettings):
+    role: ClassVar[str]
+
+    host: str = "127.0.0.1"
+    port: int
+    agent_inbound_port: int
+    agent_admin_port: int
+    api_key: SecretStr | None = None  # the controller's staff API key (X-API-Key)
+    agent_admin_api_key: SecretStr | None = None
+    webhook_api_key: SecretStr | None = None
+    wallet_key: SecretStr | None = None
+    ledger_url: str = "http://127.0.0.1:9000"
+    tails_url: str = "http://127.0.0.1:6543"
+    data_dir: Path | None = None  # default: <MEDCRED_HOME>/<role>
+
+    def folder(self) -> Path:
+        folder = (self.data_dir or data_home() / self.role).resolve()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return folder
+
+    def secret(self, name: str) -> SecretStr:
+        """A setting's secret, or the one generated for it in the data folder."""
+        value = getattr(self, name)
+        if isinstance(value, SecretStr):
+            return value
+        return SecretStr(generated_secret(self.folder(), name))
+
+    def secret_path(self, name: str) -> Path:
+        return self.folder() / "secrets" / name
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def agent_admin_url(self) -> str:
+        return f"http://{self.host}:{self.agent_admin_port}"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.url}/webhooks"
