@@ -9,6 +9,7 @@ import typer
 from ledger.bench import bench as ledger_bench
 from ledger.commands import app as ledger_app
 from medcred.demo import demo
+from medcred.up import up
 
 app = typer.Typer(
     help="medcred: patient-controlled health credentials on a local Hyperledger Indy ledger.\n\n"
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 ledger_app.command("bench")(ledger_bench)
+app.command()(up)
 app.command()(demo)
 
 

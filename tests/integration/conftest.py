@@ -16,6 +16,7 @@ from ledger.identity import Signer, normalise_seed
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
+from medcred.network import MedcredNetwork
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,3 +50,14 @@ async def ledger_client(ledger_network: LedgerNetwork) -> AsyncIterator[LedgerCl
         yield client
     finally:
         client.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncIterator[MedcredNetwork]:
+    """The whole network (agents and controllers on the session's ledger), once per session; always stopped."""
+    network = MedcredNetwork(stack_home, ledger=ledger_network)
+    await network.start()
+    try:
+        yield network
+    finally:
+        await network.stop()

@@ -1,0 +1,155 @@
+"""The whole medcred network on one machine, in dependency order.
+
+    ledger (4 validators, web server :9000, tails server :6543)
+      -> the three ACA-Py agents (started together: issuer :8020/8021, holder :8030/8031, verifier :8040/8041)
+      -> issuer controller :8001 (publishes its DID, schemas and credential definitions)
+      -> holder controller :8002, verifier controller :8003 (told the hospital's DID)
+
+Stopping goes in the reverse order. All data lives under one data folder, so starting again resumes.
+Controllers run in this process's event loop; validators and agents are child processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+from fastapi import FastAPI
+
+from agents.config import AgentConfig
+from agents.process import AgentProcess
+from agents.settings import RoleSettings
+from holder import HolderSettings
+from holder import agent_config as holder_agent
+from holder import create_app as create_holder_app
+from issuer import IssuerSettings
+from issuer import agent_config as issuer_agent
+from issuer import create_app as create_issuer_app
+from ledger.network import LedgerNetwork
+from ledger.settings import LedgerSettings
+from ledger.tails import TailsSettings
+from medcred.errors import ConfigurationError, MedcredError
+from medcred.servers import EmbeddedServer
+from medcred.settings import data_home
+from verifier import VerifierSettings
+from verifier import agent_config as verifier_agent
+from verifier import create_app as create_verifier_app
+
+__all__ = ["MedcredNetwork", "Role"]
+
+Progress = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+@dataclass
+class Role:
+    """One role of the network: its settings, its agent process and its controller."""
+
+    name: str
+    settings: RoleSettings
+    agent: AgentProcess
+    make_app: Callable[[], FastAPI]
+    server: EmbeddedServer | None = None
+
+    @property
+    def url(self) -> str:
+        return self.settings.url
+
+    def api_key(self) -> str:
+        return self.settings.secret("api_key").get_secret_value()
+
+
+class MedcredNetwork:
+    def __init__(
+        self, home: Path | None = None, progress: Progress = _silent, *, ledger: LedgerNetwork | None = None
+    ) -> None:
+        """`ledger`: an already running ledger to use (and leave running); by default, one of our own."""
+        home = (home or data_home()).resolve()
+        self.home = home
+        self.progress = progress
+        self._owns_ledger = ledger is None
+        self.ledger = ledger or LedgerNetwork(
+            LedgerSettings(data_dir=home / "ledger"), TailsSettings(storage_dir=home / "tails"), progress
+        )
+        common = {"ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url}
+        issuer = IssuerSettings(
+            data_dir=home / "issuer", ledger_api_key=self.ledger.register_key(), **common  # type: ignore[arg-type]
+        )
+        holder = HolderSettings(data_dir=home / "holder", **common)  # type: ignore[arg-type]
+        self._verifier_settings = VerifierSettings(data_dir=home / "verifier", **common)  # type: ignore[arg-type]
+        self.issuer = Role("issuer", issuer, AgentProcess(issuer_agent(issuer)), lambda: create_issuer_app(issuer))
+        self.holder = Role("holder", holder, AgentProcess(holder_agent(holder)), lambda: create_holder_app(holder))
+        self.verifier = Role(
+            "verifier", self._verifier_settings, AgentProcess(verifier_agent(self._verifier_settings)),
+            lambda: create_verifier_app(self._verifier_settings),
+        )
+
+    @property
+    def roles(self) -> tuple[Role, Role, Role]:
+        return self.issuer, self.holder, self.verifier
+
+    async def start(self) -> None:
+        try:
+            if self._owns_ledger:
+                await self.ledger.start()
+            self.progress("starting the three agents")
+            await asyncio.gather(*(role.agent.start() for role in self.roles))
+            await asyncio.gather(*(role.agent.wait_until_ready(60) for role in self.roles))
+            self.progress("agents ready")
+            await self._start_controller(self.issuer)
+            self._verifier_settings.issuer_did = await self._issuer_did()
+            await self._start_controller(self.holder)
+            await self._start_controller(self.verifier)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start_controller(self, role: Role) -> None:
+        self.progress(f"starting the {role.name} controller")
+        role.server = EmbeddedServer(f"{role.name} controller", role.make_app(), role.settings.host, role.settings.port)
+        await role.server.start(timeout=180)
+        self.progress(f"{role.name} controller ready on {role.url} (agent admin {role.agent.config.admin_url})")
+
+    async def _issuer_did(self) -> str:
+        async with httpx.AsyncClient(base_url=self.issuer.url, timeout=10) as client:
+            response = await client.get("/issuer", headers={"X-API-Key": self.issuer.api_key()})
+        if response.status_code != 200:
+            raise ConfigurationError(f"the issuer controller did not say its DID ({response.status_code})")
+        did: str = response.json()["did"]
+        return did
+
+    async def stop(self) -> None:
+        errors: list[BaseException] = []
+        for role in reversed(self.roles):
+            if role.server is not None:
+                await role.server.stop()
+                role.server = None
+        results = await asyncio.gather(*(role.agent.stop() for role in self.roles), return_exceptions=True)
+        errors += [r for r in results if isinstance(r, BaseException)]
+        if self._owns_ledger:
+            await self.ledger.stop()
+        if errors and not isinstance(errors[0], MedcredError):
+            raise errors[0]
+
+    async def restart_agent(self, role: Role) -> None:
+        """Stop and start one agent on its wallet (tests use it to show nothing is lost)."""
+        await role.agent.restart()
+
+    def agent_config(self, role: Role) -> AgentConfig:
+        return role.agent.config
+
+    async def __aenter__(self) -> MedcredNetwork:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()

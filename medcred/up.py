@@ -1,0 +1,30 @@
+"""`medcred up`: the whole network in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import typer
+
+from medcred import console
+from medcred.network import MedcredNetwork
+
+
+def up() -> None:
+    """Start ledger, tails server, three agents and three controllers in order; Ctrl-C stops all.
+
+    Data stays in MEDCRED_HOME, so running it again resumes where it stopped. API keys not given in the
+    environment are generated into the data folder; their files are printed below.
+    """
+
+    async def job() -> None:
+        async with MedcredNetwork(progress=console.progress) as network:
+            typer.echo("")
+            typer.echo(f"ledger:   {network.ledger.settings.web_url}  (genesis: {network.ledger.genesis_url})")
+            typer.echo(f"tails:    {network.ledger.tails_url}")
+            for role in network.roles:
+                key_file = role.settings.secret_path("api_key")
+                typer.echo(f"{role.name + ':':<9} {role.url}  API docs {role.url}/docs  X-API-Key in {key_file}")
+            typer.echo("Ctrl-C stops everything.")
+            await console.until_interrupted()
+            console.progress("stopping")
+
+    console.run(job)
