@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from medcred import console
-from medcred.network import MedcredNetwork
 
 
 def up() -> None:
@@ -14,6 +13,8 @@ def up() -> None:
     Data stays in MEDCRED_HOME, so running it again resumes where it stopped. API keys not given in the
     environment are generated into the data folder; their files are printed below.
     """
+
+    from medcred.network import MedcredNetwork
 
     async def job() -> None:
         async with MedcredNetwork(progress=console.progress) as network:

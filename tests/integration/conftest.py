@@ -16,7 +16,6 @@ from ledger.identity import Signer, normalise_seed
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
-from medcred.network import MedcredNetwork
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,8 +52,10 @@ async def ledger_client(ledger_network: LedgerNetwork) -> AsyncIterator[LedgerCl
 
 
 @pytest_asyncio.fixture(scope="session")
-async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncIterator[MedcredNetwork]:
+async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncIterator[object]:
     """The whole network (agents and controllers on the session's ledger), once per session; always stopped."""
+    from medcred.network import MedcredNetwork
+
     network = MedcredNetwork(stack_home, ledger=ledger_network)
     await network.start()
     try:
