@@ -1,0 +1,145 @@
+"""The receiver of an agent's webhooks: `POST {prefix}/topic/{topic}/`, as ACA-Py sends them.
+
+    webhooks = WebhookRouter(api_key, events=waiter)
+    webhooks.on("present_proof_v2_0", answer_proof_request)
+    app.include_router(webhooks.api_router)         # the app has medcred.web.install_error_handlers
+
+Each delivery must carry the key the agent was given (`--webhook-url URL#KEY` -> `x-api-key`), compared
+in constant time; a wrong or missing key is a 401. A multitenant agent names the sub-wallet in
+`x-wallet-id`. Dispatch is an explicit topic -> handler table; a topic without a handler is
+acknowledged and ignored (the `EventWaiter` still sees it).
+
+ACA-Py retries deliveries it believes failed, so the same event can come twice: identical deliveries
+(same topic, record id, state and `updated_at`; or the same payload, for records without those) are
+recognised through a bounded LRU and handled once. The answer is 200 at once; handlers run as tasks of
+their own, so a slow handler never holds up the agent. `drain()` awaits the handlers still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import SecretStr
+
+from agents.events import EventWaiter, WebhookEvent
+from medcred.errors import ConfigurationError, InvalidInputError
+from medcred.web import require_api_key
+
+__all__ = ["RECORD_ID_FIELDS", "Handler", "WebhookRouter"]
+
+log = logging.getLogger(__name__)
+
+type Handler = Callable[[WebhookEvent], Awaitable[None]]
+
+# The id field of each ACA-Py 1.7 record topic (RECORD_TOPIC -> RECORD_ID_NAME in its models).
+RECORD_ID_FIELDS: Mapping[str, str] = {
+    "connections": "connection_id",
+    "out_of_band": "oob_id",
+    "oob_invitation": "invitation_id",
+    "issue_credential_v2_0": "cred_ex_id",
+    "issue_credential_v2_0_anoncreds": "cred_ex_anoncreds_id",
+    "issue_credential_v2_0_indy": "cred_ex_indy_id",
+    "issue_credential_v2_0_ld_proof": "cred_ex_ld_proof_id",
+    "present_proof_v2_0": "pres_ex_id",
+    "issuer_cred_rev": "record_id",
+    "revocation_registry": "record_id",
+    "endorse_transaction": "transaction_id",
+    "mediation": "mediation_id",
+    "discover_feature_v2_0": "discovery_exchange_id",
+}
+
+
+def delivery_key(event: WebhookEvent) -> tuple[str, ...]:
+    """What makes two deliveries the same event."""
+    payload = event.payload
+    record_id = payload.get(RECORD_ID_FIELDS.get(event.topic, "record_id"))
+    if isinstance(record_id, str) and "updated_at" in payload:
+        return (event.wallet_id or "", event.topic, record_id, str(payload.get("state")), str(payload["updated_at"]))
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return (event.wallet_id or "", event.topic, digest)
+
+
+class WebhookRouter:
+    """Authenticates, de-duplicates and dispatches an agent's webhooks; `api_router` serves them."""
+
+    def __init__(
+        self,
+        api_key: SecretStr | str,
+        *,
+        events: EventWaiter | None = None,
+        prefix: str = "/webhooks",
+        max_seen: int = 4096,
+    ) -> None:
+        key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+        if not key:
+            raise ConfigurationError("the webhook receiver needs an API key")
+        self.events = events
+        self._handlers: dict[str, Handler] = {}
+        self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
+        self._max_seen = max_seen
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.api_router = APIRouter(
+            prefix=prefix, tags=["webhooks"], dependencies=[Depends(require_api_key(lambda: key))]
+        )
+        for path in ("/topic/{topic}/", "/topic/{topic}"):
+            self.api_router.add_api_route(path, self._receive, methods=["POST"], include_in_schema=False)
+
+    def on(self, topic: str, handler: Handler) -> None:
+        """Register the one handler of a topic."""
+        if topic in self._handlers:
+            raise ConfigurationError(f"a webhook handler for {topic!r} is already registered")
+        self._handlers[topic] = handler
+
+    async def drain(self) -> None:
+        """Wait for the handlers still running (at shutdown, and in tests)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _receive(
+        self,
+        topic: str,
+        request: Request,
+        x_wallet_id: Annotated[str | None, Header()] = None,
+    ) -> dict[str, bool]:
+        try:
+            payload: Any = json.loads(await request.body())
+        except ValueError as exc:
+            raise InvalidInputError("webhook body is not JSON") from exc
+        if not isinstance(payload, dict):
+            raise InvalidInputError("webhook body is not a JSON object")
+        self.dispatch(WebhookEvent(topic=topic, payload=payload, wallet_id=x_wallet_id or None))
+        return {"ok": True}
+
+    def dispatch(self, event: WebhookEvent) -> bool:
+        """Handle one event unless it was seen before; True if it was new."""
+        key = delivery_key(event)
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            log.debug("duplicate %s webhook ignored", event.topic)
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._max_seen:
+            self._seen.popitem(last=False)
+        if self.events is not None:
+            self.events.feed(event)
+        handler = self._handlers.get(event.topic)
+        if handler is not None:
+            task = asyncio.create_task(self._run(handler, event), name=f"webhook {event.topic}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return True
+
+    @staticmethod
+    async def _run(handler: Handler, event: WebhookEvent) -> None:
+        try:
+            await handler(event)
+        except Exception:  # a handler's failure must not go unseen, nor take the receiver down
+            record_id = event.payload.get(RECORD_ID_FIELDS.get(event.topic, "record_id"))
+            log.exception("webhook handler for %s (record %s, state %s) failed", event.topic, record_id, event.state)

@@ -1,0 +1,154 @@
+"""The webhook receiver over ASGI: key check, topic table, de-duplication, x-wallet-id, unknown topics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+
+from agents.events import EventWaiter, WebhookEvent
+from agents.webhooks import WebhookRouter
+from medcred.errors import ConfigurationError
+from medcred.web import install_error_handlers
+
+KEY = "hook-key"
+PROOF = {"pres_ex_id": "p1", "state": "request-received", "updated_at": "2026-05-09T07:36:57.123456Z"}
+
+
+@dataclass
+class Recorder:
+    events: list[WebhookEvent] = field(default_factory=list)
+
+    async def __call__(self, event: WebhookEvent) -> None:
+        self.events.append(event)
+
+
+@dataclass
+class Setup:
+    http: httpx.AsyncClient
+    router: WebhookRouter
+    proofs: Recorder
+    waiter: EventWaiter
+
+
+@pytest_asyncio.fixture
+async def setup() -> AsyncIterator[Setup]:
+    waiter = EventWaiter()
+    router = WebhookRouter(KEY, events=waiter)
+    proofs = Recorder()
+    router.on("present_proof_v2_0", proofs)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(router.api_router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://controller") as http:
+        yield Setup(http, router, proofs, waiter)
+
+
+async def post(setup: Setup, topic: str, payload: object, headers: dict[str, str] | None = None) -> httpx.Response:
+    sent = {"x-api-key": KEY} if headers is None else headers
+    response = await setup.http.post(f"/webhooks/topic/{topic}/", json=payload, headers=sent)
+    await setup.router.drain()
+    return response
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-api-key": "wrong"}, {"x-api-key": ""}])
+async def test_missing_or_wrong_key_is_401(setup: Setup, headers: dict[str, str]) -> None:
+    response = await post(setup, "present_proof_v2_0", PROOF, headers)
+    assert response.status_code == 401
+    assert setup.proofs.events == []
+
+
+async def test_delivery_with_the_key_reaches_its_handler(setup: Setup) -> None:
+    response = await post(setup, "present_proof_v2_0", PROOF)
+    assert response.status_code == 200
+    [event] = setup.proofs.events
+    assert event.topic == "present_proof_v2_0"
+    assert event.payload == PROOF
+    assert event.wallet_id is None
+    assert event.state == "request-received"
+
+
+async def test_path_without_trailing_slash_works_too(setup: Setup) -> None:
+    response = await setup.http.post("/webhooks/topic/present_proof_v2_0", json=PROOF, headers={"x-api-key": KEY})
+    await setup.router.drain()
+    assert response.status_code == 200
+    assert len(setup.proofs.events) == 1
+
+
+async def test_a_redelivered_event_is_handled_once(setup: Setup) -> None:
+    for _ in range(3):
+        assert (await post(setup, "present_proof_v2_0", PROOF)).status_code == 200
+    assert len(setup.proofs.events) == 1
+    later = PROOF | {"state": "presentation-sent", "updated_at": "2026-05-09T07:36:58.000000Z"}
+    await post(setup, "present_proof_v2_0", later)
+    assert [e.state for e in setup.proofs.events] == ["request-received", "presentation-sent"]
+
+
+async def test_identical_payloads_without_record_fields_are_deduplicated(setup: Setup) -> None:
+    calls = Recorder()
+    setup.router.on("basicmessages", calls)
+    message = {"connection_id": "c1", "message_id": "m1", "content": "hello"}
+    await post(setup, "basicmessages", message)
+    await post(setup, "basicmessages", message)
+    await post(setup, "basicmessages", message | {"message_id": "m2"})
+    assert len(calls.events) == 2
+
+
+async def test_wallet_id_header_is_passed_through(setup: Setup) -> None:
+    await post(setup, "present_proof_v2_0", PROOF, {"x-api-key": KEY, "x-wallet-id": "w-42"})
+    [event] = setup.proofs.events
+    assert event.wallet_id == "w-42"
+
+
+async def test_same_record_in_two_wallets_is_not_a_duplicate(setup: Setup) -> None:
+    await post(setup, "present_proof_v2_0", PROOF, {"x-api-key": KEY, "x-wallet-id": "w-1"})
+    await post(setup, "present_proof_v2_0", PROOF, {"x-api-key": KEY, "x-wallet-id": "w-2"})
+    assert [e.wallet_id for e in setup.proofs.events] == ["w-1", "w-2"]
+
+
+async def test_unknown_topic_is_acknowledged_and_ignored_but_awaitable(setup: Setup) -> None:
+    connection = {"connection_id": "c1", "state": "completed", "updated_at": "t1"}
+    response = await post(setup, "connections", connection)
+    assert response.status_code == 200
+    assert setup.proofs.events == []
+    payload = await setup.waiter.wait_for("connections", "connection_id", "c1", states={"completed"}, timeout=0.1)
+    assert payload == connection
+
+
+async def test_events_feed_the_waiter(setup: Setup) -> None:
+    await post(setup, "present_proof_v2_0", PROOF | {"state": "done"})
+    payload = await setup.waiter.wait_for("present_proof_v2_0", "pres_ex_id", "p1", states={"done"}, timeout=0.1)
+    assert payload["state"] == "done"
+
+
+async def test_a_failing_handler_still_gets_a_200(setup: Setup) -> None:
+    async def broken(_: WebhookEvent) -> None:
+        raise RuntimeError("boom")
+
+    setup.router.on("issue_credential_v2_0", broken)
+    response = await post(setup, "issue_credential_v2_0", {"cred_ex_id": "c1", "state": "done", "updated_at": "t"})
+    assert response.status_code == 200
+
+
+async def test_body_must_be_a_json_object(setup: Setup) -> None:
+    assert (await post(setup, "present_proof_v2_0", ["not", "an", "object"])).status_code == 400
+    response = await setup.http.post(
+        "/webhooks/topic/x/", content=b"{not json", headers={"x-api-key": KEY, "content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+def test_one_handler_per_topic() -> None:
+    router = WebhookRouter(KEY)
+    router.on("connections", Recorder())
+    with pytest.raises(ConfigurationError):
+        router.on("connections", Recorder())
+
+
+def test_a_key_is_required() -> None:
+    with pytest.raises(ConfigurationError):
+        WebhookRouter("")
