@@ -100,7 +100,7 @@ async def test_a_taken_port_is_reported_by_number(tmp_path: Path) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 9903))
         squatter.listen()
-        with pytest.raises(PortInUseError, match="127.0.0.1:9903"):
+        with pytest.raises(PortInUseError, match=r"127\.0\.0\.1:9903"):
             await LocalPool(settings).start()
 
 
