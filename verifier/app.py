@@ -1,0 +1,68 @@
+"""The verifier controller (a clinic or an insurer): `create_app(settings)` -> the FastAPI app.
+
+On start it opens its agent's admin API, waits for the agent, and resumes the timers of verifications
+still pending in its store (those already expired end as timed out). On stop it lets webhook handlers
+finish, cancels the timers and closes the store; pending verifications stay pending until the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from fastapi import FastAPI
+
+from agents.admin import AdminClient
+from agents.controller import AgentLink, create_controller_app
+from medcred.store import DocumentStore
+from verifier.records import VerificationRecords
+from verifier.routes import templates, verifications
+from verifier.service import VerificationService
+from verifier.settings import VerifierSettings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: VerifierSettings | None = None, *, admin_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The verifier app; `admin_transport` replaces the network under the admin client (tests)."""
+    settings = settings or VerifierSettings()
+    admin_key = settings.secret("agent_admin_api_key")
+    link = AgentLink(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
+    if admin_transport is not None:
+        link.admin = AdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
+    store = DocumentStore(settings.folder() / "verifier.db")
+    service = VerificationService(
+        link.admin, link.events, VerificationRecords(store),
+        label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout,
+    )  # fmt: skip
+    link.webhooks.on("present_proof_v2_0", service.on_presentation)
+
+    async def start() -> None:
+        if settings.issuer_did is None:
+            log.warning(
+                "MEDCRED_VERIFIER_ISSUER_DID is not set: proof requests are restricted by schema name only, "
+                "so a credential of any issuer using the medcred schema names would be accepted"
+            )
+        service.resume()
+
+    async def stop() -> None:
+        await link.webhooks.drain()
+        await service.close()
+        store.close()
+
+    app = create_controller_app(
+        title="medcred verifier",
+        description="Clinic and insurer: proof requests from templates, and their results.",
+        link=link,
+        routers=[verifications.router, templates.router],
+        on_startup=start,
+        on_shutdown=stop,
+    )
+    app.state.settings = settings
+    app.state.api_key = settings.secret("api_key")
+    app.state.verifications = service
+    return app

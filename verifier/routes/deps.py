@@ -1,0 +1,29 @@
+"""What the verifier's routes depend on: the staff key check and the verification service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import SecretStr
+
+from medcred.errors import AuthenticationError
+from medcred.web import API_KEY_HEADER, secrets_match
+from verifier.service import VerificationService
+
+__all__ = ["ServiceDep", "require_staff"]
+
+
+async def require_staff(request: Request) -> None:
+    """Admit only requests carrying the staff key (`X-API-Key`), compared in constant time."""
+    expected: SecretStr = request.app.state.api_key
+    if not secrets_match(request.headers.get(API_KEY_HEADER), expected.get_secret_value()):
+        raise AuthenticationError(f"missing or wrong {API_KEY_HEADER} header")
+
+
+def _service(request: Request) -> VerificationService:
+    service: VerificationService = request.app.state.verifications
+    return service
+
+
+ServiceDep = Annotated[VerificationService, Depends(_service)]

@@ -1,0 +1,32 @@
+"""`/verifications`: ask a patient for a proof with a template, and read the result."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from verifier.models import CreateVerification, VerificationCreated, VerificationView
+from verifier.routes.deps import ServiceDep, require_staff
+
+__all__ = ["router"]
+
+MAX_WAIT = 30
+
+router = APIRouter(prefix="/verifications", tags=["verifications"], dependencies=[Depends(require_staff)])
+
+
+@router.post("", status_code=201)
+async def create_verification(body: CreateVerification, service: ServiceDep) -> VerificationCreated:
+    """Create a proof request from a template; show `invitation_url` (as a QR code) to the patient."""
+    return await service.create(body.template)
+
+
+@router.get("/{verification_id}")
+async def read_verification(
+    verification_id: Annotated[str, Path(max_length=64)],
+    service: ServiceDep,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description="seconds to wait while it is pending")] = 0,
+) -> VerificationView:
+    """The verification's state and, once verified, the revealed values the template asked for."""
+    return (await service.get(verification_id, wait)).view()

@@ -1,0 +1,198 @@
+"""The verification flows: ask with a template, record the first answer, end what nobody answers.
+
+    create(template)   create-request (anoncreds, auto-verify) -> P; an OOB invitation carrying P, no handshake
+    on_presentation()  the `present_proof_v2_0` webhook handler: P `done` / `abandoned` -> the result
+    get(id, wait)      the verification; if asked, awaits (no polling) its leaving `pending`
+
+A verification takes only its first result: an invitation without a handshake can be answered again,
+reopening P. Once a result is recorded the agent's record P is deleted, so the agent keeps no
+presentation and a late answer finds nothing to reopen. Each pending verification has a timer, and
+reads check expiry too, so one left pending across a restart still ends as timed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from agents.admin import AdminClient
+from agents.admin_transport import segment
+from agents.events import EventWaiter, WebhookEvent
+from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
+from verifier.models import Verification, VerificationCreated, VerificationState
+from verifier.records import VerificationRecords
+from verifier.results import Outcome, abandoned_outcome, presentation_outcome
+from verifier.templates import get_template
+from verifier.timers import Timers
+
+__all__ = ["RESULT_TOPIC", "VerificationService"]
+
+log = logging.getLogger(__name__)
+
+RESULT_TOPIC = "medcred_verification"  # our own event, fed to the EventWaiter when a verification ends
+FINAL_STATES = frozenset(state for state in VerificationState if state is not VerificationState.PENDING)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class VerificationService:
+    def __init__(
+        self,
+        admin: AdminClient,
+        events: EventWaiter,
+        records: VerificationRecords,
+        *,
+        label: str,
+        issuer_did: str | None,
+        request_timeout: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._admin, self._events, self._records = admin, events, records
+        self._label, self._issuer_did, self._timeout, self._clock = label, issuer_did, request_timeout, clock
+        self.timers = Timers()
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def create(self, template_name: str) -> VerificationCreated:
+        template = get_template(template_name)
+        now = self._clock()
+        request = template.presentation_request(self._issuer_did, now)
+        exchange = await self._admin.present_proof_create_request(
+            request, auto_verify=True, auto_remove=False, comment=template.name
+        )
+        pres_ex_id = exchange.get("pres_ex_id")
+        if not isinstance(pres_ex_id, str) or not pres_ex_id:
+            raise AgentError("the agent created a proof request without a pres_ex_id")
+        try:
+            invitation = await self._admin.create_oob_invitation(
+                my_label=self._label, handshake=False, attachments=[{"id": pres_ex_id, "type": "present-proof"}],
+                use_public_did=False, goal=template.title,
+            )  # fmt: skip
+            url = invitation.get("invitation_url")
+            if not isinstance(url, str) or not url:
+                raise AgentError("the agent created an invitation without its URL")
+        except MedcredError:
+            await self._delete_agent_record(pres_ex_id)
+            raise
+        verification = Verification(
+            verification_id=str(uuid4()), template=template.name, pres_ex_id=pres_ex_id, created_at=now,
+            expires_at=now + timedelta(seconds=self._timeout), predicates=template.proves,
+        )  # fmt: skip
+        self._records.add(verification)
+        self._schedule(verification)
+        log.info("verification %s created (%s, pres_ex %s)", verification.verification_id, template.name, pres_ex_id)
+        return VerificationCreated(
+            verification_id=verification.verification_id, invitation_url=url, template=template.name,
+            expires_at=verification.expires_at,
+        )  # fmt: skip
+
+    async def get(self, verification_id: str, wait: float = 0.0) -> Verification:
+        verification = await self._current(verification_id)
+        if verification.pending and wait > 0:
+            remaining = (verification.expires_at - self._clock()).total_seconds()
+            with contextlib.suppress(TimeoutError_):
+                await self._events.wait_for(
+                    RESULT_TOPIC, "verification_id", verification_id, states=FINAL_STATES,
+                    timeout=max(0.0, min(wait, remaining)),
+                )  # fmt: skip
+            verification = await self._current(verification_id)
+        return verification
+
+    async def on_presentation(self, event: WebhookEvent) -> None:
+        """Handle a `present_proof_v2_0` webhook: only `done` and `abandoned` matter, and only the first."""
+        pres_ex_id = event.payload.get("pres_ex_id")
+        if event.state not in ("done", "abandoned") or not isinstance(pres_ex_id, str):
+            return
+        known = self._records.for_pres_ex(pres_ex_id)
+        if known is None:
+            log.debug("%s for pres_ex %s, which is no verification of ours", event.state, pres_ex_id)
+            return
+        async with self._lock(known.verification_id):
+            verification = self._records.get(known.verification_id) or known
+            if not verification.pending:
+                log.info("verification %s is already %s: ignoring a later %s", known.verification_id,
+                         verification.state, event.state)  # fmt: skip
+                await self._delete_agent_record(pres_ex_id)
+            elif self._clock() >= verification.expires_at:
+                await self._finish(verification, self._timed_out(verification))
+            elif (outcome := await self._outcome(verification, event)) is not None:
+                await self._finish(verification, outcome)
+
+    def resume(self) -> None:
+        """Start the timers of the verifications still pending in the store (at start-up)."""
+        for verification in self._records.pending():
+            self._schedule(verification)
+
+    async def close(self) -> None:
+        """Cancel every timer (at shutdown); the verifications stay pending in the store."""
+        await self.timers.close()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    async def _current(self, verification_id: str) -> Verification:
+        verification = self._records.get(verification_id)
+        if verification is None:
+            raise NotFoundError(f"no verification {verification_id[:64]!r}")
+        if verification.pending and self._clock() >= verification.expires_at:
+            verification = await self._time_out(verification_id)
+        return verification
+
+    async def _outcome(self, verification: Verification, event: WebhookEvent) -> Outcome | None:
+        if event.state == "abandoned":
+            return abandoned_outcome(event.payload.get("error_msg"))
+        try:  # webhooks carry no presentation (unless --debug-webhooks): read it from the agent
+            record = await self._admin.present_proof_record(verification.pres_ex_id)
+        except MedcredError as exc:
+            log.warning("could not read pres_ex %s: %s", verification.pres_ex_id, type(exc).__name__)
+            return Outcome(VerificationState.FAILED, "the presentation could not be read from the agent")
+        if record.get("state") != "done":  # reopened by another answer since: wait for its own `done`
+            log.info("pres_ex %s is %s again: waiting for its result", verification.pres_ex_id, record.get("state"))
+            return None
+        return presentation_outcome(get_template(verification.template), record)
+
+    def _timed_out(self, verification: Verification) -> Outcome:
+        seconds = (verification.expires_at - verification.created_at).total_seconds()
+        return Outcome(VerificationState.TIMED_OUT, f"timed out: the patient did not answer within {seconds:g} s")
+
+    async def _time_out(self, verification_id: str) -> Verification:
+        async with self._lock(verification_id):
+            verification = self._records.get(verification_id)
+            if verification is None:
+                raise NotFoundError(f"no verification {verification_id[:64]!r}")
+            if not verification.pending:
+                return verification
+            return await self._finish(verification, self._timed_out(verification))
+
+    async def _finish(self, verification: Verification, outcome: Outcome) -> Verification:
+        """Record the result (the caller holds the lock and saw it pending), then drop the agent's record."""
+        done = verification.model_copy(update={
+            "state": outcome.state, "verified": outcome.verified, "reason": outcome.reason,
+            "revealed": dict(outcome.revealed), "completed_at": self._clock(),
+        })  # fmt: skip
+        self._records.save(done)
+        log.info("verification %s %s (pres_ex %s)", done.verification_id, done.state, done.pres_ex_id)
+        self._events.feed(WebhookEvent(RESULT_TOPIC, {"verification_id": done.verification_id, "state": done.state}))
+        self.timers.cancel(done.verification_id)
+        self._locks.pop(done.verification_id, None)
+        await self._delete_agent_record(done.pres_ex_id)
+        return done
+
+    async def _delete_agent_record(self, pres_ex_id: str) -> None:
+        try:
+            await self._admin.request("DELETE", f"/present-proof-2.0/records/{segment(pres_ex_id)}")
+        except NotFoundError:
+            pass
+        except MedcredError as exc:
+            log.warning("could not delete the agent's record of pres_ex %s: %s", pres_ex_id, type(exc).__name__)
+
+    def _lock(self, verification_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(verification_id, asyncio.Lock())
+
+    def _schedule(self, verification: Verification) -> None:
+        delay = (verification.expires_at - self._clock()).total_seconds()
+        self.timers.start(verification.verification_id, delay, self._time_out)

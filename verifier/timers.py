@@ -1,0 +1,62 @@
+"""One timer per key: an asyncio task that runs an action once its delay has passed (verification expiry).
+
+A timer, not a polling loop: it sleeps once. `cancel(key)` stops one (not the task calling it: a timer
+may finish its own verification); `close()` stops all of them, at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from medcred.errors import MedcredError
+
+__all__ = ["Timers"]
+
+log = logging.getLogger(__name__)
+
+type Action = Callable[[str], Awaitable[object]]
+
+
+class Timers:
+    def __init__(self) -> None:
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._tasks
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def start(self, key: str, delay: float, action: Action) -> None:
+        """Run `action(key)` in `delay` seconds, replacing any timer of that key."""
+        self.cancel(key)
+        task = asyncio.create_task(self._run(key, max(0.0, delay), action), name=f"timer {key}")
+        self._tasks[key] = task
+        task.add_done_callback(partial(self._forget, key))
+
+    def cancel(self, key: str) -> None:
+        task = self._tasks.pop(key, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _forget(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+
+    @staticmethod
+    async def _run(key: str, delay: float, action: Action) -> None:
+        await asyncio.sleep(delay)
+        try:
+            await action(key)
+        except MedcredError as exc:
+            log.error("timer %s: %s", key, type(exc).__name__)
