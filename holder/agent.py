@@ -1,0 +1,44 @@
+"""How the holder's ACA-Py agent starts: one multitenant agent holding every patient's sub-wallet.
+
+The agent accepts invitations and stores offered credentials by itself, but it never answers a proof
+request on its own: with auto-respond it would pick the first matching credential, revoked or not
+(ACAPY.md), and it would not ask the patient. The controller chooses the credentials (`holder.proofs`).
+"""
+
+from __future__ import annotations
+
+from agents.config import AgentConfig
+from holder.settings import HolderSettings
+
+__all__ = ["AUTO_FLAGS", "agent_config"]
+
+AUTO_FLAGS = (
+    "--auto-accept-invites",
+    "--auto-accept-requests",
+    "--auto-respond-credential-offer",
+    "--auto-store-credential",
+)
+
+
+def agent_config(settings: HolderSettings) -> AgentConfig:
+    """The holder agent: multitenant (with the admin routes), askar-anoncreds, on the local ledger."""
+    return AgentConfig(
+        label=settings.label,
+        role_name=settings.role,
+        inbound_port=settings.agent_inbound_port,
+        admin_port=settings.agent_admin_port,
+        host=settings.host,
+        endpoint=f"http://{settings.host}:{settings.agent_inbound_port}",
+        admin_api_key=settings.secret("agent_admin_api_key"),
+        webhook_url=settings.webhook_url,
+        webhook_api_key=settings.secret("webhook_api_key"),
+        wallet_name="medcred-holder",
+        wallet_key=settings.secret("wallet_key"),
+        wallet_type="askar-anoncreds",
+        data_dir=settings.folder() / "agent",
+        genesis_url=f"{settings.ledger_url}/genesis",
+        tails_server_base_url=settings.tails_url,
+        multitenant=True,
+        jwt_secret=settings.secret("jwt_secret"),
+        auto_flags=list(AUTO_FLAGS),
+    )

@@ -1,0 +1,40 @@
+"""FastAPI dependencies of the holder's routes: the service context, staff and patient authentication."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from holder.accounts import authenticate
+from holder.context import HolderContext
+from holder.models import Patient
+from medcred.web import require_api_key
+
+__all__ = ["Context", "CurrentPatient", "current_patient", "require_staff"]
+
+
+def holder_context(request: Request) -> HolderContext:
+    context: HolderContext = request.app.state.holder
+    return context
+
+
+Context = Annotated[HolderContext, Depends(holder_context)]
+
+_bearer = HTTPBearer(auto_error=False, description="The patient's token, from POST /patients")
+
+
+async def require_staff(request: Request, context: Context) -> None:
+    """Staff only: `X-API-Key` must be the controller's API key (compared in constant time)."""
+    await require_api_key(context.staff_key.get_secret_value)(request)
+
+
+async def current_patient(
+    context: Context, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Patient:
+    """The patient whose bearer token the request carries; 401 if missing, malformed or unknown."""
+    return authenticate(context, credentials.credentials if credentials is not None else None)
+
+
+CurrentPatient = Annotated[Patient, Depends(current_patient)]

@@ -1,0 +1,89 @@
+"""The holder's domain objects: a patient account (internal), and what the API answers.
+
+`Patient` never leaves the controller: it carries the sub-wallet's agent token and wallet key. The
+response models carry only what the patient (or staff) may see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+__all__ = [
+    "Credential",
+    "InvitationAccepted",
+    "InvitationIn",
+    "Patient",
+    "PatientCreated",
+    "ProofAnswer",
+    "ProofRequest",
+]
+
+MAX_INVITATION_URL = 64 * 1024  # a proof request inside an invitation makes a URL of ~2.5 KB
+
+
+class Patient(BaseModel):
+    """A patient account: their ACA-Py sub-wallet, and the digest of the bearer token we gave them.
+
+    A production deployment would keep `agent_token` and `wallet_key` in a KMS rather than in the
+    controller's store (a 0600 SQLite file in the data folder).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    patient_id: str
+    wallet_id: str
+    token_sha256: str  # hex SHA-256 of the patient's bearer token; the token itself is never stored
+    agent_token: SecretStr  # the sub-wallet's token on the agent (Authorization: Bearer on admin calls)
+    wallet_key: SecretStr  # the sub-wallet's RAW key (base58 of 32 random bytes)
+    created_at: datetime
+
+    def to_document(self) -> dict[str, Any]:
+        """The stored form, secrets included (the store is the controller's own)."""
+        return {
+            **self.model_dump(mode="json", exclude={"agent_token", "wallet_key"}),
+            "agent_token": self.agent_token.get_secret_value(),
+            "wallet_key": self.wallet_key.get_secret_value(),
+        }
+
+
+class PatientCreated(BaseModel):
+    patient_id: str
+    token: str = Field(description="The patient's bearer token; shown once, never stored")
+
+
+class InvitationIn(BaseModel):
+    """An out-of-band invitation: its URL (`...?oob=<base64url JSON>`) or the invitation object itself."""
+
+    invitation_url: str | None = Field(default=None, max_length=MAX_INVITATION_URL)
+    invitation: dict[str, Any] | None = None
+
+
+class InvitationAccepted(BaseModel):
+    connection_id: str | None = None
+    state: str
+    proof_request_id: str | None = Field(default=None, description="Set when the invitation carried a proof request")
+
+
+class Credential(BaseModel):
+    credential_id: str
+    type: str  # a `medcred.credentials.CredentialType`, or the schema's name for another schema
+    issuer: str  # the DID of the credential definition's issuer
+    attributes: dict[str, str]
+    revoked: bool | None  # None: the ledger could not tell
+
+
+class ProofRequest(BaseModel):
+    id: str
+    verifier: str
+    name: str
+    requested_at: str | None
+    revealed: list[str]
+    predicates: list[str]
+
+
+class ProofAnswer(BaseModel):
+    id: str
+    state: str

@@ -1,0 +1,1 @@
+"""The holder controller's HTTP routes: staff (`/patients`) and the patient's own (`/me`)."""

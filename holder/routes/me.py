@@ -1,0 +1,39 @@
+"""The patient's own wallet (`Authorization: Bearer <token>`): invitations, credentials, proof requests."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from holder import proofs, wallet
+from holder.deps import Context, CurrentPatient
+from holder.models import Credential, InvitationAccepted, InvitationIn, ProofAnswer, ProofRequest
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+
+@router.post("/invitations", status_code=status.HTTP_201_CREATED, response_model_exclude_none=True)
+async def accept_invitation(body: InvitationIn, patient: CurrentPatient, context: Context) -> InvitationAccepted:
+    """Accept an out-of-band invitation: a hospital's (a connection) or a verifier's (a proof request)."""
+    return await wallet.accept_invitation(context, patient, body)
+
+
+@router.get("/credentials")
+async def list_credentials(patient: CurrentPatient, context: Context) -> list[Credential]:
+    return await wallet.list_credentials(context, patient)
+
+
+@router.get("/proof-requests")
+async def list_proof_requests(patient: CurrentPatient, context: Context) -> list[ProofRequest]:
+    """Proof requests waiting for the patient's answer."""
+    return await proofs.pending(context, patient)
+
+
+@router.post("/proof-requests/{request_id}/present")
+async def present(request_id: str, patient: CurrentPatient, context: Context) -> ProofAnswer:
+    """Answer with credentials the wallet chooses: never a revoked one; 409 with the reason if it cannot."""
+    return await proofs.present(context, patient, request_id)
+
+
+@router.post("/proof-requests/{request_id}/decline")
+async def decline(request_id: str, patient: CurrentPatient, context: Context) -> ProofAnswer:
+    return await proofs.decline(context, patient, request_id)

@@ -1,0 +1,17 @@
+"""Staff: opening patient accounts (`X-API-Key`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+
+from holder import accounts
+from holder.deps import Context, require_staff
+from holder.models import PatientCreated
+
+router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(require_staff)])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_patient(context: Context) -> PatientCreated:
+    """Open a patient's wallet (an ACA-Py sub-wallet); the answer holds their token, shown only once."""
+    return await accounts.open_account(context)

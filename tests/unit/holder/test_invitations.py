@@ -1,0 +1,107 @@
+"""Invitations: parsing URLs and objects (400 with a reason when malformed), connections, scanned requests."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+
+from holder.invitations import parse_invitation_url, proof_request_thread
+from medcred.errors import InvalidInputError
+from tests.unit.holder.conftest import VACCINATION_REQUEST, Holder, connection_invitation, proof_invitation, url_of
+
+THREAD = "5d3c2b1a-0000-4000-8000-0000000000aa"
+
+
+def b64url(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def test_a_good_url_gives_the_invitation_and_its_proof_request_thread() -> None:
+    invitation = proof_invitation(VACCINATION_REQUEST, THREAD)
+    parsed = parse_invitation_url(url_of(invitation))
+    assert parsed == invitation
+    assert proof_request_thread(parsed) == THREAD
+    assert proof_request_thread(connection_invitation()) is None
+
+
+def test_standard_base64_and_padding_are_accepted_too() -> None:
+    invitation = connection_invitation()
+    standard = base64.b64encode(json.dumps(invitation).encode()).decode()
+    assert parse_invitation_url(f"https://clinic.example/?oob={standard}") == invitation
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("not a url", "not an http(s) or didcomm URL"),
+        ("https://example.org/?oob=%%%not-base64", "not valid base64"),
+        (f"https://example.org/?oob={b64url('not json')}", "does not hold JSON"),
+        (f"https://example.org/?oob={b64url('[1, 2]')}", "not a JSON object"),
+        (f"https://example.org/?oob={b64url(json.dumps({'@type': 'https://didcomm.org/connections/1.0/invitation'}))}",
+         "wrong or missing @type"),
+        ("https://example.org/?c_i=eyJ9", "only out-of-band invitations"),
+        ("https://example.org/invite", "no oob= parameter"),
+    ],
+)  # fmt: skip
+async def test_malformed_invitations_are_400_with_the_reason(holder: Holder, url: str, reason: str) -> None:
+    patient = await holder.patient()
+    response = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
+    assert response.status_code == 400
+    assert reason in response.json()["detail"]
+    assert not any(r.url.path.startswith("/out-of-band") for r in holder.agent.requests)
+
+
+async def test_give_exactly_one_of_url_or_object(holder: Holder) -> None:
+    patient = await holder.patient()
+    both = {"invitation_url": url_of(connection_invitation()), "invitation": connection_invitation()}
+    for body in (both, {}):
+        response = await holder.http.post("/me/invitations", json=body, headers=patient.headers)
+        assert response.status_code == 400
+    with pytest.raises(InvalidInputError, match="exactly one service"):
+        parse_invitation_url(url_of({**connection_invitation(), "services": []}))
+
+
+async def test_a_hospital_invitation_connects_the_patients_sub_wallet(holder: Holder) -> None:
+    patient = await holder.patient()
+    response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
+                                      headers=patient.headers)  # fmt: skip
+    assert response.status_code == 201, response.text
+    assert response.json() == {"connection_id": "conn-1", "state": "done"}
+    received = next(r for r in holder.agent.requests if r.url.path == "/out-of-band/receive-invitation")
+    assert received.url.params["auto_accept"] == "true"
+    assert received.url.params["use_existing_connection"] == "true"
+    assert holder.agent.wallets[received.headers["authorization"].removeprefix("Bearer ")] == patient.wallet_id
+
+
+async def test_a_scanned_proof_request_is_returned_with_its_id(holder: Holder) -> None:
+    patient = await holder.patient()
+    url = url_of(proof_invitation(VACCINATION_REQUEST, THREAD))
+    response = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
+    assert response.status_code == 201, response.text
+    (record,) = holder.agent.proofs[patient.wallet_id].values()
+    assert record["thread_id"] == THREAD
+    assert response.json() == {"state": "prepare-response", "proof_request_id": record["pres_ex_id"]}
+
+
+async def test_a_request_that_arrives_later_is_awaited_through_its_webhook(holder: Holder) -> None:
+    holder.agent.request_arrives = "by-webhook"
+    patient = await holder.patient()
+    url = url_of(proof_invitation(VACCINATION_REQUEST, THREAD))
+    started = time.monotonic()
+    response = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
+    assert response.status_code == 201, response.text
+    assert time.monotonic() - started < holder.settings.proof_request_wait / 2  # woken by the event, not the timeout
+    (record,) = holder.agent.proofs[patient.wallet_id].values()
+    assert response.json()["proof_request_id"] == record["pres_ex_id"]
+
+
+async def test_a_proof_request_that_never_arrives_is_a_504(holder: Holder) -> None:
+    holder.agent.request_arrives = "never"
+    holder.settings.proof_request_wait = 0.2
+    patient = await holder.patient()
+    url = url_of(proof_invitation(VACCINATION_REQUEST, THREAD))
+    response = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
+    assert response.status_code == 504
