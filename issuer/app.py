@@ -1,0 +1,51 @@
+"""The hospital's controller app (port 8001): `create_app(settings)`.
+
+Its lifespan (`agents.controller.create_controller_app`) opens the admin client, waits for the agent,
+then runs the onboarding (public DID, schemas, credential definitions) before serving.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from agents.admin import AdminClient
+from agents.controller import AgentLink, create_controller_app
+from issuer.routes import credentials, identity, patients
+from issuer.service import IssuerService
+from issuer.settings import IssuerSettings
+from medcred.store import DocumentStore
+
+__all__ = ["create_app"]
+
+DESCRIPTION = (
+    "The hospital: registers patients from FHIR Patient resources, invites their wallets, issues "
+    "vaccination, allergy and health ID credentials from FHIR resources, and revokes them. "
+    "Every route takes the staff API key in X-API-Key."
+)
+
+
+def create_app(
+    settings: IssuerSettings | None = None,
+    *,
+    admin_transport: httpx.AsyncBaseTransport | None = None,
+    ledger_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The issuer controller; the transports replace the network to the agent and the ledger (tests)."""
+    settings = settings or IssuerSettings()
+    admin_key = settings.secret("agent_admin_api_key")
+    link = AgentLink(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
+    if admin_transport is not None:
+        link.admin = AdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
+    store = DocumentStore(settings.folder() / "issuer.db")
+    issuer = IssuerService(settings, link, store, ledger_transport=ledger_transport)
+    app = create_controller_app(
+        title="medcred issuer",
+        description=DESCRIPTION,
+        link=link,
+        routers=[identity.router, patients.router, credentials.router],
+        on_startup=issuer.start,
+        on_shutdown=issuer.stop,
+    )
+    app.state.issuer = issuer
+    return app

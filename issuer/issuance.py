@@ -1,0 +1,165 @@
+"""Issuing credentials over issue-credential 2.0 (AnonCreds) and following each exchange to its end.
+
+    issue()              FHIR resource or health ID -> attributes -> offer (auto_issue) -> credential_id
+    on_exchange()        `issue_credential_v2_0` webhook: the exchange's state (offer-sent ... done)
+    on_revocation_ids()  `issue_credential_v2_0_anoncreds` webhook: rev_reg_id and cred_rev_id
+    wait_until_issued()  await done / credential-issued (or abandoned) instead of polling
+
+Our records hold ids and states only: the attribute values go to the agent and nowhere else. A webhook
+may come before its record is saved (the agent is fast): `issue()` then applies the events already seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from agents.admin import AdminClient
+from agents.events import EventWaiter, WebhookEvent
+from issuer.attributes import allergy_attributes, health_id_attributes, vaccination_attributes
+from issuer.models import CredentialRequest, FhirCredentialRequest
+from issuer.onboarding import IssuerIdentity
+from issuer.patients import PatientService
+from issuer.records import CredentialRecord, CredentialState, IssuerRecords, PatientRecord, now
+from medcred.credentials import CredentialType
+from medcred.errors import AgentError, AgentRejectedError, ConflictError, NotFoundError, TimeoutError_
+
+__all__ = ["EXCHANGE_TOPIC", "REVOCATION_IDS_TOPIC", "IssuanceService"]
+
+log = logging.getLogger(__name__)
+
+EXCHANGE_TOPIC = "issue_credential_v2_0"
+REVOCATION_IDS_TOPIC = "issue_credential_v2_0_anoncreds"
+FINAL_STATES = frozenset({"done", "credential-issued", "abandoned"})
+
+
+class IssuanceService:
+    def __init__(
+        self,
+        admin: AdminClient,
+        events: EventWaiter,
+        records: IssuerRecords,
+        patients: PatientService,
+        identity: Callable[[], IssuerIdentity],
+    ) -> None:
+        self.admin = admin
+        self.events = events
+        self.records = records
+        self.patients = patients
+        self.identity = identity
+
+    def require(self, credential_id: str) -> CredentialRecord:
+        record = self.records.credential(credential_id)
+        if record is None:
+            raise NotFoundError(f"no credential {credential_id}")
+        return record
+
+    def credentials(self, patient_ref: str | None = None) -> list[CredentialRecord]:
+        """Every credential, or those of one patient (404 if there is no such patient)."""
+        if patient_ref is not None:
+            self.patients.require(patient_ref)
+        return self.records.credentials(patient_ref)
+
+    async def issue(self, patient_ref: str, request: CredentialRequest, wait_connection: float = 0) -> CredentialRecord:
+        """Offer the patient a credential (auto-issued when their wallet requests it): 404, 422, 409.
+
+        With `wait_connection`, a patient whose wallet is still connecting is waited for that long.
+        """
+        patient = self.patients.require(patient_ref)
+        kind, attributes = _attributes(patient, request)
+        if patient.connection_id is None and wait_connection > 0:
+            patient = await self.patients.wait_connected(patient_ref, wait_connection)
+        if patient.connection_id is None:
+            raise ConflictError("the patient has not accepted an invitation")
+        cred_def_id = self.identity().credential_definitions[kind]
+        try:
+            exchange = await self.admin.issue_credential_send_offer(patient.connection_id, cred_def_id, attributes)
+        except AgentRejectedError as exc:
+            if exc.agent_status == 403:  # ACA-Py: "Connection ... not ready"
+                raise ConflictError("the patient's connection is not ready; send a new invitation") from exc
+            raise
+        cred_ex_id = exchange.get("cred_ex_id")
+        if not isinstance(cred_ex_id, str):
+            raise AgentError("the agent sent an offer but answered without its cred_ex_id")
+        record = CredentialRecord(
+            credential_id=str(uuid.uuid4()), patient_ref=patient_ref, type=kind, cred_ex_id=cred_ex_id,
+            state=CredentialState.OFFER_SENT, created_at=now(),
+        )  # fmt: skip
+        self.records.save_credential(record)
+        log.info("offered %s credential %s (cred_ex_id %s)", kind, record.credential_id, cred_ex_id)
+        for topic in (EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC):  # events that came before the record
+            seen = self.events.latest(topic, "cred_ex_id", cred_ex_id)
+            if seen is not None:
+                self._apply(seen.payload)
+        return self.require(record.credential_id)
+
+    async def on_exchange(self, event: WebhookEvent) -> None:
+        self._apply(event.payload)
+
+    async def on_revocation_ids(self, event: WebhookEvent) -> None:
+        self._apply(event.payload)
+
+    def _apply(self, payload: dict[str, Any]) -> None:
+        """Fold one exchange or anoncreds-detail payload into our record (idempotent; never a step back)."""
+        cred_ex_id = payload.get("cred_ex_id")
+        record = self.records.credential_by_exchange(cred_ex_id) if isinstance(cred_ex_id, str) else None
+        if record is None:
+            return
+        rev_reg_id, cred_rev_id = payload.get("rev_reg_id"), payload.get("cred_rev_id")
+        if isinstance(rev_reg_id, str) and isinstance(cred_rev_id, str) and record.cred_rev_id is None:
+            record = record.model_copy(update={"rev_reg_id": rev_reg_id, "cred_rev_id": cred_rev_id})
+            self.records.save_credential(record)
+        reason = payload.get("error_msg")
+        moved = record.moved_to(payload.get("state"), reason if isinstance(reason, str) else None)
+        if moved is not None:
+            self.records.save_credential(moved)
+            log.info("credential %s (cred_ex_id %s) is %s", record.credential_id, cred_ex_id, moved.state)
+
+    async def wait_until_issued(self, credential_id: str, timeout: float) -> CredentialRecord:
+        """The record once issued (or abandoned); `TimeoutError_` if neither happens within `timeout` s."""
+        record = self.require(credential_id)
+        if record.state.issued or record.state is CredentialState.ABANDONED:
+            return await self.with_revocation_ids(record)
+        try:
+            payload = await self.events.wait_for(
+                EXCHANGE_TOPIC, "cred_ex_id", record.cred_ex_id, states=FINAL_STATES, timeout=timeout
+            )
+        except TimeoutError_:
+            state = self.require(credential_id).state
+            raise TimeoutError_(f"credential {credential_id} not issued within {timeout:g} s (state {state})") from None
+        self._apply(payload)
+        return await self.with_revocation_ids(self.require(credential_id))
+
+    async def view(self, credential_id: str, wait: float | None = None) -> CredentialRecord:
+        """The record now, or after waiting up to `wait` seconds for the issuance to end."""
+        if wait:
+            try:
+                return await self.wait_until_issued(credential_id, wait)
+            except TimeoutError_:
+                pass
+        return self.require(credential_id)
+
+    async def with_revocation_ids(self, record: CredentialRecord) -> CredentialRecord:
+        """The record with its rev_reg_id and cred_rev_id, read from the agent if no webhook brought them."""
+        if record.cred_rev_id is not None or not record.state.issued:
+            return record
+        try:
+            detail = (await self.admin.issue_credential_record(record.cred_ex_id)).get("anoncreds")
+        except NotFoundError:
+            log.warning("the agent no longer has exchange %s of credential %s", record.cred_ex_id, record.credential_id)
+            return record
+        if isinstance(detail, dict):
+            self._apply({"cred_ex_id": record.cred_ex_id, **{k: detail.get(k) for k in ("rev_reg_id", "cred_rev_id")}})
+        return self.require(record.credential_id)
+
+
+def _attributes(patient: PatientRecord, request: CredentialRequest) -> tuple[CredentialType, dict[str, str]]:
+    facts = patient.facts()
+    if isinstance(request, FhirCredentialRequest):
+        if request.type == "vaccination":
+            return CredentialType.VACCINATION, vaccination_attributes(request.fhir, facts)
+        return CredentialType.ALLERGY, allergy_attributes(request.fhir, facts)
+    return CredentialType.HEALTH_ID, health_id_attributes(facts, request.expiry, today=date.today())

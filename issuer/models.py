@@ -1,0 +1,94 @@
+"""The hospital API's request and response models. Responses carry ids and states, never health data."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from issuer.records import CredentialRecord, CredentialState, PatientRecord
+from medcred.credentials import CredentialType
+
+__all__ = [
+    "PATIENT_REF",
+    "CredentialRequest",
+    "CredentialView",
+    "FhirCredentialRequest",
+    "HealthIdCredentialRequest",
+    "InvitationView",
+    "IssueAccepted",
+    "IssuerView",
+    "PatientView",
+]
+
+PATIENT_REF = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class PatientView(BaseModel):
+    patient_ref: str
+    connected: bool = Field(description="whether the patient's wallet has accepted an invitation")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: PatientRecord) -> PatientView:
+        return cls(patient_ref=record.patient_ref, connected=record.connection_id is not None,
+                   created_at=record.created_at, updated_at=record.updated_at)  # fmt: skip
+
+
+class InvitationView(BaseModel):
+    invitation_url: str
+    qr_svg: str = Field(description="the invitation URL as a QR code (SVG)")
+    invitation_id: str = Field(description="the invitation message's id")
+
+
+class FhirCredentialRequest(BaseModel):
+    """A vaccination (FHIR Immunization) or an allergy (FHIR AllergyIntolerance)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["vaccination", "allergy"]
+    fhir: dict[str, Any] = Field(description="the FHIR R4 resource")
+
+
+class HealthIdCredentialRequest(BaseModel):
+    """A health ID credential from the stored patient, valid until `expiry`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["health_id"]
+    expiry: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, after today")
+
+
+CredentialRequest = Annotated[FhirCredentialRequest | HealthIdCredentialRequest, Field(discriminator="type")]
+
+
+class IssueAccepted(BaseModel):
+    credential_id: str
+    state: CredentialState
+
+
+class CredentialView(BaseModel):
+    credential_id: str
+    patient_ref: str
+    type: CredentialType
+    state: CredentialState
+    revoked: bool
+    issued_at: datetime | None
+    revoked_at: datetime | None
+    reason: str | None = Field(default=None, description="why the exchange was abandoned, if it was")
+
+    @classmethod
+    def of(cls, record: CredentialRecord) -> CredentialView:
+        return cls(
+            credential_id=record.credential_id, patient_ref=record.patient_ref, type=record.type,
+            state=record.state, revoked=record.revoked, issued_at=record.issued_at,
+            revoked_at=record.revoked_at, reason=record.reason,
+        )  # fmt: skip
+
+
+class IssuerView(BaseModel):
+    did: str = Field(description="the hospital's public DID (verifiers restrict proofs to it)")
+    credential_definitions: dict[CredentialType, str]

@@ -1,0 +1,138 @@
+"""What the hospital remembers, kept in its `DocumentStore` so a restart loses nothing.
+
+    patients       patient_ref -> PatientRecord (name, birth date, health ID; the DIDComm connection)
+    invitations    invitation message id -> patient_ref (links the connection that answers it)
+    credentials    credential_id -> CredentialRecord (ids and states only: never attribute values)
+    exchanges      cred_ex_id -> credential_id
+    onboarding     the public DID, and each credential type's schema and credential definition
+
+The store is the source of our ids and states; the agent's wallet stays the source of the credentials.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from issuer.fhir import PatientFacts
+from medcred.credentials import CredentialType
+from medcred.store import DocumentStore
+
+__all__ = ["CredentialRecord", "CredentialState", "IssuerRecords", "PatientRecord", "now"]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CredentialState(StrEnum):
+    """The issuer's side of an issue-credential 2.0 exchange, in the order it moves through them."""
+
+    OFFER_SENT = "offer-sent"
+    REQUEST_RECEIVED = "request-received"
+    CREDENTIAL_ISSUED = "credential-issued"
+    ABANDONED = "abandoned"
+    DONE = "done"
+
+    @property
+    def issued(self) -> bool:
+        return self in (CredentialState.CREDENTIAL_ISSUED, CredentialState.DONE)
+
+
+_ORDER = list(CredentialState)
+
+
+class PatientRecord(BaseModel):
+    patient_ref: str
+    name: str
+    birth_date: date
+    health_id: str
+    fhir_id: str | None = None
+    connection_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    def facts(self) -> PatientFacts:
+        return PatientFacts(self.name, self.birth_date, self.health_id, self.fhir_id)
+
+
+class CredentialRecord(BaseModel):
+    credential_id: str
+    patient_ref: str
+    type: CredentialType
+    cred_ex_id: str
+    state: CredentialState
+    rev_reg_id: str | None = None
+    cred_rev_id: str | None = None
+    created_at: datetime
+    issued_at: datetime | None = None
+    revoked_at: datetime | None = None
+    reason: str | None = None  # why the exchange was abandoned, as the agent said
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def moved_to(self, state: str | None, reason: str | None = None) -> CredentialRecord | None:
+        """This record in a later state, or None if `state` is unknown or not a step forward (webhooks repeat)."""
+        try:
+            new = CredentialState(state or "")
+        except ValueError:
+            return None
+        if _ORDER.index(new) <= _ORDER.index(self.state):
+            return None
+        changes: dict[str, Any] = {"state": new}
+        if new.issued and self.issued_at is None:
+            changes["issued_at"] = now()
+        if new is CredentialState.ABANDONED:
+            changes["reason"] = (reason or "the exchange was abandoned")[:300]
+        return self.model_copy(update=changes)
+
+
+class IssuerRecords:
+    """Typed access to the issuer's collections of the document store."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+
+    def patient(self, patient_ref: str) -> PatientRecord | None:
+        document = self.store.get("patients", patient_ref)
+        return PatientRecord.model_validate(document) if document else None
+
+    def save_patient(self, record: PatientRecord) -> None:
+        self.store.put("patients", record.patient_ref, record.model_dump(mode="json"))
+
+    def add_invitation(self, invitation_msg_id: str, patient_ref: str) -> None:
+        self.store.put("invitations", invitation_msg_id, {"patient_ref": patient_ref, "created_at": now().isoformat()})
+
+    def invitation_patient(self, invitation_msg_id: str) -> str | None:
+        document = self.store.get("invitations", invitation_msg_id)
+        return str(document["patient_ref"]) if document else None
+
+    def credential(self, credential_id: str) -> CredentialRecord | None:
+        document = self.store.get("credentials", credential_id)
+        return CredentialRecord.model_validate(document) if document else None
+
+    def credential_by_exchange(self, cred_ex_id: str) -> CredentialRecord | None:
+        link = self.store.get("exchanges", cred_ex_id)
+        return self.credential(str(link["credential_id"])) if link else None
+
+    def save_credential(self, record: CredentialRecord) -> None:
+        self.store.put("exchanges", record.cred_ex_id, {"credential_id": record.credential_id})
+        self.store.put("credentials", record.credential_id, record.model_dump(mode="json"))
+
+    def credentials(self, patient_ref: str | None = None) -> list[CredentialRecord]:
+        records = (CredentialRecord.model_validate(doc) for _, doc in self.store.all("credentials"))
+        return [r for r in records if patient_ref is None or r.patient_ref == patient_ref]
+
+    def onboarding(self, key: str) -> dict[str, Any] | None:
+        return self.store.get("onboarding", key)
+
+    def save_onboarding(self, key: str, document: dict[str, Any]) -> None:
+        self.store.put("onboarding", key, document)
+
+    def forget_onboarding(self, key: str) -> None:
+        self.store.delete("onboarding", key)

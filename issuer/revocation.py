@@ -1,0 +1,43 @@
+"""Revoking an issued credential: the agent revokes it in its registry and publishes the update at once.
+
+Revocation is idempotent: a credential already revoked is answered as it is, and ACA-Py itself skips a
+credential revocation id already revoked (so a retry after a crash between the two steps is harmless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from agents.admin import AdminClient
+from issuer.issuance import IssuanceService
+from issuer.records import CredentialRecord, IssuerRecords, now
+from medcred.errors import ConflictError
+
+__all__ = ["RevocationService"]
+
+log = logging.getLogger(__name__)
+
+
+class RevocationService:
+    def __init__(self, admin: AdminClient, records: IssuerRecords, issuance: IssuanceService) -> None:
+        self.admin = admin
+        self.records = records
+        self.issuance = issuance
+        self._lock = asyncio.Lock()  # one revocation at a time: each is a ledger write anyway
+
+    async def revoke(self, credential_id: str) -> CredentialRecord:
+        """Revoke and publish (`POST /anoncreds/revocation/revoke`, publish true); 409 if not issued yet."""
+        async with self._lock:
+            record = self.issuance.require(credential_id)
+            if record.revoked:
+                return record
+            record = await self.issuance.with_revocation_ids(record)
+            if record.rev_reg_id is None or record.cred_rev_id is None:
+                raise ConflictError(f"credential {credential_id} has not been issued yet: there is nothing to revoke")
+            await self.admin.revoke(rev_reg_id=record.rev_reg_id, cred_rev_id=record.cred_rev_id)
+            revoked = self.issuance.require(credential_id).model_copy(update={"revoked_at": now()})
+            self.records.save_credential(revoked)
+            log.info("revoked credential %s (rev_reg_id %s, cred_rev_id %s)", credential_id, record.rev_reg_id,
+                     record.cred_rev_id)  # fmt: skip
+            return revoked

@@ -1,0 +1,38 @@
+"""Credentials the hospital has issued: their state, waiting for it, revoking them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from issuer.deps import IssuerDep, staff_only
+from issuer.models import CredentialView
+
+router = APIRouter(prefix="/credentials", tags=["credentials"], dependencies=[Depends(staff_only)])
+
+MAX_WAIT = 30.0
+
+
+@router.get("")
+async def list_credentials(
+    issuer: IssuerDep, patient_ref: Annotated[str | None, Query()] = None
+) -> list[CredentialView]:
+    """Every credential issued, or those of one patient."""
+    return [CredentialView.of(record) for record in issuer.issuance.credentials(patient_ref)]
+
+
+@router.get("/{credential_id}")
+async def get_credential(
+    credential_id: str,
+    issuer: IssuerDep,
+    wait: Annotated[float | None, Query(ge=0, le=MAX_WAIT, description="seconds to wait for issuance")] = None,
+) -> CredentialView:
+    """A credential's state; with `wait`, answered once it is issued (or abandoned), or when `wait` runs out."""
+    return CredentialView.of(await issuer.issuance.view(credential_id, wait))
+
+
+@router.post("/{credential_id}/revoke")
+async def revoke_credential(credential_id: str, issuer: IssuerDep) -> CredentialView:
+    """Revoke the credential and publish the revocation on the ledger (idempotent)."""
+    return CredentialView.of(await issuer.revocation.revoke(credential_id))

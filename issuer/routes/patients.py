@@ -1,0 +1,47 @@
+"""Patients: their FHIR record, their wallet's invitation, the credentials issued to them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+
+from issuer.deps import IssuerDep, PatientRef, staff_only
+from issuer.models import CredentialRequest, InvitationView, IssueAccepted, PatientView
+
+MAX_WAIT = 30.0
+
+router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(staff_only)])
+
+
+@router.put("/{patient_ref}", responses={201: {"description": "created"}, 200: {"description": "updated"}})
+async def put_patient(
+    patient_ref: PatientRef, resource: Annotated[dict[str, Any], Body()], issuer: IssuerDep, response: Response
+) -> PatientView:
+    """Store the patient from a FHIR R4 Patient (name, birthDate and an identifier are required)."""
+    record, created = issuer.patients.upsert(patient_ref, resource)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return PatientView.of(record)
+
+
+@router.post("/{patient_ref}/invitation", status_code=status.HTTP_201_CREATED)
+async def create_invitation(patient_ref: PatientRef, issuer: IssuerDep) -> InvitationView:
+    """An out-of-band invitation (URL and QR code) for the patient's wallet to connect."""
+    return await issuer.patients.invite(patient_ref)
+
+
+@router.post("/{patient_ref}/credentials", status_code=status.HTTP_202_ACCEPTED)
+async def issue_credential(
+    patient_ref: PatientRef,
+    request: Annotated[CredentialRequest, Body()],
+    issuer: IssuerDep,
+    wait_connection: Annotated[
+        float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a wallet that is still connecting")
+    ] = 0,
+) -> IssueAccepted:
+    """Offer a vaccination (FHIR Immunization), allergy (AllergyIntolerance) or health ID credential.
+
+    409 if the patient's wallet has not connected (within `wait_connection` seconds, if given).
+    """
+    record = await issuer.issuance.issue(patient_ref, request, wait_connection)
+    return IssueAccepted(credential_id=record.credential_id, state=record.state)

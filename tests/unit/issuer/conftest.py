@@ -1,0 +1,74 @@
+"""The issuer app over ASGI, its lifespan run, with a fake agent and a fake ledger behind it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from issuer import IssuerSettings, create_app
+from issuer.service import IssuerService
+from tests.unit.issuer import examples
+from tests.unit.issuer.fakes import FakeAgent, FakeLedger
+
+STAFF_KEY = "staff-key"
+HOOK_KEY = "hook-key"
+
+
+@dataclass
+class Issuer:
+    http: httpx.AsyncClient
+    agent: FakeAgent
+    ledger: FakeLedger
+    app: FastAPI
+
+    @property
+    def service(self) -> IssuerService:
+        service: IssuerService = self.app.state.issuer
+        return service
+
+    async def webhook(self, topic: str, payload: dict[str, Any]) -> None:
+        response = await self.http.post(f"/webhooks/topic/{topic}/", json=payload, headers={"X-API-Key": HOOK_KEY})
+        assert response.status_code == 200
+        await self.app.state.link.webhooks.drain()
+
+    async def connected_patient(self, patient_ref: str = "p1") -> str:
+        """A stored patient whose wallet accepted an invitation; the connection id."""
+        assert (await self.http.put(f"/patients/{patient_ref}", json=examples.patient())).status_code in (200, 201)
+        invitation = (await self.http.post(f"/patients/{patient_ref}/invitation")).json()
+        connection_id = f"conn-{patient_ref}"
+        await self.webhook("connections", {"connection_id": connection_id, "state": "active",
+                                           "rfc23_state": "completed", "invitation_msg_id": invitation["invitation_id"],
+                                           "updated_at": "2025-01-01T00:00:00Z"})  # fmt: skip
+        return connection_id
+
+
+def issuer_settings(data_dir: Path) -> IssuerSettings:
+    return IssuerSettings(
+        data_dir=data_dir, api_key=SecretStr(STAFF_KEY), webhook_api_key=SecretStr(HOOK_KEY),
+        agent_admin_api_key=SecretStr("admin-key"), ledger_api_key=SecretStr("ledger-key"),
+        ledger_url="http://ledger.test",
+    )  # fmt: skip
+
+
+async def running(data_dir: Path, agent: FakeAgent, ledger: FakeLedger) -> AsyncIterator[Issuer]:
+    app = create_app(issuer_settings(data_dir), admin_transport=httpx.MockTransport(agent),
+                     ledger_transport=httpx.MockTransport(ledger))  # fmt: skip
+    app.state.issuer.onboarding.poll_interval = 0.001
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://issuer",
+                                     headers={"X-API-Key": STAFF_KEY}) as http:  # fmt: skip
+            yield Issuer(http, agent, ledger, app)
+
+
+@pytest_asyncio.fixture
+async def issuer(tmp_path: Path) -> AsyncIterator[Issuer]:
+    async for running_issuer in running(tmp_path, FakeAgent(), FakeLedger()):
+        yield running_issuer
