@@ -3,7 +3,7 @@
     issue()              FHIR resource or health ID -> attributes -> offer (auto_issue) -> credential_id
     on_exchange()        `issue_credential_v2_0` webhook: the exchange's state (offer-sent ... done)
     on_revocation_ids()  `issue_credential_v2_0_anoncreds` webhook: rev_reg_id and cred_rev_id
-    wait_until_issued()  await done / credential-issued (or abandoned) instead of polling
+    wait_until_issued()  await done (the wallet stored it) or abandoned, instead of polling
 
 Our records hold ids and states only: the attribute values go to the agent and nowhere else. A webhook
 may come before its record is saved (the agent is fast): `issue()` then applies the events already seen.
@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 EXCHANGE_TOPIC = "issue_credential_v2_0"
 REVOCATION_IDS_TOPIC = "issue_credential_v2_0_anoncreds"
-FINAL_STATES = frozenset({"done", "credential-issued", "abandoned"})
+# "credential-issued" is not final: only "done" (after the wallet's ack) means the patient holds it.
+FINAL_STATES = frozenset({"done", "abandoned"})
 
 
 class IssuanceService:

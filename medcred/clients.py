@@ -78,7 +78,7 @@ class HospitalClient(_Client):
 
     async def wait_issued(self, credential_id: str, timeout: float = 30.0) -> Json:
         view = await self.credential(credential_id, wait=timeout)
-        if view["state"] not in ("done", "credential-issued"):
+        if view["state"] != "done":
             raise TimeoutError_(f"credential {credential_id} ended in state {view['state']}: {view.get('reason')}")
         return view
 

@@ -44,7 +44,9 @@ if [ "$(cat .venv/.medcred-stamp 2>/dev/null)" != "$app_stamp" ]; then
   say "building .venv with $python"
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements/app.txt
-  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+  # compat mode puts the checkout on sys.path (a .pth file), so packages added later import too.
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+    --config-settings editable_mode=compat -e .
   echo "$app_stamp" > .venv/.medcred-stamp
 fi
 

@@ -71,7 +71,7 @@ class VerificationService:
         try:
             invitation = await self._admin.create_oob_invitation(
                 my_label=self._label, handshake=False, attachments=[{"id": pres_ex_id, "type": "present-proof"}],
-                use_public_did=False, goal=template.title,
+                use_public_did=False, goal_code="aries.vc.verify", goal=template.title,
             )  # fmt: skip
             url = invitation.get("invitation_url")
             if not isinstance(url, str) or not url:

@@ -1,0 +1,76 @@
+"""Fixtures for the flows: clients of the three controllers and freshly onboarded patients."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from medcred import samples
+from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from medcred.network import MedcredNetwork
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=90) as client:
+        yield client
+
+
+@pytest.fixture
+def hospital(network: MedcredNetwork, http: httpx.AsyncClient) -> HospitalClient:
+    return HospitalClient(http, network.issuer.url, network.issuer.api_key())
+
+
+@pytest.fixture
+def wallets(network: MedcredNetwork, http: httpx.AsyncClient) -> WalletAdminClient:
+    return WalletAdminClient(http, network.holder.url, network.holder.api_key())
+
+
+@pytest.fixture
+def clinic(network: MedcredNetwork, http: httpx.AsyncClient) -> VerifierClient:
+    return VerifierClient(http, network.verifier.url, network.verifier.api_key())
+
+
+@dataclass
+class Patient:
+    ref: str
+    patient_id: str
+    wallet: PatientClient
+
+
+Onboard = Callable[..., Awaitable[Patient]]
+
+
+@pytest.fixture
+def onboard(
+    network: MedcredNetwork, http: httpx.AsyncClient, hospital: HospitalClient, wallets: WalletAdminClient
+) -> Onboard:
+    """Make a new patient known to the hospital, give them a wallet, and connect the two."""
+
+    async def make(birth_date: str = "1990-04-12", given: str = "Alex") -> Patient:
+        ref = f"p-{secrets.token_hex(6)}"
+        await hospital.put_patient(ref, samples.patient(ref, given=given, birth_date=birth_date))
+        patient_id, token = await wallets.create_patient()
+        wallet = PatientClient(http, network.holder.url, token)
+        await wallet.accept_invitation(await hospital.invite(ref))
+        return Patient(ref, patient_id, wallet)
+
+    return make
+
+
+async def issue(hospital: HospitalClient, patient: Patient, kind: str, **body: object) -> str:
+    credential_id = await hospital.issue(patient.ref, kind, **body)  # type: ignore[arg-type]
+    await hospital.wait_issued(credential_id)
+    return credential_id
+
+
+async def request_proof(clinic: VerifierClient, patient: Patient, template: str) -> tuple[str, str]:
+    """The clinic shows its QR; the patient's wallet scans it. Returns (verification_id, proof request id)."""
+    started = await clinic.start(template)
+    accepted = await patient.wallet.accept_invitation(started["invitation_url"])
+    return started["verification_id"], accepted["proof_request_id"]

@@ -1,0 +1,107 @@
+"""Each verifier template end to end: issue from FHIR, present with selective disclosure and predicates."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from medcred import samples
+from medcred.clients import ControllerError, HospitalClient, VerifierClient
+from medcred.network import MedcredNetwork
+from tests.integration.flows.conftest import Onboard, issue, request_proof
+
+
+async def test_vaccination_status_reveals_only_code_and_date_and_proves_two_doses(
+    hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard, network: MedcredNetwork
+) -> None:
+    patient = await onboard()
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=1, lot="LOT-ONE"))
+    await issue(hospital, patient, "vaccination",
+                fhir=samples.immunization(patient.ref, dose=2, date="2021-06-01", lot="LOT-TWO"))
+
+    verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+    pending = await patient.wallet.proof_requests()
+    asked = next(r for r in pending if r["id"] == request_id)
+    assert sorted(asked["revealed"]) == ["occurrence_date", "vaccine_code"]
+    assert asked["predicates"] == ["dose_number >= 2"]
+
+    await patient.wallet.present(request_id)
+    result = await clinic.result(verification_id, wait=30)
+    assert result["state"] == "verified" and result["verified"] is True, result
+    assert result["revealed"] == {"vaccine_code": "208", "occurrence_date": "2021-06-01"}
+
+    # The verifier's own store holds the revealed values and nothing else of the credential.
+    store = network.verifier.settings.folder() / "verifier.db"
+    dump = "\n".join(sqlite3.connect(store).iterdump())
+    assert "2021-06-01" in dump
+    for unrevealed in ("LOT-TWO", "LOT-ONE", "Rivera", "1990-04-12", "19900412", "City Hospital vaccination"):
+        assert unrevealed not in dump, unrevealed
+
+
+async def test_a_single_dose_patient_fails_the_dose_predicate(
+    hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard
+) -> None:
+    patient = await onboard()
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=1))
+    verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+    try:
+        await patient.wallet.present(request_id)
+    except ControllerError as refused:
+        assert refused.status_code == 409 and "predicate-not-met" in str(refused.detail)
+    result = await clinic.result(verification_id, wait=30)
+    assert result["state"] == "failed" and result["verified"] is not True
+    assert "predicate" in result["reason"]
+    assert result["revealed"] == {}
+
+
+async def test_allergy_check_reveals_substance_and_criticality(
+    hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard
+) -> None:
+    patient = await onboard()
+    await issue(hospital, patient, "allergy", fhir=samples.allergy(patient.ref))
+    verification_id, request_id = await request_proof(clinic, patient, "allergy-check")
+    await patient.wallet.present(request_id)
+    result = await clinic.result(verification_id, wait=30)
+    assert result["state"] == "verified", result
+    assert result["revealed"] == {"substance_code": "91936005", "criticality": "high"}
+
+
+async def test_insurance_eligibility_proves_age_and_expiry_without_seeing_them(
+    hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard
+) -> None:
+    patient = await onboard(birth_date="1985-02-28")
+    expiry = date(date.today().year + 2, 1, 31).isoformat()
+    await issue(hospital, patient, "health_id", expiry=expiry)
+    verification_id, request_id = await request_proof(clinic, patient, "insurance-eligibility")
+    await patient.wallet.present(request_id)
+    result = await clinic.result(verification_id, wait=30)
+    assert result["state"] == "verified", result
+    assert list(result["revealed"]) == ["health_id_number"]
+    assert result["revealed"]["health_id_number"] == f"HID-{patient.ref}"
+    assert "1985" not in str(result) and expiry not in str(result)
+
+
+async def test_a_minor_is_not_eligible(hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard) -> None:
+    today = date.today()
+    patient = await onboard(birth_date=date(today.year - 10, 6, 15).isoformat())
+    await issue(hospital, patient, "health_id", expiry=date(today.year + 1, 12, 31).isoformat())
+    verification_id, request_id = await request_proof(clinic, patient, "insurance-eligibility")
+    try:
+        await patient.wallet.present(request_id)
+    except ControllerError as refused:
+        assert refused.status_code == 409
+    result = await clinic.result(verification_id, wait=30)
+    assert result["state"] == "failed" and "predicate" in result["reason"]
+
+
+async def test_a_declined_request_ends_as_declined(
+    hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard
+) -> None:
+    patient = await onboard()
+    await issue(hospital, patient, "allergy", fhir=samples.allergy(patient.ref))
+    verification_id, request_id = await request_proof(clinic, patient, "allergy-check")
+    await patient.wallet.decline(request_id)
+    result = await clinic.result(verification_id, wait=30)
+    assert result["state"] == "declined" and result["verified"] is not True
+    assert "declined" in result["reason"]
+    assert all(r["id"] != request_id for r in await patient.wallet.proof_requests())

@@ -1,0 +1,62 @@
+"""Bad input gets a 4xx with a reason; a restarted holder agent still has and proves its credentials."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from medcred import samples
+from medcred.clients import ControllerError, HospitalClient, VerifierClient
+from medcred.network import MedcredNetwork
+from tests.integration.flows.conftest import Onboard, issue, request_proof
+
+
+async def test_invalid_fhir_is_422_with_a_reason(hospital: HospitalClient, onboard: Onboard) -> None:
+    patient = await onboard()
+    broken = samples.immunization(patient.ref, dose=2)
+    broken["occurrenceDateTime"] = "not a date"
+    with pytest.raises(ControllerError) as refused:
+        await hospital.issue(patient.ref, "vaccination", fhir=broken)
+    assert refused.value.status_code == 422 and refused.value.detail
+    assert "not a date" not in str(refused.value.detail)
+
+    wrong_kind = samples.allergy(patient.ref)
+    with pytest.raises(ControllerError) as refused:
+        await hospital.issue(patient.ref, "vaccination", fhir=wrong_kind)
+    assert refused.value.status_code == 422
+
+
+async def test_unknown_things_are_4xx(hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard,
+                                      network: MedcredNetwork, http: httpx.AsyncClient) -> None:
+    with pytest.raises(ControllerError) as unknown_patient:
+        await hospital.issue("nobody-here", "allergy", fhir=samples.allergy("nobody-here"))
+    assert unknown_patient.value.status_code == 404
+    with pytest.raises(ControllerError) as unknown_template:
+        await clinic.start("mind-reading")
+    assert unknown_template.value.status_code in (400, 404)
+    assert "vaccination-status" in str(unknown_template.value.detail)
+    with pytest.raises(ControllerError) as unknown_verification:
+        await clinic.result("no-such-verification")
+    assert unknown_verification.value.status_code == 404
+
+    patient = await onboard()
+    for url in ("https://example.org/?oob=%%%not-base64", "https://example.org/?oob=bm90IGpzb24", "not a url"):
+        with pytest.raises(ControllerError) as malformed:
+            await patient.wallet.accept_invitation(url)
+        assert malformed.value.status_code == 400, url
+
+
+async def test_credentials_survive_a_holder_agent_restart_and_still_prove(
+    hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard, network: MedcredNetwork
+) -> None:
+    patient = await onboard()
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=2))
+    before = await patient.wallet.credentials()
+
+    await network.restart_agent(network.holder)
+
+    after = await patient.wallet.credentials()
+    assert [c["credential_id"] for c in after] == [c["credential_id"] for c in before]
+    verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+    await patient.wallet.present(request_id)
+    assert (await clinic.result(verification_id, wait=30))["state"] == "verified"
