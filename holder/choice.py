@@ -104,7 +104,8 @@ def candidates(listed: Iterable[Mapping[str, Any]], revoked: Mapping[str, bool |
 def _refusal(referent: Referent, listed: Sequence[Candidate], alive: Sequence[Candidate]) -> str:
     if not listed:
         return f"no-credential: nothing matches {referent.label}"
-    if not alive:
+    if not alive or any(c.revoked is True and referent.satisfied_by(c.attributes) for c in listed):
+        # Only revoked credentials would have answered: say so, rather than blaming the predicate.
         return REVOKED
     return f"predicate-not-met: {referent.predicate_text()}"
 

@@ -51,8 +51,15 @@ def test_unknown_revocation_is_a_last_resort_not_a_refusal() -> None:
     assert choose(wanted, [cand("unsure", {"code"}, revoked=None)]) == {"code": "unsure"}
 
 
-def test_some_revoked_and_the_rest_failing_the_predicate_is_a_predicate_refusal() -> None:
+def test_when_only_a_revoked_credential_would_satisfy_the_predicate_the_refusal_says_revoked() -> None:
     wanted = [Referent("doses", ("dose_number",), ">=", 2)]
     offered = [cand("revoked", {"doses"}, revoked=True, dose_number="3"), cand("one", {"doses"}, dose_number="1")]
+    with pytest.raises(ConflictError, match=r"^revoked:"):
+        choose(wanted, offered)
+
+
+def test_when_nothing_revoked_or_not_would_satisfy_the_predicate_the_refusal_is_the_predicate() -> None:
+    wanted = [Referent("doses", ("dose_number",), ">=", 2)]
+    offered = [cand("revoked", {"doses"}, revoked=True, dose_number="1"), cand("one", {"doses"}, dose_number="1")]
     with pytest.raises(ConflictError, match=r"^predicate-not-met: dose_number >= 2$"):
         choose(wanted, offered)
