@@ -8,11 +8,12 @@ so `medcred up` needs no configuration and a restart finds the same keys.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from agents.config import AgentConfig
 from medcred.settings import data_home, generated_secret
 
 
@@ -20,6 +21,7 @@ class RoleSettings(BaseSettings):
     role: ClassVar[str]
 
     host: str = "127.0.0.1"
+    label: str = "medcred"  # the agent's DIDComm label: what other parties see
     port: int
     agent_inbound_port: int
     agent_admin_port: int
@@ -45,6 +47,27 @@ class RoleSettings(BaseSettings):
 
     def secret_path(self, name: str) -> Path:
         return self.folder() / "secrets" / name
+
+    def agent_config(self, **role_specific: Any) -> AgentConfig:
+        """This role's agent: askar-anoncreds wallet in the data folder, the ledger's genesis, our
+        webhook receiver, generated keys. `role_specific` adds (or overrides) the role's own fields."""
+        common: dict[str, Any] = {
+            "label": self.label,
+            "role_name": self.role,
+            "host": self.host,
+            "inbound_port": self.agent_inbound_port,
+            "admin_port": self.agent_admin_port,
+            "endpoint": f"http://{self.host}:{self.agent_inbound_port}",
+            "admin_api_key": self.secret("agent_admin_api_key"),
+            "webhook_url": self.webhook_url,
+            "webhook_api_key": self.secret("webhook_api_key"),
+            "wallet_name": f"medcred-{self.role}",
+            "wallet_key": self.secret("wallet_key"),
+            "wallet_type": "askar-anoncreds",
+            "data_dir": self.folder() / "agent",
+            "genesis_url": f"{self.ledger_url.rstrip('/')}/genesis",
+        }
+        return AgentConfig(**(common | role_specific))
 
     @property
     def url(self) -> str:

@@ -21,22 +21,8 @@ AUTO_FLAGS = (
 
 
 def agent_config(settings: HolderSettings) -> AgentConfig:
-    """The holder agent: multitenant (with the admin routes), askar-anoncreds, on the local ledger."""
-    return AgentConfig(
-        label=settings.label,
-        role_name=settings.role,
-        inbound_port=settings.agent_inbound_port,
-        admin_port=settings.agent_admin_port,
-        host=settings.host,
-        endpoint=f"http://{settings.host}:{settings.agent_inbound_port}",
-        admin_api_key=settings.secret("agent_admin_api_key"),
-        webhook_url=settings.webhook_url,
-        webhook_api_key=settings.secret("webhook_api_key"),
-        wallet_name="medcred-holder",
-        wallet_key=settings.secret("wallet_key"),
-        wallet_type="askar-anoncreds",
-        data_dir=settings.folder() / "agent",
-        genesis_url=f"{settings.ledger_url}/genesis",
+    """The holder agent: multitenant (with the admin routes), downloading tails files, accepting offers."""
+    return settings.agent_config(
         tails_server_base_url=settings.tails_url,
         multitenant=True,
         jwt_secret=settings.secret("jwt_secret"),

@@ -18,22 +18,5 @@ __all__ = ["agent_config"]
 
 
 def agent_config(settings: IssuerSettings) -> AgentConfig:
-    """The issuer agent: askar-anoncreds wallet, the ledger's genesis, the tails server, our webhooks."""
-    return AgentConfig(
-        label=settings.label,
-        role_name="issuer",
-        host=settings.host,
-        inbound_port=settings.agent_inbound_port,
-        admin_port=settings.agent_admin_port,
-        endpoint=f"http://{settings.host}:{settings.agent_inbound_port}",
-        admin_api_key=settings.secret("agent_admin_api_key"),
-        webhook_url=settings.webhook_url,
-        webhook_api_key=settings.secret("webhook_api_key"),
-        wallet_name="issuer",
-        wallet_key=settings.secret("wallet_key"),
-        wallet_type="askar-anoncreds",
-        data_dir=settings.folder() / "agent",
-        genesis_url=f"{settings.ledger_url.rstrip('/')}/genesis",
-        tails_server_base_url=settings.tails_url,
-        auto_flags=[],
-    )
+    """The issuer agent: the common configuration plus the tails server (it uploads tails files)."""
+    return settings.agent_config(tails_server_base_url=settings.tails_url)
