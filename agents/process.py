@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,8 @@ from typing import IO
 import httpx
 
 from agents.config import AgentConfig
-from medcred.errors import ConfigurationError, PortInUseError, ProcessError
+from medcred.errors import ConfigurationError, ProcessError
+from medcred.processes import die_with_parent, ensure_ports_free
 
 __all__ = ["AgentProcess", "default_aca_py", "log_tail"]
 
@@ -60,16 +60,6 @@ def log_tail(path: Path, lines: int = TAIL_LINES) -> str:
     return "\n".join([*errors, "[...]", *tail] if errors else tail)
 
 
-def ensure_port_free(host: str, port: int, what: str) -> None:
-    """Raise `PortInUseError` if something already listens on host:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds: TIME_WAIT is fine
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise PortInUseError(f"{what} port {host}:{port} is already in use ({exc.strerror})") from exc
-
-
 class AgentProcess:
     """A running (or stopped) `aca-py start` child for one `AgentConfig`."""
 
@@ -95,8 +85,7 @@ class AgentProcess:
         name, cfg = self.config.role_name, self.config
         if not self.aca_py_path.exists():
             raise ConfigurationError(f"aca-py not found at {self.aca_py_path}")
-        ensure_port_free(cfg.host, cfg.inbound_port, f"agent {name} inbound")
-        ensure_port_free(cfg.host, cfg.admin_port, f"agent {name} admin")
+        ensure_ports_free(cfg.host, [cfg.inbound_port, cfg.admin_port], f"agent {name}")
         cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ACAPY_")} | cfg.env()
         self._close_log()
@@ -114,6 +103,7 @@ class AgentProcess:
                 env=env,
                 cwd=cfg.data_dir,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         except OSError as exc:
             self._close_log()

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from medcred.errors import PortInUseError, ProcessError
 
-__all__ = ["ChildProcess", "ensure_ports_free", "log_tail", "port_is_open"]
+__all__ = ["ChildProcess", "die_with_parent", "ensure_ports_free", "log_tail", "port_is_open"]
 
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """`preexec_fn` for a child that must get SIGTERM when its supervisor dies (Linux)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -98,7 +99,7 @@ class ChildProcess:
         with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
                 *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
-                env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=_die_with_parent,
+                env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=die_with_parent,
             )
 
     def check_alive(self) -> None:

@@ -92,7 +92,7 @@ async def test_taken_port_is_refused_before_spawning(tmp_path: Path) -> None:
         squatter.bind(("127.0.0.1", cfg.admin_port))
         squatter.listen()
         agent = AgentProcess(cfg, script(tmp_path, "raise SystemExit(0)\n"))
-        with pytest.raises(PortInUseError, match=f"admin port 127.0.0.1:{cfg.admin_port}"):
+        with pytest.raises(PortInUseError, match=rf"127\.0\.0\.1:{cfg.admin_port}\b"):
             await agent.start()
     assert not agent.running
 
