@@ -25,6 +25,7 @@ class RoleSettings(BaseSettings):
     port: int
     agent_inbound_port: int
     agent_admin_port: int
+    agent_host: str | None = None  # where the agent's admin API answers, if not on `host` (containers)
     api_key: SecretStr | None = None  # the controller's staff API key (X-API-Key)
     agent_admin_api_key: SecretStr | None = None
     webhook_api_key: SecretStr | None = None
@@ -75,7 +76,7 @@ class RoleSettings(BaseSettings):
 
     @property
     def agent_admin_url(self) -> str:
-        return f"http://{self.host}:{self.agent_admin_port}"
+        return f"http://{self.agent_host or self.host}:{self.agent_admin_port}"
 
     @property
     def webhook_url(self) -> str:

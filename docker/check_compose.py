@@ -1,0 +1,154 @@
+"""Static checks that docker-compose.yml starts the same agents as the native network (`medcred up`).
+
+    .venv/bin/python docker/check_compose.py [path/to/docker-compose.yml]
+
+No Docker engine needed: it reads the YAML (anchors resolved, `${VAR:-default}` taken at its default) and
+compares each agent's command with `agent_config(settings).argv()` of issuer/, holder/ and verifier/:
+the same flags with the same values, except the places (hosts, endpoint, genesis and tails URLs) and the
+Docker-only Postgres wallet flags. It also checks that no secret is on a command line, that each agent has
+the secrets `env()` gives the native one, and that each controller is wired to its agent (admin host and
+port, admin key, webhook URL and key). Exit status 1 and one line per problem when something differs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Flags whose value is a place: they differ between one machine and the compose network.
+PLACE_FLAGS = {"-it", "-e", "--admin", "--genesis-url", "--tails-server-base-url"}
+# Flags only the compose agents have: Postgres wallets, and the issuer's internal tails upload URL.
+DOCKER_ONLY_FLAGS = {"--wallet-storage-type", "--wallet-storage-config", "--tails-server-upload-url"}
+SECRET_FLAGS = {"--admin-api-key", "--wallet-key", "--seed", "--jwt-secret", "--webhook-url", "--wallet-storage-creds"}
+HOME_VARS = {"ACAPY_HOME", "HOME"}  # the native agent's folders; the containers keep the image's
+ROLES = ("issuer", "holder", "verifier")
+_DEFAULT = re.compile(r"\$\{[A-Za-z0-9_]+:-([^}]*)\}")
+_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_]+)(?::?[?-][^}]*)?\}")
+
+
+def resolve(value: Any) -> str:
+    """A compose value with every `${VAR:-default}` replaced by its default."""
+    return _DEFAULT.sub(r"\1", str(value))
+
+
+def references(value: Any) -> set[str]:
+    """The variables a compose value interpolates."""
+    return set(_REFERENCE.findall(str(value)))
+
+
+def options(args: list[str]) -> dict[str, list[str]]:
+    """`start --flag value ... --switch` -> {flag: [values]} (every value here is a single token)."""
+    found: dict[str, list[str]] = {}
+    flag = None
+    for arg in args:
+        if arg.startswith("-"):
+            flag = arg
+            found.setdefault(flag, [])
+        elif flag is not None:
+            found[flag].append(arg)
+    return found
+
+
+def native_configs() -> dict[str, Any]:
+    """Each role's native AgentConfig, built with default settings in a throwaway data folder."""
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["MEDCRED_HOME"] = home
+        from holder import HolderSettings
+        from holder import agent_config as holder_agent
+        from issuer import IssuerSettings
+        from issuer import agent_config as issuer_agent
+        from verifier import VerifierSettings
+        from verifier import agent_config as verifier_agent
+
+        return {
+            "issuer": issuer_agent(IssuerSettings()),
+            "holder": holder_agent(HolderSettings()),
+            "verifier": verifier_agent(VerifierSettings()),
+        }
+
+
+def check_agent(role: str, service: dict[str, Any], native: Any) -> list[str]:
+    problems: list[str] = []
+    name = f"{role}-agent"
+    command = [resolve(arg) for arg in service.get("command", [])]
+    if command[:1] != ["start"]:
+        return [f"{name}: the command does not begin with `start`"]
+    ours, theirs = options(command[1:]), options(native.argv()[2:])
+    for flag in sorted(set(ours) & SECRET_FLAGS):
+        problems.append(f"{name}: secret flag {flag} on the command line (use its ACAPY_* variable)")
+    for flag in sorted(set(theirs) - set(ours)):
+        problems.append(f"{name}: missing {flag} (native: {theirs[flag]})")
+    for flag in sorted(set(ours) - set(theirs) - DOCKER_ONLY_FLAGS):
+        problems.append(f"{name}: {flag} is not in the native argv")
+    for flag in sorted((set(ours) & set(theirs)) - PLACE_FLAGS):
+        if ours[flag] != theirs[flag]:
+            problems.append(f"{name}: {flag} {ours[flag]} differs from the native {theirs[flag]}")
+    if ours.get("-it", [])[2:] != [str(native.inbound_port)]:
+        problems.append(f"{name}: -it {ours.get('-it')} is not on the native inbound port {native.inbound_port}")
+    if ours.get("--admin", [])[1:] != [str(native.admin_port)]:
+        problems.append(f"{name}: --admin {ours.get('--admin')} is not on the native admin port {native.admin_port}")
+    if ours.get("--wallet-storage-type") != ["postgres_storage"]:
+        problems.append(f"{name}: the wallet is not in Postgres")
+    env = service.get("environment", {})
+    for var in sorted(set(native.env()) - HOME_VARS - set(env)):
+        problems.append(f"{name}: {var} is not set (the native agent gets it)")
+    if "ACAPY_WALLET_STORAGE_CREDS" not in env:
+        problems.append(f"{name}: ACAPY_WALLET_STORAGE_CREDS is not set")
+    health = " ".join(map(str, service.get("healthcheck", {}).get("test", [])))
+    if f":{native.admin_port}/status/ready" not in health:
+        problems.append(f"{name}: the healthcheck does not ask /status/ready on the admin port")
+    return problems
+
+
+def check_controller(role: str, services: dict[str, Any], native: Any) -> list[str]:
+    problems: list[str] = []
+    name, agent = f"{role}-controller", services[f"{role}-agent"]
+    controller = services.get(name)
+    if controller is None:
+        return [f"{name}: no such service"]
+    env, agent_env = controller.get("environment", {}), agent.get("environment", {})
+    prefix = f"MEDCRED_{role.upper()}_"
+    if env.get(f"{prefix}AGENT_HOST") != f"{role}-agent":
+        problems.append(f"{name}: {prefix}AGENT_HOST is not {role}-agent")
+    if resolve(env.get(f"{prefix}AGENT_ADMIN_PORT")) != str(native.admin_port):
+        problems.append(f"{name}: {prefix}AGENT_ADMIN_PORT is not the agent's admin port {native.admin_port}")
+    if references(env.get(f"{prefix}AGENT_ADMIN_API_KEY")) != references(agent_env.get("ACAPY_ADMIN_API_KEY")):
+        problems.append(f"{name}: its agent admin key is not the variable the agent is given")
+    port = resolve(env.get(f"{prefix}PORT"))
+    url, _, key = str(agent_env.get("ACAPY_WEBHOOK_URL", "")).partition("#")
+    if url != f"http://{name}:{port}/webhooks":
+        problems.append(f"{role}-agent: ACAPY_WEBHOOK_URL {url!r} is not http://{name}:{port}/webhooks")
+    if not key or references(key) != references(env.get(f"{prefix}WEBHOOK_API_KEY")):
+        problems.append(f"{name}: its webhook key is not the variable after '#' in the agent's webhook URL")
+    depends = controller.get("depends_on", {})
+    if depends.get(f"{role}-agent", {}).get("condition") != "service_healthy":
+        problems.append(f"{name}: does not wait for {role}-agent to be healthy")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[1]) if len(argv) > 1 else ROOT / "docker-compose.yml"
+    services: dict[str, Any] = yaml.safe_load(path.read_text())["services"]
+    natives = native_configs()
+    problems: list[str] = []
+    for role in ROLES:
+        problems += check_agent(role, services[f"{role}-agent"], natives[role])
+        problems += check_controller(role, services, natives[role])
+    for problem in problems:
+        print(problem)
+    checks = f"{len(ROLES) * 2} services checked against the native agent configuration"
+    print(f"{path.name}: {checks}: " + ("ok" if not problems else f"{len(problems)} problem(s)"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
