@@ -39,9 +39,15 @@ def check_patient_ref(patient_ref: str) -> str:
 
 
 def qr_svg(data: str) -> str:
-    """`data` as a QR code, an SVG document."""
-    image = qrcode.make(data, image_factory=SvgPathImage)
-    return str(image.to_string(encoding="unicode"))
+    """`data` as a QR code, an SVG document.
+
+    A fixed mask pattern: any of the eight is valid for every reader, and scoring all eight (qrcode's
+    default) costs ~75 ms of pure-Python CPU for an invitation URL instead of ~45 ms.
+    """
+    code = qrcode.QRCode(mask_pattern=0, image_factory=SvgPathImage)
+    code.add_data(data)
+    code.make(fit=True)
+    return str(code.make_image().to_string(encoding="unicode"))
 
 
 class PatientService:

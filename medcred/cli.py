@@ -8,6 +8,7 @@ import typer
 
 from ledger.bench import bench as ledger_bench
 from ledger.commands import app as ledger_app
+from medcred.bench import bench
 from medcred.demo import demo
 from medcred.up import up
 
@@ -20,6 +21,7 @@ app.add_typer(ledger_app, name="ledger")
 ledger_app.command("bench")(ledger_bench)
 app.command()(up)
 app.command()(demo)
+app.command()(bench)
 
 
 def main() -> None:

@@ -1,0 +1,161 @@
+"""`medcred bench`: full flows through the controllers, the same flows straight on the agents, and the
+revocable issuance rate, on a fresh network in a temporary folder; figures printed, never asserted.
+
+    controller_flows   connect -> issue -> verify through medcred.clients (the controllers)
+    direct_flows       the same on the ACA-Py admin APIs (AdminClient), for the controllers' overhead;
+                       agent_events: their states awaited on each agent's admin websocket, not polled
+    batch              N flows at a concurrency, each step's latency
+    report             percentiles, tables, targets;  cpu: where the CPU went, per process (/proc)
+
+Each path runs one warm-up flow first, left out of the figures. Timings are time.perf_counter().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import typer
+
+from medcred import console
+from medcred.bench.batch import FLOW, Batch, Flow, Laps, run_batch
+from medcred.bench.cpu import CpuMeter
+from medcred.bench.report import (
+    CREDENTIALS_PER_S_TARGET,
+    FLOWS_PER_S_TARGET,
+    OVERHEAD_PERCENT_TARGET,
+    batch_lines,
+    cpu_lines,
+    overhead,
+    percentile,
+    target_line,
+)
+
+if TYPE_CHECKING:
+    from agents.config import AgentConfig
+    from medcred.bench.direct_flows import Agent
+    from medcred.network import MedcredNetwork
+
+__all__ = ["bench"]
+
+
+def bench(
+    flows: int = typer.Option(20, min=1, help="full flows per path (after one warm-up flow)"),
+    concurrency: int = typer.Option(4, min=1, help="flows (and issuances) in flight at once"),
+    issuances: int = typer.Option(30, min=1, help="revocable credentials issued to one connected patient"),
+) -> None:
+    """Measure full flows (connect, issue, verify) with and without the controllers, and issuance alone."""
+    from medcred.network import MedcredNetwork
+
+    async def job() -> None:
+        load = os.getloadavg()[0]  # before our own network adds to it
+        with tempfile.TemporaryDirectory(prefix="medcred-bench-") as home:
+            async with MedcredNetwork(Path(home), progress=console.progress) as network:
+                lines = await _measure(network, flows, concurrency, issuances, load)
+                console.progress("stopping the network")
+        typer.echo("")
+        for line in lines:
+            typer.echo(line)
+
+    console.run(job)
+
+
+async def _timed(
+    name: str, flow: Flow, count: int, concurrency: int, meter: CpuMeter, *, warm_up: bool = True
+) -> tuple[Batch, list[str]]:
+    """One warm-up flow (not counted), then the batch, with the CPU it used per flow."""
+    if warm_up:
+        console.progress(f"{name}: warm-up flow")
+        await flow(-1, Laps())
+    console.progress(f"{name}: {count} runs, {concurrency} at a time")
+    before = meter.sample()
+    batch = await run_batch(name, flow, count, concurrency, console.progress)
+    used = CpuMeter.since(before, meter.sample())
+    return batch, cpu_lines(used, batch.completed, os.cpu_count() or 1, batch.wall)
+
+
+async def _measure(
+    network: MedcredNetwork, flows: int, concurrency: int, issuances: int, load: float
+) -> list[str]:
+    from medcred.bench.controller_flows import ControllerFlows
+    from medcred.bench.direct_flows import DirectFlows
+    from medcred.clients import HospitalClient, VerifierClient, WalletAdminClient
+
+    cores = os.cpu_count() or 1
+    meter = CpuMeter({f"{role.name} agent": role.agent.pid for role in network.roles})
+    async with httpx.AsyncClient(timeout=90) as http:
+        hospital = HospitalClient(http, network.issuer.url, network.issuer.api_key())
+        wallets = WalletAdminClient(http, network.holder.url, network.holder.api_key())
+        clinic = VerifierClient(http, network.verifier.url, network.verifier.api_key())
+        through = ControllerFlows(http, hospital, wallets, clinic, network.holder.url)
+        controllers, controllers_cpu = await _timed("controllers", through.flow, flows, concurrency, meter)
+
+        hospital_identity = await hospital.call("GET", "/issuer")
+        cred_def_id = hospital_identity["credential_definitions"]["vaccination"]
+        issuer_nym = str(hospital_identity["did"]).removeprefix("did:sov:")  # restrictions take a bare nym
+        async with contextlib.AsyncExitStack() as stack:
+            issuer, holder, verifier = [await stack.enter_async_context(_agent(r.agent.config)) for r in network.roles]
+            straight = DirectFlows(
+                issuer, holder, verifier, cred_def_id=cred_def_id, issuer_did=issuer_nym,
+                wallet_label=network.holder.settings.label, verifier_label=network.verifier.settings.label,
+            )  # fmt: skip
+            direct, direct_cpu = await _timed("direct", straight.flow, flows, concurrency, meter)
+
+        console.progress("issuance: connecting one patient")
+        to_one = await through.issuer_of(f"bench-issuance-{os.getpid()}")
+        issued, issued_cpu = await _timed("issuance", to_one.flow, issuances, concurrency, meter, warm_up=False)
+
+    return [
+        f"medcred bench: {flows} flows per path at concurrency {concurrency} (+1 warm-up each), "
+        f"{issuances} issuances",
+        f"CPU: {cores} cores (os.cpu_count()), shared by 4 validators, 3 agents, the controllers and this client "
+        f"(one process); load average {load:.2f} before the network started",
+        "",
+        *batch_lines(controllers, "Through the controllers"), *controllers_cpu,
+        "",
+        *batch_lines(direct, "Straight through the ACA-Py admin APIs"), *direct_cpu,
+        "",
+        *batch_lines(issued, "Revocable issuance through the controllers, one patient", unit="credentials"),
+        *(line.replace("s/flow", "s/credential") for line in issued_cpu),
+        "",
+        *_comparison(controllers, direct, issued),
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _agent(config: AgentConfig) -> AsyncIterator[Agent]:
+    """An agent's admin client and its event stream, both open."""
+    from agents.admin import AdminClient
+    from medcred.bench.agent_events import AgentEvents
+    from medcred.bench.direct_flows import Agent
+
+    async with AdminClient(config.admin_url, config.admin_api_key, timeout=60) as admin:
+        async with AgentEvents(config.admin_url, config.admin_api_key) as events:
+            yield Agent(admin, events)
+
+
+def _comparison(controllers: Batch, direct: Batch, issued: Batch) -> list[str]:
+    if not controllers.completed or not direct.completed:
+        return ["Comparison: not possible, a path completed no flow"]
+    ours, theirs = percentile(controllers.samples[FLOW], 50), percentile(direct.samples[FLOW], 50)
+    by_latency = overhead(ours, theirs)
+    by_rate = overhead(controllers.rate, direct.rate, higher_is_better=True)
+    clean = not controllers.failures and not direct.failures and not issued.failures
+    return [
+        "Comparison with the targets" + ("" if clean else " (some flows FAILED: see above)"),
+        target_line("full flows/s through the controllers", f"{controllers.rate:.2f}/s",
+                    controllers.rate >= FLOWS_PER_S_TARGET, f">= {FLOWS_PER_S_TARGET:g}/s"),
+        target_line("revocable credentials issued/s", f"{issued.rate:.2f}/s",
+                    issued.rate >= CREDENTIALS_PER_S_TARGET, f">= {CREDENTIALS_PER_S_TARGET:g}/s"),
+        target_line("controller overhead, flow p50", f"{by_latency:+.1f}% ({ours:.2f} s vs {theirs:.2f} s)",
+                    by_latency <= OVERHEAD_PERCENT_TARGET, f"<= {OVERHEAD_PERCENT_TARGET:g}%"),
+        target_line("controller overhead, flows/s", f"{by_rate:+.1f}% ({controllers.rate:.2f} vs {direct.rate:.2f})",
+                    by_rate <= OVERHEAD_PERCENT_TARGET, f"<= {OVERHEAD_PERCENT_TARGET:g}%"),
+        "  (steps differ in one place: through the controllers, the end of the DID Exchange is waited for in",
+        "   'issue'; straight on the agents, in 'connect'. The whole flows compare like for like.)",
+    ]  # fmt: skip
