@@ -30,6 +30,7 @@ class RoleSettings(BaseSettings):
     agent_admin_api_key: SecretStr | None = None
     webhook_api_key: SecretStr | None = None
     wallet_key: SecretStr | None = None
+    ledger_api_key: SecretStr | None = None  # the ledger's key for POST /register (the network passes it)
     ledger_url: str = "http://127.0.0.1:9000"
     tails_url: str = "http://127.0.0.1:6543"
     data_dir: Path | None = None  # default: <MEDCRED_HOME>/<role>

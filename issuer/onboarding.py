@@ -17,11 +17,11 @@ import httpx
 from pydantic import BaseModel
 
 from agents.admin import AdminClient
+from agents.public_did import StoredPendingDid, ensure_public_did
 from issuer.records import IssuerRecords
-from issuer.registration import register_did
 from issuer.settings import IssuerSettings
 from medcred.credentials import SCHEMAS, CredentialType, SchemaDef
-from medcred.errors import AgentError, LedgerError, NotFoundError, TimeoutError_
+from medcred.errors import AgentError, NotFoundError, TimeoutError_
 
 __all__ = ["CRED_DEF_TAG", "IssuerIdentity", "Onboarding"]
 
@@ -67,40 +67,10 @@ class Onboarding:
 
     async def public_did(self) -> str:
         """The wallet's public DID; else a new one, registered on the ledger as ENDORSER and made public."""
-        public = await self.admin.wallet_did_public()
-        if public is not None and isinstance(public.get("did"), str):
-            return str(public["did"])
-        did, verkey = await self._unpublished_did()
-        await register_did(
-            self.settings.ledger_url, self.settings.ledger_api_key, did=did, verkey=verkey,
-            alias=self.settings.label, transport=self.ledger_transport,
+        return await ensure_public_did(
+            self.admin, self.settings, StoredPendingDid(self.records.store), timeout=self.settings.onboarding_timeout,
+            poll_interval=self.poll_interval, ledger_transport=self.ledger_transport,
         )  # fmt: skip
-        await self._make_public(did)
-        self.records.forget_onboarding("pending_did")
-        log.info("public DID %s is set", did)
-        return did
-
-    async def _unpublished_did(self) -> tuple[str, str]:
-        pending = self.records.onboarding("pending_did")
-        if pending is not None and pending["did"] in {info.get("did") for info in await self.admin.wallet_dids()}:
-            return str(pending["did"]), str(pending["verkey"])
-        info = await self.admin.create_wallet_did(method="sov")
-        did, verkey = info.get("did"), info.get("verkey")
-        if not isinstance(did, str) or not isinstance(verkey, str):
-            raise AgentError("the agent created a DID but did not answer its did and verkey")
-        self.records.save_onboarding("pending_did", {"did": did, "verkey": verkey})
-        return did, verkey
-
-    async def _make_public(self, did: str) -> None:
-        deadline = time.monotonic() + self.settings.onboarding_timeout
-        while True:
-            try:
-                await self.admin.request("POST", "/wallet/did/public", params={"did": did})
-                return
-            except NotFoundError as exc:  # the agent read the ledger before the NYM reached that node
-                if time.monotonic() > deadline:
-                    raise LedgerError(f"DID {did} was registered but the agent cannot find it on the ledger") from exc
-            await asyncio.sleep(self.poll_interval)
 
     async def credential_definition(self, did: str, kind: CredentialType) -> str:
         """The credential definition of one type (its schema first), found or created, with its registry."""
@@ -155,3 +125,4 @@ def _finished(result: dict[str, object], state_key: str, id_key: str) -> str:
 def _first(group: BaseExceptionGroup[Exception]) -> Exception:
     leaf = group.exceptions[0]
     return _first(leaf) if isinstance(leaf, BaseExceptionGroup) else leaf
+

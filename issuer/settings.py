@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from agents.settings import RoleSettings
@@ -22,9 +22,6 @@ class IssuerSettings(RoleSettings):
     port: int = 8001
     agent_inbound_port: int = 8020
     agent_admin_port: int = 8021
-    ledger_api_key: SecretStr | None = Field(
-        default=None, description="the ledger's key for POST /register (the network passes it)"
-    )
     label: str = Field(default="City Hospital", min_length=1, max_length=100)
     revocation_registry_size: int = Field(default=1000, ge=4, le=32768)
     issuance_timeout: float = Field(default=30.0, gt=0, description="seconds an issuance may take")

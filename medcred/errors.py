@@ -12,6 +12,7 @@
     ├── TimeoutError_                  504: an awaited state never came
     ├── ProcessError                   a child process would not start or died
     │   └── PortInUseError             its port is already taken
+    ├── AuditLogError                  an audit log's files cannot be used (`medcred audit verify` pinpoints why)
     ├── LedgerError                    502: the Indy pool failed a request
     │   └── LedgerRejectedError        400: the pool refused it (REQNACK / REJECT)
     └── AgentError                     502: an ACA-Py admin call failed
@@ -27,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "AgentError",
     "AgentRejectedError",
+    "AuditLogError",
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
@@ -100,6 +102,10 @@ class ProcessError(MedcredError):
 
 class PortInUseError(ProcessError):
     pass
+
+
+class AuditLogError(MedcredError):
+    """An audit log's files do not parse or do not fit together (e.g. a torn last line)."""
 
 
 class LedgerError(MedcredError):

@@ -78,10 +78,11 @@ class MedcredNetwork:
         self.ledger = ledger or LedgerNetwork(
             LedgerSettings(data_dir=home / "ledger"), TailsSettings(storage_dir=home / "tails"), progress
         )
-        common = {"ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url}
-        issuer = IssuerSettings(
-            data_dir=home / "issuer", ledger_api_key=self.ledger.register_key(), **common  # type: ignore[arg-type]
-        )
+        common = {
+            "ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url,
+            "ledger_api_key": self.ledger.register_key(),
+        }
+        issuer = IssuerSettings(data_dir=home / "issuer", **common)  # type: ignore[arg-type]
         holder = HolderSettings(data_dir=home / "holder", **common)  # type: ignore[arg-type]
         self._verifier_settings = VerifierSettings(data_dir=home / "verifier", **common)  # type: ignore[arg-type]
         self.issuer = Role("issuer", issuer, AgentProcess(issuer_agent(issuer)), lambda: create_issuer_app(issuer))

@@ -14,5 +14,5 @@ __all__ = ["agent_config"]
 
 
 def agent_config(settings: VerifierSettings) -> AgentConfig:
-    """The verifier agent: the common configuration; it verifies presentations as they arrive."""
-    return settings.agent_config(auto_flags=["--auto-verify-presentation"])
+    """The verifier agent: verifies presentations as they arrive; its invitations name its public DID."""
+    return settings.agent_config(auto_flags=["--auto-verify-presentation"], public_invites=True)

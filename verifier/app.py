@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from agents.admin import AdminClient
 from agents.controller import AgentLink, create_controller_app
+from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.store import DocumentStore
 from verifier.records import VerificationRecords
 from verifier.routes import templates, verifications
@@ -47,6 +48,8 @@ def create_app(
                 "MEDCRED_VERIFIER_ISSUER_DID is not set: proof requests are restricted by schema name only, "
                 "so a credential of any issuer using the medcred schema names would be accepted"
             )
+        # Invitations name this DID, so a patient knows who asks and can consent to exactly that verifier.
+        service.public_did = await ensure_public_did(link.admin, settings, StoredPendingDid(store))
         service.resume()
 
     async def stop() -> None:

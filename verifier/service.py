@@ -55,6 +55,7 @@ class VerificationService:
     ) -> None:
         self._admin, self._events, self._records = admin, events, records
         self._label, self._issuer_did, self._timeout, self._clock = label, issuer_did, request_timeout, clock
+        self.public_did: str | None = None  # set at start-up; invitations then carry it
         self.timers = Timers()
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -71,7 +72,7 @@ class VerificationService:
         try:
             invitation = await self._admin.create_oob_invitation(
                 my_label=self._label, handshake=False, attachments=[{"id": pres_ex_id, "type": "present-proof"}],
-                use_public_did=False, goal_code="aries.vc.verify", goal=template.title,
+                use_public_did=self.public_did is not None, goal_code="aries.vc.verify", goal=template.title,
             )  # fmt: skip
             url = invitation.get("invitation_url")
             if not isinstance(url, str) or not url:

@@ -23,6 +23,7 @@ from verifier.service import VerificationService
 STAFF_KEY = "staff-key"
 HOOK_KEY = "hook-key"
 ISSUER_DID = "Th7MpTaRZVRYnPiabds81Y"
+VERIFIER_DID = "7Tqg6BwSSWapxgUDm9KKgg"
 STAFF = {"X-API-Key": STAFF_KEY}
 RECORDS = "/present-proof-2.0/records/"
 
@@ -44,6 +45,8 @@ class FakeAgent:
             return httpx.Response(self.fail[path], text="the agent is unwell")
         if path == "/status/ready":
             return httpx.Response(200, json={"ready": True})
+        if path == "/wallet/did/public" and request.method == "GET":  # the verifier's DID is already public
+            return httpx.Response(200, json={"result": {"did": VERIFIER_DID, "verkey": "x"}})
         if path == "/present-proof-2.0/create-request":
             pres_ex_id = str(uuid.uuid4())
             return httpx.Response(200, json={"pres_ex_id": pres_ex_id, "state": "request-sent"})

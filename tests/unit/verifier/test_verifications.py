@@ -42,7 +42,7 @@ async def test_create_asks_the_agent_for_a_request_then_a_connectionless_invitat
     oob = agent.body(invitation)
     assert oob["attachments"] == [{"id": verifier.pres_ex_id(created["verification_id"]), "type": "present-proof"}]
     assert "handshake_protocols" not in oob
-    assert (oob["use_public_did"], oob["my_label"]) == (False, "Riverside Clinic")
+    assert (oob["use_public_did"], oob["my_label"]) == (True, "Riverside Clinic")  # patients see who asks
     assert invitation.url.params["auto_accept"] == "true"
     assert created["invitation_url"].startswith("http://127.0.0.1:8040?oob=")
     assert created["template"] == "vaccination-status"
@@ -221,7 +221,8 @@ async def test_unknown_template_is_404_listing_the_known_ones(verifier: Verifier
     response = await verifier.http.post("/verifications", json={"template": "blood-type"}, headers=STAFF)
     assert response.status_code == 404
     assert all(name in response.json()["detail"] for name in TEMPLATES)
-    assert verifier.agent.requests == verifier.agent.calls("GET", "/status/ready")
+    assert not verifier.agent.calls("POST", "/present-proof-2.0/create-request")  # nothing reached the agent
+    assert not verifier.agent.calls("POST", "/out-of-band/create-invitation")
 
 
 @pytest.mark.parametrize("body", [{}, {"template": ""}, {"template": "allergy-check", "extra": 1}, []])

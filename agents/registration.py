@@ -1,4 +1,4 @@
-"""Registering the hospital's DID on the ledger as ENDORSER, through the ledger web server's `POST /register`.
+"""Registering a service's DID on the ledger as ENDORSER, through the ledger web server's `POST /register`.
 
 The ledger writes the NYM with its trustee's key, so the call takes the ledger's API key. The call is
 idempotent (the same DID and verkey registered twice is fine), so a retried start-up is safe.
@@ -42,8 +42,8 @@ async def register_did(
         raise LedgerError(f"the ledger at {url} could not be reached: {type(exc).__name__}") from exc
     if response.status_code in (401, 403):
         raise ConfigurationError(
-            f"the ledger refused to register our DID ({response.status_code}): set MEDCRED_ISSUER_LEDGER_API_KEY"
-            " to the ledger's API key"
+            f"the ledger refused to register our DID ({response.status_code}): set the role's LEDGER_API_KEY (e.g."
+            " MEDCRED_ISSUER_LEDGER_API_KEY) to the ledger's API key"
         )
     if not response.is_success:
         detail = " ".join(response.text.split())[:MAX_DETAIL]
