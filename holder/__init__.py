@@ -5,6 +5,9 @@ agent.py        agent_config: how the holder's ACA-Py agent starts
 accounts.py     patient accounts and their bearer tokens
 wallet.py       accepting invitations; listing credentials
 proofs.py       proof requests: list, present (holder.choice picks the credentials), decline
+consent.py      consent grants (domain): validation, status, judging a request, the limits of an answer
+consent_service.py  granting and withdrawing consent, judging requests by it (ConsentService)
+receipts.py     consent receipts: JWS by the patient's did:key; verify_receipt() needs no agent
 """
 
 from __future__ import annotations

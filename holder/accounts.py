@@ -28,12 +28,13 @@ from holder.models import Patient, PatientCreated
 from medcred.errors import AuthenticationError
 from medcred.web import secrets_match
 
-__all__ = ["authenticate", "new_raw_key", "open_account", "token_digest"]
+__all__ = ["authenticate", "new_raw_key", "open_account", "patient_for_wallet", "token_digest"]
 
 log = logging.getLogger(__name__)
 
 PATIENTS = "patients"
 TOKENS = "patient_tokens"  # token digest -> patient id
+WALLETS = "patient_wallets"  # sub-wallet id -> patient id (webhooks name the sub-wallet only)
 TOKEN_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 
 
@@ -64,6 +65,7 @@ async def open_account(context: HolderContext) -> PatientCreated:
     )
     context.store.put(PATIENTS, patient_id, patient.to_document())
     context.store.put(TOKENS, patient.token_sha256, {"patient_id": patient_id})
+    context.store.put(WALLETS, patient.wallet_id, {"patient_id": patient_id})
     log.info("patient %s opened with sub-wallet %s", patient_id, sub_wallet.wallet_id)
     return PatientCreated(patient_id=patient_id, token=token)
 
@@ -78,3 +80,16 @@ def authenticate(context: HolderContext, token: str | None) -> Patient:
     if document is None or not secrets_match(digest, str(document.get("token_sha256", ""))):
         raise AuthenticationError("unknown bearer token")
     return Patient.model_validate(document)
+
+
+def patient_for_wallet(context: HolderContext, wallet_id: str) -> Patient | None:
+    """The patient whose sub-wallet this is (accounts older than the index are found once, then indexed)."""
+    entry = context.store.get(WALLETS, wallet_id)
+    if entry is not None:
+        document = context.store.get(PATIENTS, str(entry.get("patient_id")))
+        return Patient.model_validate(document) if document is not None else None
+    for patient_id, document in context.store.all(PATIENTS):
+        if document.get("wallet_id") == wallet_id:
+            context.store.put(WALLETS, wallet_id, {"patient_id": patient_id})
+            return Patient.model_validate(document)
+    return None

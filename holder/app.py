@@ -4,30 +4,42 @@
 
 Its lifespan waits for the agent, opens the store (`<data folder>/holder.db`), serves, and closes it.
 `admin_transport` replaces the HTTP transport to the agent's admin API (unit tests pass an
-`httpx.MockTransport`).
+`httpx.MockTransport`). `on_consent_event(name, patient_id, details)` hears consent events (an audit
+trail); `clock` replaces the consents' clock (tests).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
 
 import httpx
 from fastapi import FastAPI
 
 from agents.controller import AgentLink, create_controller_app
+from holder import proofs
+from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext
-from holder.routes import me, patients
+from holder.routes import consents, me, patients
 from holder.settings import HolderSettings
 
 __all__ = ["create_app"]
 
 
 def create_app(
-    settings: HolderSettings | None = None, *, admin_transport: httpx.AsyncBaseTransport | None = None
+    settings: HolderSettings | None = None,
+    *,
+    admin_transport: httpx.AsyncBaseTransport | None = None,
+    on_consent_event: ConsentHook | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
     settings = settings or HolderSettings()
     admin_key = settings.secret("agent_admin_api_key")
     link = AgentLink(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
     link.admin = HolderAdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
     context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"))
+    context.consents = ConsentService(context, on_event=on_consent_event, clock=clock)
+    link.webhooks.on(proofs.TOPIC, context.consents.on_proof_event)
 
     async def start() -> None:
         context.open()
@@ -37,9 +49,9 @@ def create_app(
 
     app = create_controller_app(
         title="medcred holder",
-        description="Patients' wallets: invitations, credentials, and proof requests answered with consent.",
+        description="Patients' wallets: invitations, credentials, consents, and proof requests answered with consent.",
         link=link,
-        routers=[patients.router, me.router],
+        routers=[patients.router, me.router, consents.router],
         on_startup=start,
         on_shutdown=stop,
     )

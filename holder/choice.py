@@ -17,7 +17,7 @@ verifier is told, one of:
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,11 +138,13 @@ def choose(wanted: Sequence[Referent], offered: Sequence[Candidate]) -> dict[str
     return chosen
 
 
-def presentation(wanted: Sequence[Referent], chosen: Mapping[str, str]) -> dict[str, Any]:
-    """The `send-presentation` specification: every attribute revealed, each predicate proven."""
+def presentation(
+    wanted: Sequence[Referent], chosen: Mapping[str, str], *, hidden: Collection[str] = ()
+) -> dict[str, Any]:
+    """The `send-presentation` specification: each predicate proven, every attribute revealed but `hidden` ones."""
     return {
         "requested_attributes": {
-            r.key: {"cred_id": chosen[r.key], "revealed": True} for r in wanted if not r.is_predicate
+            r.key: {"cred_id": chosen[r.key], "revealed": r.key not in hidden} for r in wanted if not r.is_predicate
         },
         "requested_predicates": {r.key: {"cred_id": chosen[r.key]} for r in wanted if r.is_predicate},
         "self_attested_attributes": {},

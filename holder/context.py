@@ -2,12 +2,14 @@
 
 Each patient's agent calls go through `context.tenant(patient)`: the admin client acting with that
 patient's sub-wallet token, so the agent itself keeps patients apart (another tenant's record is a 404).
+`context.consents` is the patient-consent service (`holder.consent_service`), set up by `create_app`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -18,6 +20,9 @@ from holder.models import Patient
 from holder.settings import HolderSettings
 from medcred.errors import AgentError, AuthenticationError, ConfigurationError
 from medcred.store import DocumentStore
+
+if TYPE_CHECKING:
+    from holder.consent_service import ConsentService
 
 __all__ = ["HolderAdminClient", "HolderContext"]
 
@@ -37,6 +42,14 @@ class HolderAdminClient(AdminClient):
         except AuthenticationError as exc:
             raise AgentError(f"the holder agent refused the controller's credentials on {method} {path}") from exc
 
+    async def wallet_jwt_sign(self, did: str, payload: Mapping[str, Any], headers: Mapping[str, Any]) -> str:
+        """POST /wallet/jwt/sign: a compact JWS by the wallet's key of `did` (ACA-Py sets `alg` and `kid`)."""
+        body = {"did": did, "headers": dict(headers), "payload": dict(payload)}
+        answer = await self.request("POST", "/wallet/jwt/sign", json=body)
+        if not isinstance(answer, str) or answer.count(".") != 2:
+            raise AgentError("agent answered POST /wallet/jwt/sign without a compact JWS")
+        return answer
+
 
 @dataclass
 class HolderContext:
@@ -44,6 +57,7 @@ class HolderContext:
     link: AgentLink
     staff_key: SecretStr
     _store: DocumentStore | None = field(default=None, repr=False)
+    _consents: ConsentService | None = field(default=None, repr=False)
 
     def open(self) -> None:
         if self._store is None:
@@ -64,6 +78,19 @@ class HolderContext:
     def events(self) -> EventWaiter:
         return self.link.events
 
-    def tenant(self, patient: Patient) -> AdminClient:
+    @property
+    def consents(self) -> ConsentService:
+        if self._consents is None:
+            raise ConfigurationError("the holder's consent service is used before it was set up")
+        return self._consents
+
+    @consents.setter
+    def consents(self, service: ConsentService) -> None:
+        self._consents = service
+
+    def tenant(self, patient: Patient) -> HolderAdminClient:
         """The admin client acting on this patient's sub-wallet only."""
-        return self.link.admin.for_tenant(patient.agent_token)
+        admin: AdminClient = self.link.admin
+        if not isinstance(admin, HolderAdminClient):
+            raise ConfigurationError("the holder's agent link needs a HolderAdminClient")
+        return admin.for_tenant(patient.agent_token)

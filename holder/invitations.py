@@ -3,6 +3,8 @@
 Everything malformed is an `InvalidInputError` (400) that says what is wrong, never echoing the input.
 An invitation may carry a proof request (a verifier's QR code): `proof_request_thread()` finds the
 thread id the wallet's presentation record will carry (`~thread.thid`, else the message's `@id`).
+A verifier names itself by its public DID as the invitation's one service (`"services":
+["did:sov:<nym>"]`): `verifier_did()` reads that nym, the key to the patient's consents for it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,18 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ledger.identity import validate_did
 from medcred.errors import InvalidInputError
 
-__all__ = ["check_invitation", "invitation_from", "invitation_label", "parse_invitation_url", "proof_request_thread"]
+__all__ = [
+    "check_invitation",
+    "indy_nym",
+    "invitation_from",
+    "invitation_label",
+    "parse_invitation_url",
+    "proof_request_thread",
+    "verifier_did",
+]
 
 type Json = dict[str, Any]
 
@@ -117,3 +128,20 @@ def invitation_label(invitation: Json) -> str | None:
     """The label the inviter gave itself (shown to the patient as who asks)."""
     label = invitation.get("label")
     return label[:200] if isinstance(label, str) and label.strip() else None
+
+
+def indy_nym(did: object) -> str | None:
+    """The unqualified nym of an Indy DID (`did:sov:<nym>`, `did:indy:<ns>:<nym>` or the bare nym), else None."""
+    if not isinstance(did, str) or (did.startswith("did:") and not did.startswith(("did:sov:", "did:indy:"))):
+        return None
+    try:
+        return validate_did(did)
+    except InvalidInputError:
+        return None
+
+
+def verifier_did(invitation: Json) -> str | None:
+    """The inviter's public Indy DID (its nym) when that DID is the invitation's service; None for an inline
+    service block or another DID method (did:peer...)."""
+    services = invitation.get("services")
+    return indy_nym(services[0]) if isinstance(services, list) and services else None

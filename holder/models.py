@@ -11,7 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from holder.consent import ConsentStatus
+from medcred.credentials import CredentialType
+
 __all__ = [
+    "Consent",
+    "ConsentReceipts",
     "Credential",
     "InvitationAccepted",
     "InvitationIn",
@@ -19,6 +24,7 @@ __all__ = [
     "PatientCreated",
     "ProofAnswer",
     "ProofRequest",
+    "ProofRequestConsent",
 ]
 
 MAX_INVITATION_URL = 64 * 1024  # a proof request inside an invitation makes a URL of ~2.5 KB
@@ -63,8 +69,13 @@ class InvitationIn(BaseModel):
 
 class InvitationAccepted(BaseModel):
     connection_id: str | None = None
-    state: str
+    state: str = Field(
+        description="The invitation's state; for a proof request judged by a consent grant: "
+        "`presented`, `declined` (with `reason`) or `refused` (nothing could answer)"
+    )
     proof_request_id: str | None = Field(default=None, description="Set when the invitation carried a proof request")
+    grant_id: str | None = Field(default=None, description="The consent grant that decided the request")
+    reason: str | None = None
 
 
 class Credential(BaseModel):
@@ -75,13 +86,48 @@ class Credential(BaseModel):
     revoked: bool | None  # None: the ledger could not tell
 
 
+class ProofRequestConsent(BaseModel):
+    """How the patient's consents for the asking verifier see a waiting request."""
+
+    grant_id: str | None = Field(description="The grant that governs it; None: no consent for this verifier")
+    status: ConsentStatus | None = None
+    covered: bool
+    exceeds: list[str] = Field(description="Requested attributes outside the grant")
+
+
 class ProofRequest(BaseModel):
     id: str
     verifier: str
+    verifier_did: str | None = None
     name: str
     requested_at: str | None
     revealed: list[str]
     predicates: list[str]
+    consent: ProofRequestConsent | None = None
+
+
+class Consent(BaseModel):
+    """A consent grant as the patient sees it; `status` is computed when it is read."""
+
+    grant_id: str
+    verifier_did: str
+    credential_types: list[CredentialType]
+    reveal: list[str]
+    prove: list[str]
+    purpose: str
+    auto_answer: bool
+    created_at: datetime
+    expires_at: datetime
+    withdrawn_at: datetime | None
+    status: ConsentStatus
+    patient_did: str = Field(description="The did:key of the patient's wallet that signed the receipts")
+    receipt: str = Field(description="The grant receipt: a compact JWS (EdDSA) by patient_did")
+    withdrawal_receipt: str | None = None
+
+
+class ConsentReceipts(BaseModel):
+    grant: str
+    withdrawal: str | None
 
 
 class ProofAnswer(BaseModel):

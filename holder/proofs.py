@@ -1,11 +1,17 @@
 """Proof requests, answered only as the patient decides (the agent never auto-responds).
 
-    pending   the patient's records in `request-received`, with who asks and what is asked
+    pending   the patient's records in `request-received`, with who asks and what is asked (and, given
+              a `consent_of`, how the patient's consents for that verifier see it)
     present   choose the credentials explicitly (`holder.choice`: never a revoked one, predicates
               checked), then `send-presentation`; if a referent cannot be answered, tell the verifier
-              why in a problem report and answer 409 with that reason
+              why in a problem report and answer 409 with that reason. Under a live consent grant
+              (`holder.consent.limits`), a single attribute outside it is sent unrevealed and a group
+              or predicate outside it is a 409 `request exceeds consent: <names>` (no report: the
+              patient may still decline, or widen the grant)
     decline   a problem report `declined: the patient declined`
 
+Who asks is remembered for a connectionless request (the invitation's label and the verifier's public
+DID, `remember_origin`) and read from the connection otherwise (`their_label`, `their_public_did`).
 Every call acts on the patient's own sub-wallet, so another patient's record id is a 404.
 """
 
@@ -14,32 +20,69 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from agents.admin import AdminClient
-from holder import choice
+from holder import choice, consent
+from holder.consent import Grant
 from holder.context import HolderContext
-from holder.models import Patient, ProofAnswer, ProofRequest
+from holder.invitations import indy_nym
+from holder.models import Patient, ProofAnswer, ProofRequest, ProofRequestConsent
 from holder.revocation import revocation_statuses
 from medcred.errors import AgentRejectedError, ConflictError, NotFoundError, TimeoutError_
 
-__all__ = ["DECLINED", "await_request", "decline", "pending", "present", "remember_origin"]
+__all__ = [
+    "DECLINED",
+    "Origin",
+    "answerable",
+    "await_request",
+    "decline",
+    "origin_of",
+    "pending",
+    "present",
+    "remember_origin",
+    "report",
+    "request_of",
+    "verifier_did",
+]
 
 log = logging.getLogger(__name__)
 
 TOPIC = "present_proof_v2_0"
 REQUEST_RECEIVED = "request-received"
 DECLINED = "declined: the patient declined"
-ORIGINS = "proof_request_origins"  # "<patient id>:<thread id>" -> the inviter's label
+ORIGINS = "proof_request_origins"  # "<patient id>:<thread id>" -> {"verifier": label, "verifier_did": nym}
 FORMATS = ("anoncreds", "indy")
+EXCEEDS = "request exceeds consent"
 
 type Json = dict[str, Any]
+type ConsentOf = Callable[[str | None, Json], ProofRequestConsent]  # (verifier DID, request) -> its view
 
 
-def remember_origin(context: HolderContext, patient: Patient, thread_id: str, label: str | None) -> None:
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who asks: the label they gave, and their public Indy DID (nym) if they named one."""
+
+    label: str | None = None
+    did: str | None = None
+
+
+def remember_origin(
+    context: HolderContext, patient: Patient, thread_id: str, label: str | None, did: str | None = None
+) -> None:
     """Keep who sent a connectionless request: its record has no connection to name them."""
-    if label is not None:
-        context.store.put(ORIGINS, f"{patient.patient_id}:{thread_id}", {"verifier": label})
+    context.store.put(ORIGINS, f"{patient.patient_id}:{thread_id}", {"verifier": label, "verifier_did": did})
+
+
+def origin_of(context: HolderContext, patient: Patient, thread_id: object) -> Origin | None:
+    """Who sent the request of this thread through an invitation the patient scanned, if one did."""
+    found = context.store.get(ORIGINS, f"{patient.patient_id}:{thread_id}")
+    if found is None:
+        return None
+    label, did = found.get("verifier"), found.get("verifier_did")
+    return Origin(label if isinstance(label, str) else None, did if isinstance(did, str) else None)
 
 
 async def _by_thread(tenant: AdminClient, thread_id: str) -> str | None:
@@ -68,7 +111,8 @@ async def await_request(context: HolderContext, patient: Patient, thread_id: str
     return found
 
 
-def _request_of(record: Json) -> tuple[str, Json]:
+def request_of(record: Json) -> tuple[str, Json]:
+    """The record's proof request and its format (`anoncreds`, or the legacy `indy`)."""
     by_format = (record.get("by_format") or {}).get("pres_request") or {}
     for fmt in FORMATS:
         if isinstance(by_format.get(fmt), dict):
@@ -76,45 +120,54 @@ def _request_of(record: Json) -> tuple[str, Json]:
     raise ConflictError(f"proof request {record.get('pres_ex_id')} is not an AnonCreds request")
 
 
-async def _verifier(
-    context: HolderContext, patient: Patient, tenant: AdminClient, record: Json, labels: dict[str, str | None]
-) -> str:
-    """Who asks: the connection's label, else the label of the invitation that carried the request."""
+async def _origin(
+    context: HolderContext, patient: Patient, tenant: AdminClient, record: Json, known: dict[str, Origin]
+) -> Origin:
+    """Who asks: the connection's label and public DID, else what the scanned invitation said."""
+    scanned = origin_of(context, patient, record.get("thread_id")) or Origin()
     connection_id = record.get("connection_id")
-    if isinstance(connection_id, str):
-        if connection_id not in labels:
-            try:
-                label = (await tenant.get_connection(connection_id)).get("their_label")
-            except NotFoundError:
-                label = None
-            labels[connection_id] = label if isinstance(label, str) and label else None
-        if labels[connection_id]:
-            return str(labels[connection_id])
-    origin = context.store.get(ORIGINS, f"{patient.patient_id}:{record.get('thread_id')}")
-    return str(origin["verifier"]) if origin else "unknown"
+    if not isinstance(connection_id, str):
+        return scanned
+    if connection_id not in known:
+        try:
+            connection = await tenant.get_connection(connection_id)
+        except NotFoundError:
+            connection = {}
+        label = connection.get("their_label")
+        known[connection_id] = Origin(label if isinstance(label, str) and label else None,
+                                      indy_nym(connection.get("their_public_did")))  # fmt: skip
+    return Origin(known[connection_id].label or scanned.label, known[connection_id].did or scanned.did)
 
 
-async def pending(context: HolderContext, patient: Patient) -> list[ProofRequest]:
+async def verifier_did(context: HolderContext, patient: Patient, record: Json) -> str | None:
+    """The public DID (nym) of the verifier asking in this record, if it named one."""
+    return (await _origin(context, patient, context.tenant(patient), record, {})).did
+
+
+async def pending(context: HolderContext, patient: Patient, consent_of: ConsentOf | None = None) -> list[ProofRequest]:
     tenant = context.tenant(patient)
     records = await tenant.present_proof_records(state=REQUEST_RECEIVED, role="prover", limit=1000)
     answer: list[ProofRequest] = []
-    labels: dict[str, str | None] = {}
+    known: dict[str, Origin] = {}
     for record in sorted(records, key=lambda r: str(r.get("created_at", ""))):
         try:
-            _, request = _request_of(record)
+            _, request = request_of(record)
         except ConflictError:
             continue
         wanted = choice.referents(request)
+        origin = await _origin(context, patient, tenant, record, known)
         answer.append(ProofRequest(
-            id=str(record["pres_ex_id"]), verifier=await _verifier(context, patient, tenant, record, labels),
+            id=str(record["pres_ex_id"]), verifier=origin.label or "unknown", verifier_did=origin.did,
             name=str(request.get("name") or "proof request"), requested_at=record.get("created_at"),
             revealed=[name for r in wanted if not r.is_predicate for name in r.names],
             predicates=[r.predicate_text() for r in wanted if r.is_predicate],
+            consent=consent_of(origin.did, request) if consent_of is not None else None,
         ))  # fmt: skip
     return answer
 
 
-async def _answerable(tenant: AdminClient, pres_ex_id: str) -> Json:
+async def answerable(tenant: AdminClient, pres_ex_id: str) -> Json:
+    """The patient's record `pres_ex_id` while it waits for an answer; 404 if not theirs, 409 if answered."""
     try:
         uuid.UUID(pres_ex_id)
     except ValueError:
@@ -136,7 +189,7 @@ async def _refused_by_agent(tenant: AdminClient, pres_ex_id: str, exc: AgentReje
     return ConflictError(f"proof request {pres_ex_id} is {state}: it can no longer be answered")
 
 
-async def _report(tenant: AdminClient, pres_ex_id: str, description: str) -> None:
+async def report(tenant: AdminClient, pres_ex_id: str, description: str) -> None:
     """Tell the verifier why there will be no presentation (the record ends `abandoned`)."""
     try:
         await tenant.present_proof_problem_report(pres_ex_id, description)
@@ -144,31 +197,42 @@ async def _report(tenant: AdminClient, pres_ex_id: str, description: str) -> Non
         raise await _refused_by_agent(tenant, pres_ex_id, exc) from exc
 
 
-async def present(context: HolderContext, patient: Patient, pres_ex_id: str) -> ProofAnswer:
+async def present(
+    context: HolderContext, patient: Patient, pres_ex_id: str, *, grant: Grant | None = None, record: Json | None = None
+) -> ProofAnswer:
+    """Answer with the credentials the wallet chooses, never beyond a live `grant` for this verifier."""
     tenant = context.tenant(patient)
-    fmt, request = _request_of(await _answerable(tenant, pres_ex_id))
+    fmt, request = request_of(record if record is not None else await answerable(tenant, pres_ex_id))
     wanted = choice.referents(request)
+    hidden: frozenset[str] = frozenset()
     listed = await tenant.present_proof_credentials_for_request(pres_ex_id, count=context.settings.max_candidates)
     listed = [entry for entry in listed if isinstance(entry, dict)]
+    if grant is not None:
+        hidden, refused = consent.limits(grant, consent.asked_of(request))
+        if refused:
+            raise ConflictError(f"{EXCEEDS}: {', '.join(refused)}")
+        listed = consent.confine(listed, grant, {r.key for r in wanted} - hidden)
     infos = [entry["cred_info"] for entry in listed if isinstance(entry.get("cred_info"), dict)]
     offered = choice.candidates(listed, await revocation_statuses(tenant, infos))
     try:
         chosen = choice.choose(wanted, offered)
     except ConflictError as refusal:
-        await _report(tenant, pres_ex_id, refusal.message)
+        await report(tenant, pres_ex_id, refusal.message)
         log.info("patient %s could not answer %s: %s", patient.patient_id, pres_ex_id, refusal.message.split(":")[0])
         raise
+    body = {fmt: choice.presentation(wanted, chosen, hidden=hidden)}
     try:
-        record = await tenant.present_proof_send_presentation(pres_ex_id, {fmt: choice.presentation(wanted, chosen)})
+        answered = await tenant.present_proof_send_presentation(pres_ex_id, body)
     except AgentRejectedError as exc:
         raise await _refused_by_agent(tenant, pres_ex_id, exc) from exc
-    log.info("patient %s presented %s (state %s)", patient.patient_id, pres_ex_id, record.get("state"))
-    return ProofAnswer(id=pres_ex_id, state=str(record.get("state") or "presentation-sent"))
+    log.info("patient %s presented %s (state %s, %d unrevealed)", patient.patient_id, pres_ex_id,
+             answered.get("state"), len(hidden))  # fmt: skip
+    return ProofAnswer(id=pres_ex_id, state=str(answered.get("state") or "presentation-sent"))
 
 
 async def decline(context: HolderContext, patient: Patient, pres_ex_id: str) -> ProofAnswer:
     tenant = context.tenant(patient)
-    await _answerable(tenant, pres_ex_id)
-    await _report(tenant, pres_ex_id, DECLINED)
+    await answerable(tenant, pres_ex_id)
+    await report(tenant, pres_ex_id, DECLINED)
     log.info("patient %s declined %s", patient.patient_id, pres_ex_id)
     return ProofAnswer(id=pres_ex_id, state="declined")

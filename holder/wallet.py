@@ -3,7 +3,9 @@
 An invitation is received by the patient's own sub-wallet (`POST /out-of-band/receive-invitation`,
 auto-accepted, reusing an existing connection). When it carries a proof request, the agent turns it
 into a presentation record in `request-received` shortly after answering: its id is awaited and
-returned, and the inviter's label is remembered so the patient can see who asks.
+returned, and the inviter's label and public DID are remembered so the patient can see who asks. The
+patient's consents for that DID then judge it (`ConsentService.judge_request`): declined at once,
+answered, or left waiting for the patient.
 """
 
 from __future__ import annotations
@@ -12,18 +14,15 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from holder import invitations, proofs
+from holder import consent, invitations, proofs
 from holder.context import HolderContext
 from holder.models import Credential, InvitationAccepted, InvitationIn, Patient
 from holder.revocation import revocation_statuses
-from medcred.credentials import SCHEMAS
 from medcred.errors import AgentRejectedError, InvalidInputError
 
 __all__ = ["accept_invitation", "list_credentials"]
 
 log = logging.getLogger(__name__)
-
-TYPE_BY_SCHEMA_NAME = {schema.name: str(kind) for kind, schema in SCHEMAS.items()}
 
 
 async def accept_invitation(context: HolderContext, patient: Patient, body: InvitationIn) -> InvitationAccepted:
@@ -38,22 +37,20 @@ async def accept_invitation(context: HolderContext, patient: Patient, body: Invi
     connection_id = record.get("connection_id")
     log.info("patient %s received invitation %s (state %s, connection %s)",
              patient.patient_id, invitation["@id"], record.get("state"), connection_id)  # fmt: skip
-    request_id = None
-    if thread_id is not None:
-        proofs.remember_origin(context, patient, thread_id, invitations.invitation_label(invitation))
-        request_id = await proofs.await_request(context, patient, thread_id)
-    return InvitationAccepted(
+    accepted = InvitationAccepted(
         connection_id=connection_id if isinstance(connection_id, str) else None,
         state=str(record.get("state") or "unknown"),
-        proof_request_id=request_id,
     )
-
-
-def _schema_name(schema_id: str) -> str:
-    parts = schema_id.split(":")  # legacy Indy: <did>:2:<name>:<version>
-    if len(parts) == 4 and parts[1] == "2":
-        return parts[2]
-    return next((name for name in TYPE_BY_SCHEMA_NAME if name in schema_id), schema_id)
+    if thread_id is None:
+        return accepted
+    verifier_did = invitations.verifier_did(invitation)
+    proofs.remember_origin(context, patient, thread_id, invitations.invitation_label(invitation), verifier_did)
+    request_id = await proofs.await_request(context, patient, thread_id)
+    outcome = await context.consents.judge_request(patient, request_id, verifier_did)
+    return accepted.model_copy(update={
+        "proof_request_id": request_id, "state": outcome.state or accepted.state,
+        "grant_id": outcome.grant_id, "reason": outcome.reason,
+    })  # fmt: skip
 
 
 def _issuer(cred_def_id: str) -> str:
@@ -61,10 +58,9 @@ def _issuer(cred_def_id: str) -> str:
 
 
 def _credential(info: Mapping[str, Any], revoked: bool | None) -> Credential:
-    name = _schema_name(str(info.get("schema_id", "")))
     return Credential(
         credential_id=str(info["referent"]),
-        type=TYPE_BY_SCHEMA_NAME.get(name, name),
+        type=consent.credential_type(str(info.get("schema_id", ""))),
         issuer=_issuer(str(info.get("cred_def_id", ""))),
         attributes={str(k): str(v) for k, v in (info.get("attrs") or {}).items()},
         revoked=revoked,

@@ -110,7 +110,9 @@ def abandoned_outcome(error_msg: object) -> Outcome:
         for prefix, state, reason in _HOLDER_REASONS:
             if candidate.lower().startswith(prefix):
                 detail = candidate[len(prefix) :].strip()
-                if state is VerificationState.FAILED and prefix == "predicate-not-met:" and detail:
+                if detail and prefix == "predicate-not-met:":
                     reason = f"{reason}: {detail}"
+                elif detail and prefix == "declined:":  # e.g. "consent expired", "consent withdrawn"
+                    reason = f"declined: {detail}"
                 return Outcome(state, reason)
     return Outcome(VerificationState.FAILED, text)

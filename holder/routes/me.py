@@ -24,14 +24,16 @@ async def list_credentials(patient: CurrentPatient, context: Context) -> list[Cr
 
 @router.get("/proof-requests")
 async def list_proof_requests(patient: CurrentPatient, context: Context) -> list[ProofRequest]:
-    """Proof requests waiting for the patient's answer."""
-    return await proofs.pending(context, patient)
+    """Proof requests waiting for the patient's answer, each with how the patient's consents see it."""
+    return await context.consents.pending(patient)
 
 
 @router.post("/proof-requests/{request_id}/present")
 async def present(request_id: str, patient: CurrentPatient, context: Context) -> ProofAnswer:
-    """Answer with credentials the wallet chooses: never a revoked one; 409 with the reason if it cannot."""
-    return await proofs.present(context, patient, request_id)
+    """Answer with credentials the wallet chooses: never a revoked one, never beyond a live consent grant
+    for this verifier (an attribute outside it is not revealed; a group outside it is a 409); 409 with
+    the reason if it cannot."""
+    return await context.consents.present(patient, request_id)
 
 
 @router.post("/proof-requests/{request_id}/decline")

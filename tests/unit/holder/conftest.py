@@ -8,12 +8,15 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import base58
 import httpx
 import pytest_asyncio
 from fastapi import FastAPI
+from nacl.signing import SigningKey
 
 from agents.events import WebhookEvent
 from holder import HolderSettings, create_app
@@ -61,8 +64,9 @@ def candidate(info: Json, referents: list[str]) -> Json:
     return {"cred_info": info, "interval": VACCINATION_REQUEST["non_revoked"], "presentation_referents": referents}
 
 
-def proof_invitation(request: Json, thread_id: str, label: str = "City Clinic") -> Json:
-    """A verifier's connectionless OOB invitation carrying a present-proof 2.0 request (as ACA-Py makes it)."""
+def proof_invitation(request: Json, thread_id: str, label: str = "City Clinic", public_did: str | None = None) -> Json:
+    """A verifier's connectionless OOB invitation carrying a present-proof 2.0 request (as ACA-Py makes it);
+    with `public_did`, its service is that DID (`did:sov:<nym>`) rather than an inline block."""
     encoded = base64.b64encode(json.dumps(request).encode()).decode()
     message = {
         "@type": "https://didcomm.org/present-proof/2.0/request-presentation", "@id": thread_id,
@@ -70,11 +74,12 @@ def proof_invitation(request: Json, thread_id: str, label: str = "City Clinic") 
         "formats": [{"attach_id": "anoncreds", "format": "anoncreds/proof-request@v1.0"}],
         "request_presentations~attach": [{"@id": "anoncreds", "data": {"base64": encoded}}],
     }  # fmt: skip
+    inline = {"id": "#inline", "type": "did-communication", "recipientKeys": ["did:key:z6MkTest"],
+              "serviceEndpoint": "http://127.0.0.1:8040"}  # fmt: skip
     return {
         "@type": "https://didcomm.org/out-of-band/1.1/invitation", "@id": "f2a1c8a6-0000-4000-8000-000000000001",
         "label": label,
-        "services": [{"id": "#inline", "type": "did-communication", "recipientKeys": ["did:key:z6MkTest"],
-                      "serviceEndpoint": "http://127.0.0.1:8040"}],
+        "services": [f"did:sov:{public_did}" if public_did else inline],
         "requests~attach": [{"@id": "request-0", "mime-type": "application/json", "data": {"json": message}}],
     }  # fmt: skip
 
@@ -85,6 +90,23 @@ def connection_invitation(label: str = "City Hospital") -> Json:
         "label": label, "handshake_protocols": ["https://didcomm.org/didexchange/1.1"],
         "services": ["did:peer:4zQmTest"],
     }  # fmt: skip
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def did_key_of(key: SigningKey) -> str:
+    """The did:key of an Ed25519 key: multibase base58btc of the multicodec 0xed01 and the raw public key."""
+    return "did:key:z" + base58.b58encode(b"\xed\x01" + bytes(key.verify_key)).decode()
+
+
+def jwt_sign(key: SigningKey, headers: Json, payload: Json) -> str:
+    """A JWS made the way ACA-Py 1.7's `jwt_sign` makes it (json.dumps, base64url without padding)."""
+    did = did_key_of(key)
+    headers = {"typ": "JWT", **headers, "alg": "EdDSA", "kid": f"{did}#{did.removeprefix('did:key:')}"}
+    signing_input = f"{b64url(json.dumps(headers).encode())}.{b64url(json.dumps(payload).encode())}"
+    return f"{signing_input}.{b64url(key.sign(signing_input.encode()).signature)}"
 
 
 def url_of(invitation: Json) -> str:
@@ -102,12 +124,15 @@ class FakeAgent:
     proofs: dict[str, dict[str, Json]] = field(default_factory=dict)  # wallet id -> pres_ex_id -> record
     credentials: dict[str, list[Json]] = field(default_factory=dict)  # wallet id -> credential infos
     candidates: dict[str, list[Json]] = field(default_factory=dict)  # pres_ex_id -> candidates
+    default_candidates: list[Json] = field(default_factory=list)  # for a pres_ex_id not in `candidates`
     revoked: dict[str, bool | None] = field(default_factory=dict)  # credential id -> revoked (None: agent error)
     connections: dict[str, Json] = field(default_factory=dict)
     sent: list[tuple[str, Json]] = field(default_factory=list)  # send-presentation (pres_ex_id, body)
     reports: list[tuple[str, str]] = field(default_factory=list)  # problem reports (pres_ex_id, description)
     deliver: Callable[[WebhookEvent], object] | None = None  # webhooks: the app's WebhookRouter.dispatch
     request_arrives: str = "at-once"  # "by-webhook": the record appears later, with its webhook; "never"
+    keys: dict[str, dict[str, SigningKey]] = field(default_factory=dict)  # wallet id -> did:key -> its key
+    signed: list[tuple[str, Json]] = field(default_factory=list)  # (wallet id, POST /wallet/jwt/sign body)
 
     def add_request(self, wallet_id: str, request: Json, thread_id: str | None = None,
                     connection_id: str | None = None) -> str:  # fmt: skip
@@ -144,6 +169,10 @@ class FakeAgent:
         match method, parts:
             case "POST", ["out-of-band", "receive-invitation"]:
                 return self._receive(wallet_id, json.loads(request.content))
+            case "POST", ["wallet", "did", "create"]:
+                return self._create_did(wallet_id, json.loads(request.content))
+            case "POST", ["wallet", "jwt", "sign"]:
+                return self._jwt_sign(wallet_id, json.loads(request.content))
             case "GET", ["credentials"]:
                 return httpx.Response(200, json={"results": self.credentials.get(wallet_id, [])})
             case "GET", ["credential", "revoked", cred_id]:
@@ -161,13 +190,41 @@ class FakeAgent:
                 return self._record(records[pres_ex_id], method, action, request)
         return httpx.Response(404, text="Record not found")
 
+    def _create_did(self, wallet_id: str, body: Json) -> httpx.Response:
+        if body != {"method": "key", "options": {"key_type": "ed25519"}}:
+            return httpx.Response(400, text="unsupported")
+        key = SigningKey.generate()
+        did = did_key_of(key)
+        self.keys.setdefault(wallet_id, {})[did] = key
+        verkey = base58.b58encode(bytes(key.verify_key)).decode()
+        return httpx.Response(
+            200,
+            json={
+                "result": {
+                    "did": did,
+                    "verkey": verkey,
+                    "posture": "wallet_only",
+                    "key_type": "ed25519",
+                    "method": "key",
+                    "metadata": {},
+                }
+            },
+        )
+
+    def _jwt_sign(self, wallet_id: str, body: Json) -> httpx.Response:
+        self.signed.append((wallet_id, body))
+        key = self.keys.get(wallet_id, {}).get(body.get("did", ""))
+        if key is None:  # ACA-Py 1.7 answers 500 for a DID of another wallet
+            return httpx.Response(500, text="Server got itself in trouble")
+        return httpx.Response(200, json=jwt_sign(key, body.get("headers") or {}, body["payload"]))
+
     def _record(self, record: Json, method: str, action: list[str], request: httpx.Request) -> httpx.Response:
         pres_ex_id = record["pres_ex_id"]
         match method, action:
             case "GET", []:
                 return httpx.Response(200, json=record)
             case "GET", ["credentials"]:
-                return httpx.Response(200, json=self.candidates.get(pres_ex_id, []))
+                return httpx.Response(200, json=self.candidates.get(pres_ex_id, self.default_candidates))
             case "POST", ["send-presentation"]:
                 if record["state"] != "request-received":
                     return httpx.Response(400, text="wrong state")
@@ -202,6 +259,19 @@ class FakeAgent:
 
 
 @dataclass
+class FakeClock:
+    """The consents' clock, moved by hand."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 5, 9, 12, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
 class PatientHandle:
     patient_id: str
     token: str
@@ -218,6 +288,8 @@ class Holder:
     agent: FakeAgent
     app: FastAPI
     settings: HolderSettings
+    clock: FakeClock = field(default_factory=FakeClock)
+    events: list[tuple[str, str, Json]] = field(default_factory=list)  # what the consent hook heard
 
     async def patient(self) -> PatientHandle:
         response = await self.http.post("/patients", headers=STAFF)
@@ -234,9 +306,11 @@ def settings_in(folder: Path) -> HolderSettings:
 async def holder(tmp_path: Path) -> AsyncIterator[Holder]:
     settings = settings_in(tmp_path)
     agent = FakeAgent()
-    app = create_app(settings, admin_transport=httpx.MockTransport(agent))
+    clock, events = FakeClock(), []
+    app = create_app(settings, admin_transport=httpx.MockTransport(agent), clock=clock,
+                     on_consent_event=lambda *event: events.append(event))  # fmt: skip
     agent.deliver = app.state.link.webhooks.dispatch
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://holder.test") as http:
-            yield Holder(http, agent, app, settings)
+            yield Holder(http, agent, app, settings, clock, events)

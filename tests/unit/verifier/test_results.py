@@ -53,8 +53,8 @@ def test_not_verified_fails_with_the_agents_codes_only() -> None:
 @pytest.mark.parametrize(
     ("error_msg", "state", "reason"),
     [
-        ("abandoned: declined: the patient said no", VerificationState.DECLINED, "declined by the patient"),
-        ("declined: not today", VerificationState.DECLINED, "declined by the patient"),
+        ("abandoned: declined: the patient said no", VerificationState.DECLINED, "declined: the patient said no"),
+        ("declined: not today", VerificationState.DECLINED, "declined: not today"),
         ("abandoned: predicate-not-met: dose_number >= 2", VerificationState.FAILED,
          "predicate not met: dose_number >= 2"),
         ("abandoned: revoked: credential 12", VerificationState.FAILED, "revoked"),

@@ -92,7 +92,7 @@ async def test_done_but_not_verified_fails(verifier: Verifier) -> None:
 @pytest.mark.parametrize(
     ("error_msg", "state", "reason"),
     [
-        ("abandoned: declined: not now", "declined", "declined by the patient"),
+        ("abandoned: declined: not now", "declined", "declined: not now"),
         ("abandoned: predicate-not-met: dose_number >= 2", "failed", "predicate not met: dose_number >= 2"),
         ("abandoned: revoked: the credential was revoked", "failed", "revoked"),
         ("abandoned: no-credential: no vaccination credential", "failed", "no matching credential"),
