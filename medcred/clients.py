@@ -124,12 +124,40 @@ class PatientClient(_Client):
         result: Json = await self.call("POST", f"/me/proof-requests/{request_id}/decline")
         return result
 
+    async def grant_consent(self, verifier_did: str, credential_types: list[str], *, reveal: list[str],
+                            prove: list[str] | None = None, purpose: str = "care", auto_answer: bool = False,
+                            expires_at: str | None = None, expires_in_days: int | None = None) -> Json:
+        body: Json = {"verifier_did": verifier_did, "credential_types": credential_types, "reveal": reveal,
+                      "prove": prove or [], "purpose": purpose, "auto_answer": auto_answer}
+        if expires_at is not None:
+            body["expires_at"] = expires_at
+        if expires_in_days is not None:
+            body["expires_in_days"] = expires_in_days
+        result: Json = await self.call("POST", "/me/consents", json=body)
+        return result
+
+    async def consents(self) -> list[Json]:
+        result: list[Json] = await self.call("GET", "/me/consents")
+        return result
+
+    async def withdraw_consent(self, grant_id: str) -> Json:
+        result: Json = await self.call("POST", f"/me/consents/{grant_id}/withdraw")
+        return result
+
+    async def consent_receipt(self, grant_id: str) -> Json:
+        result: Json = await self.call("GET", f"/me/consents/{grant_id}/receipt")
+        return result
+
 
 class VerifierClient(_Client):
     """The clinic's or insurer's verifier controller (staff key)."""
 
     def __init__(self, http: httpx.AsyncClient, base_url: str, api_key: str) -> None:
         super().__init__(http, base_url, {"X-API-Key": api_key})
+
+    async def did(self) -> str:
+        result: Json = await self.call("GET", "/verifier")
+        return str(result["did"])
 
     async def start(self, template: str) -> Json:
         result: Json = await self.call("POST", "/verifications", json={"template": template})

@@ -17,7 +17,7 @@ from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.store import DocumentStore
 from verifier.records import VerificationRecords
-from verifier.routes import templates, verifications
+from verifier.routes import identity, templates, verifications
 from verifier.service import VerificationService
 from verifier.settings import VerifierSettings
 
@@ -61,7 +61,7 @@ def create_app(
         title="medcred verifier",
         description="Clinic and insurer: proof requests from templates, and their results.",
         link=link,
-        routers=[verifications.router, templates.router],
+        routers=[verifications.router, templates.router, identity.router],
         on_startup=start,
         on_shutdown=stop,
     )

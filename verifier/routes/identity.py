@@ -1,0 +1,24 @@
+"""`GET /verifier`: the verifier's public DID, which its invitations name and patients consent to."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from medcred.errors import NotFoundError
+from verifier.routes.deps import ServiceDep, require_staff
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["identity"], dependencies=[Depends(require_staff)])
+
+
+class VerifierIdentity(BaseModel):
+    did: str
+
+
+@router.get("/verifier")
+async def identity(service: ServiceDep) -> VerifierIdentity:
+    if service.public_did is None:
+        raise NotFoundError("the verifier has no public DID yet")
+    return VerifierIdentity(did=service.public_did)
