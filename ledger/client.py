@@ -1,4 +1,5 @@
-"""A client of an Indy pool through indy-vdr: write NYMs as the trustee, read NYMs and transactions.
+"""A client of an Indy pool through indy-vdr: write NYMs as the trustee, read NYMs and transactions;
+write and read ATTRIBs signed by a DID's own key (the audit log's anchors).
 
 indy-vdr's own errors (`VdrError`) and the pool's rejections (REQNACK / REJECT) become `LedgerError`;
 nothing from indy_vdr escapes this module.
@@ -11,7 +12,7 @@ import json
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from indy_vdr import LedgerType, Pool, ledger, open_pool
 from indy_vdr.error import VdrError, VdrErrorCode
@@ -20,7 +21,7 @@ from indy_vdr.request import Request
 from ledger.identity import Role, Signer
 from medcred.errors import LedgerError, LedgerRejectedError
 
-__all__ = ["LedgerClient", "LedgerName", "NodeInfo"]
+__all__ = ["Attrib", "LedgerClient", "LedgerName", "NodeInfo", "TxnRef"]
 
 
 class LedgerName(StrEnum):
@@ -37,6 +38,21 @@ class LedgerName(StrEnum):
 
 
 NodeInfo = dict[str, Any]
+
+
+class TxnRef(NamedTuple):
+    """Where a write landed: its sequence number on the domain ledger and its time (POSIX seconds)."""
+
+    seq_no: int
+    txn_time: int
+
+
+class Attrib(NamedTuple):
+    """An ATTRIB's current value on a DID: its raw JSON and the transaction that wrote it."""
+
+    raw: str
+    seq_no: int
+    txn_time: int
 
 
 class LedgerClient:
@@ -86,6 +102,25 @@ class LedgerClient:
             return json.loads(data) if data else None
 
         return await _retry_until_found(read, attempts, pause)
+
+    async def write_attrib(self, signer: Signer, raw: str) -> TxnRef:
+        """Write an ATTRIB with a raw JSON value on `signer`'s own DID, signed by it (no role needed).
+
+        The domain ledger keeps `raw` itself in the transaction (`txn.data.raw`, as GET_TXN returns it);
+        the state keeps only its sha256, and GET_ATTRIB answers the latest value of a name.
+        """
+        request = ledger.build_attrib_request(signer.did, signer.did, None, raw, None)
+        request.set_signature(signer.sign(request.signature_input))
+        reply = await self._submit(request)
+        return TxnRef(int(reply["txnMetadata"]["seqNo"]), int(reply["txnMetadata"]["txnTime"]))
+
+    async def get_attrib(self, did: str, name: str) -> Attrib | None:
+        """The latest raw ATTRIB `name` on a DID (older values only through `get_txn`), or None."""
+        reply = await self._submit(ledger.build_get_attrib_request(None, did, name))
+        data = reply.get("data")
+        if not data or reply.get("seqNo") is None:
+            return None
+        return Attrib(str(data), int(reply["seqNo"]), int(reply["txnTime"]))
 
     async def get_txn(self, which: LedgerName, seq_no: int) -> dict[str, Any] | None:
         """The transaction at seq_no on a ledger, or None past its end."""

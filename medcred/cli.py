@@ -8,6 +8,7 @@ import typer
 
 from ledger.bench import bench as ledger_bench
 from ledger.commands import app as ledger_app
+from medcred.audit.commands import app as audit_app
 from medcred.bench import bench
 from medcred.demo import demo
 from medcred.up import up
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(audit_app, name="audit")
 ledger_app.command("bench")(ledger_bench)
 app.command()(up)
 app.command()(demo)

@@ -70,7 +70,8 @@ class Anchorer:
 
         def on_append(waiting: int) -> None:  # any thread, under the log's lock: only wake the task
             if waiting == 1 or waiting == size:
-                loop.call_soon_threadsafe(self._wake.set)
+                with contextlib.suppress(RuntimeError):  # the loop is gone: an append must still succeed
+                    loop.call_soon_threadsafe(self._wake.set)
 
         self._unwatch = self.log.watch(on_append)
         self._stop.clear()

@@ -1,14 +1,30 @@
-"""Low-level file work of an audit log: whole appends, the last lines of a file, complete lines only."""
+"""The two files of an audit log, `entries.jsonl` and `batches.jsonl`: whole appends, the last lines of a
+file, complete lines only, and records read back (AuditLogError at a line that does not parse).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from medcred.audit.records import AuditEntry, Batch, parse_batch, parse_entry
 from medcred.errors import AuditLogError
 
-__all__ = ["append_all", "complete_lines", "open_for_append", "tail_lines"]
+__all__ = [
+    "BATCHES",
+    "ENTRIES",
+    "append_all",
+    "batch_hashes",
+    "complete_lines",
+    "open_for_append",
+    "parse_line",
+    "read_batches",
+    "read_entries",
+    "tail_lines",
+]
+
+ENTRIES, BATCHES = "entries.jsonl", "batches.jsonl"
 
 _BLOCK = 64 * 1024
 
@@ -71,3 +87,37 @@ def complete_lines(path: Path, offset: int = 0) -> Iterator[tuple[int, bytes]]:
                 return
             yield position, line[:-1]
             position += len(line)
+
+
+def parse_line[T](parser: Callable[[str], T], path: Path, line_no: int | str, line: bytes) -> T:
+    try:
+        return parser(line.decode())
+    except (ValueError, TypeError) as exc:
+        raise AuditLogError(f"{path} line {line_no} is corrupt ({exc}); run `medcred audit verify`") from None
+
+
+def read_entries(folder: Path) -> Iterator[AuditEntry]:
+    """Every complete entry of a log, in file order."""
+    path = folder / ENTRIES
+    for line_no, (_, line) in enumerate(complete_lines(path), 1):
+        yield parse_line(parse_entry, path, line_no, line)
+
+
+def read_batches(folder: Path) -> Iterator[Batch]:
+    """Every complete batch record of a log, in file order."""
+    path = folder / BATCHES
+    for line_no, (_, line) in enumerate(complete_lines(path), 1):
+        yield parse_line(parse_batch, path, line_no, line)
+
+
+def batch_hashes(folder: Path, batch: Batch) -> list[str]:
+    """The hashes of a batch's entries, read from its offset in entries.jsonl."""
+    path, hashes = folder / ENTRIES, list[str]()
+    for _, line in complete_lines(path, batch.offset):
+        entry = parse_line(parse_entry, path, batch.first_seq + len(hashes), line)
+        if entry.seq != batch.first_seq + len(hashes):
+            raise AuditLogError(f"batch {batch.batch} no longer fits {ENTRIES}; run `medcred audit verify`")
+        hashes.append(entry.hash)
+        if entry.seq == batch.last_seq:
+            break
+    return hashes

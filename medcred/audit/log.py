@@ -22,8 +22,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from medcred.audit.files import append_all, complete_lines, open_for_append, tail_lines
-from medcred.audit.merkle import InclusionProof, audit_path, leaf_hash, merkle_root
+from medcred.audit.files import (
+    BATCHES,
+    ENTRIES,
+    append_all,
+    batch_hashes,
+    open_for_append,
+    parse_line,
+    read_batches,
+    read_entries,
+    tail_lines,
+)
+from medcred.audit.merkle import InclusionProof, prove
 from medcred.audit.records import (
     GENESIS_PREV,
     AuditEntry,
@@ -35,9 +45,8 @@ from medcred.audit.records import (
 )
 from medcred.errors import AuditLogError, InvalidInputError
 
-__all__ = ["AuditLog", "Pending", "read_batches", "read_entries"]
+__all__ = ["AuditLog", "Pending"]
 
-ENTRIES, BATCHES = "entries.jsonl", "batches.jsonl"
 Watcher = Callable[[int], None]
 
 
@@ -48,27 +57,6 @@ class Pending:
 
     def __init__(self, entry: AuditEntry, offset: int, appended: float) -> None:
         self.entry, self.offset, self.appended = entry, offset, appended
-
-
-def _parse[T](parser: Callable[[str], T], path: Path, line_no: int | str, line: bytes) -> T:
-    try:
-        return parser(line.decode())
-    except (ValueError, TypeError) as exc:
-        raise AuditLogError(f"{path} line {line_no} is corrupt ({exc}); run `medcred audit verify`") from None
-
-
-def read_entries(folder: Path) -> Iterator[AuditEntry]:
-    """Every complete entry of a log, in file order; AuditLogError at a line that does not parse."""
-    path = folder / ENTRIES
-    for line_no, (_, line) in enumerate(complete_lines(path), 1):
-        yield _parse(parse_entry, path, line_no, line)
-
-
-def read_batches(folder: Path) -> Iterator[Batch]:
-    """Every complete batch record of a log, in file order."""
-    path = folder / BATCHES
-    for line_no, (_, line) in enumerate(complete_lines(path), 1):
-        yield _parse(parse_batch, path, line_no, line)
 
 
 class AuditLog:
@@ -83,7 +71,7 @@ class AuditLog:
         self._watchers: list[Watcher] = []
         entries_path, batches_path = folder / ENTRIES, folder / BATCHES
         batch_lines, _ = tail_lines(batches_path, 1)
-        last_batch = _parse(parse_batch, batches_path, "last", batch_lines[0]) if batch_lines else None
+        last_batch = parse_line(parse_batch, batches_path, "last", batch_lines[0]) if batch_lines else None
         self.anchored_seq = last_batch.last_seq if last_batch else 0
         self.batch_count = last_batch.batch if last_batch else 0
         self._size = entries_path.stat().st_size if entries_path.exists() else 0
@@ -101,13 +89,13 @@ class AuditLog:
         if self._size == 0:
             return 0, GENESIS_PREV, []
         last_lines, _ = tail_lines(path, 1)
-        last = _parse(parse_entry, path, "last", last_lines[0])
+        last = parse_line(parse_entry, path, "last", last_lines[0])
         if last.service != self.service:
             raise AuditLogError(f"{path} is the audit log of {last.service!r}, not of {self.service!r}")
         lines, offset = tail_lines(path, max(last.seq - self.anchored_seq, 0))
         pending = []
         for number, line in enumerate(lines, self.anchored_seq + 1):
-            entry = _parse(parse_entry, path, number, line)
+            entry = parse_line(parse_entry, path, number, line)
             if entry.seq != number:
                 raise AuditLogError(f"{path}: entry {number} is out of place; run `medcred audit verify`")
             pending.append(Pending(entry, offset, 0.0))  # left over from an earlier run: due at once
@@ -179,21 +167,13 @@ class AuditLog:
         batch = next((b for b in self.batches() if b.first_seq <= seq <= b.last_seq), None)
         if batch is None:
             return None
-        hashes: list[str] = []
-        for _, line in complete_lines(self.folder / ENTRIES, batch.offset):
-            entry = _parse(parse_entry, self.folder / ENTRIES, batch.first_seq + len(hashes), line)
-            if entry.seq != batch.first_seq + len(hashes):
-                raise AuditLogError(f"batch {batch.batch} no longer fits entries.jsonl; run `medcred audit verify`")
-            hashes.append(entry.hash)
-            if entry.seq == batch.last_seq:
-                break
-        leaves = [leaf_hash(bytes.fromhex(h)) for h in hashes]
-        if len(leaves) != batch.size or merkle_root(leaves).hex() != batch.root:
+        hashes = batch_hashes(self.folder, batch)
+        if len(hashes) != batch.size:
+            raise AuditLogError(f"batch {batch.batch}'s entries are incomplete; run `medcred audit verify`")
+        proof = prove(batch, hashes, seq - batch.first_seq)
+        if proof.root != batch.root:
             raise AuditLogError(f"batch {batch.batch}'s entries no longer match its root; run `medcred audit verify`")
-        index = seq - batch.first_seq
-        path = [(side, sibling.hex()) for side, sibling in audit_path(index, leaves)]
-        anchor = {"did": batch.did, "seq_no": batch.seq_no, "raw": batch.raw, "txn_time": batch.txn_time}
-        return InclusionProof(hashes[index], index, batch.batch, batch.root, path, anchor)
+        return proof
 
     # -- anchoring (the Anchorer's side) -----------------------------------------------------------
 

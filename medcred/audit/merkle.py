@@ -17,9 +17,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from medcred.audit.records import parse_anchor_raw
+from medcred.audit.records import Batch, parse_anchor_raw
 
-__all__ = ["InclusionProof", "Side", "audit_path", "leaf_hash", "merkle_root", "node_hash", "verify_inclusion"]
+__all__ = [
+    "InclusionProof",
+    "Side",
+    "audit_path",
+    "leaf_hash",
+    "merkle_root",
+    "node_hash",
+    "prove",
+    "verify_inclusion",
+]
 
 Side = Literal["left", "right"]
 
@@ -83,6 +92,14 @@ class InclusionProof:
     root: str
     path: list[tuple[Side, str]]
     anchor: dict[str, Any] = field(default_factory=dict)
+
+
+def prove(batch: Batch, hashes: Sequence[str], index: int) -> InclusionProof:
+    """The proof that entry `hashes[index]` is in `batch` (the root is recomputed from `hashes`)."""
+    leaves = [leaf_hash(bytes.fromhex(h)) for h in hashes]
+    path = [(side, sibling.hex()) for side, sibling in audit_path(index, leaves)]
+    anchor = {"did": batch.did, "seq_no": batch.seq_no, "raw": batch.raw, "txn_time": batch.txn_time}
+    return InclusionProof(hashes[index], index, batch.batch, merkle_root(leaves).hex(), path, anchor)
 
 
 def verify_inclusion(proof: InclusionProof) -> bool:

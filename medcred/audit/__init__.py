@@ -1,0 +1,44 @@
+"""The audit trail: each service's append-only, hash-chained log, anchored on the Indy ledger in batches.
+
+    from medcred.audit import AuditLog, Anchorer, AnchorSettings, ensure_anchor_identity, verify_log
+
+    log = AuditLog(home / "issuer" / "audit", "issuer")
+    await ensure_anchor_identity(ledger_client, signer, register_url, register_key, service="issuer")
+    anchorer = Anchorer(log, ledger_client, signer, AnchorSettings())
+    await anchorer.start()
+    log.append("credential.issued", subject="patient-17", details={"credential_id": "c-9", "type": "vaccination"})
+    ...
+    await anchorer.stop()
+    report = await verify_log(home / "issuer" / "audit", "issuer", ledger_client)
+
+!!! NO HEALTH DATA: an entry's `subject` and `details` hold identifiers, attribute NAMES and states,
+never attribute values (no names, dates of birth, codes, lot numbers), tokens or keys. The log is kept
+forever and shown to auditors; what goes in cannot be taken out without breaking the chain. !!!
+
+    records  AuditEntry, Batch, canonical JSON        merkle   RFC 6962 roots, proofs, verify_inclusion
+    log      AuditLog: the two .jsonl files          anchor   Anchorer, AnchorSettings
+    identity ensure_anchor_identity                   verify   verify_log, VerifyReport (chain: the entries)
+    commands `medcred audit verify | bench`
+"""
+
+from __future__ import annotations
+
+from medcred.audit.anchor import Anchorer, AnchorSettings
+from medcred.audit.identity import ensure_anchor_identity
+from medcred.audit.log import AuditLog
+from medcred.audit.merkle import InclusionProof, verify_inclusion
+from medcred.audit.records import AuditEntry, Batch
+from medcred.audit.verify import VerifyReport, verify_log
+
+__all__ = [
+    "AnchorSettings",
+    "Anchorer",
+    "AuditEntry",
+    "AuditLog",
+    "Batch",
+    "InclusionProof",
+    "VerifyReport",
+    "ensure_anchor_identity",
+    "verify_inclusion",
+    "verify_log",
+]

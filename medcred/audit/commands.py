@@ -1,0 +1,98 @@
+"""`medcred audit ...`: verify the services' audit logs (and their anchors), measure the audit trail.
+
+Each service keeps its log in `<MEDCRED_HOME>/<service>/audit/`; anchors are checked on the pool whose
+genesis is `<MEDCRED_HOME>/ledger/pool/genesis/<network>/pool_transactions_genesis` when it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.client import LedgerClient, LedgerName
+from ledger.identity import Signer
+from ledger.pool import LocalPool
+from ledger.settings import LedgerSettings
+from medcred import console
+from medcred.audit.bench import bench
+from medcred.audit.files import ENTRIES
+from medcred.audit.verify import VerifyReport, verify_log
+from medcred.errors import LedgerError
+from medcred.settings import HomeSettings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The audit trail: hash-chained logs of every service, anchored on the ledger.",
+                  no_args_is_help=True)
+app.command()(bench)
+
+_LEDGER_TIMEOUT = 10.0
+
+
+def service_folders(home: Path, service: str | None) -> list[tuple[str, Path]]:
+    """(service, its audit folder) for one service, or for every folder of home that holds a log."""
+    if service is not None:
+        return [(service, home / service / "audit")]
+    return [(path.parent.parent.name, path.parent) for path in sorted(home.glob(f"*/audit/{ENTRIES}"))]
+
+
+async def open_ledger(home: Path) -> tuple[LedgerClient | None, str]:
+    """A client of the home's pool if it answers, else None and why anchors cannot be checked."""
+    genesis = LocalPool(LedgerSettings(data_dir=home / "ledger")).genesis_path
+    if not genesis.exists():
+        return None, f"anchors were not checked: there is no ledger in {home / 'ledger'}"
+    reader = Signer.from_seed(secrets.token_bytes(32))  # reads are unsigned; the client wants a key anyway
+    client: LedgerClient | None = None
+    try:
+        client = await asyncio.wait_for(LedgerClient.open(genesis, reader), _LEDGER_TIMEOUT)
+        await asyncio.wait_for(client.get_txn(LedgerName.POOL, 1), _LEDGER_TIMEOUT)
+    except (LedgerError, TimeoutError):
+        if client is not None:
+            client.close()
+        return None, "anchors were not checked: the ledger does not answer (start it with `medcred ledger up`)"
+    return client, "anchors checked on the ledger"
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def _summary(report: VerifyReport, anchors: bool) -> str:
+    counts = f"{_count(report.entries, 'entry', 'entries')}, {_count(report.batches, 'batch', 'batches')}"
+    return counts + (f", {_count(report.anchors_checked, 'anchor', 'anchors')} checked" if anchors else "")
+
+
+@app.command()
+def verify(
+    service: Annotated[str | None, typer.Option(help="only this service's log (default: every log found)")] = None,
+    home: Annotated[Path | None, typer.Option(help="the data folder (default: MEDCRED_HOME)")] = None,
+) -> None:
+    """Check each audit log's chain, batches and anchors; exit 1 at the first problem of any log."""
+
+    async def job() -> int:
+        root = (home or HomeSettings().home).expanduser().resolve()
+        folders = service_folders(root, service)
+        if not folders:
+            typer.echo(f"no audit logs under {root}")
+            return 0
+        client, note = await open_ledger(root)
+        problems = 0
+        try:
+            for name, folder in folders:
+                report = await verify_log(folder, name, client)
+                if report.ok:
+                    typer.echo(f"{name}: OK - {_summary(report, client is not None)}")
+                else:
+                    problems += 1
+                    typer.secho(f"{name}: PROBLEM - {report.problem}", fg=typer.colors.RED)
+        finally:
+            if client is not None:
+                client.close()
+        typer.echo(note)
+        return 1 if problems else 0
+
+    console.run(job)
