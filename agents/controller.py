@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
 from agents.admin import AdminClient
+from agents.audit import ServiceAudit
 from agents.events import EventWaiter
 from agents.webhooks import WebhookRouter
 from medcred.errors import AgentError, TimeoutError_
@@ -69,11 +70,16 @@ def create_controller_app(
     routers: Sequence[APIRouter],
     on_startup: Callable[[], Awaitable[None]] | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    audit: ServiceAudit | None = None,
 ) -> FastAPI:
+    """`audit`: the role's audit trail, started before the role's own start-up and stopped after it."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await link.open()
         try:
+            if audit is not None:
+                await audit.start()
             if on_startup is not None:
                 await on_startup()
             app.state.ready = True
@@ -82,11 +88,14 @@ def create_controller_app(
             app.state.ready = False
             if on_shutdown is not None:
                 await on_shutdown()
+            if audit is not None:
+                await audit.stop()
             await link.close()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.ready = False
     app.state.link = link
+    app.state.audit = audit
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])

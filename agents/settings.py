@@ -30,10 +30,14 @@ class RoleSettings(BaseSettings):
     agent_admin_api_key: SecretStr | None = None
     webhook_api_key: SecretStr | None = None
     wallet_key: SecretStr | None = None
+    audit_seed: SecretStr | None = None  # derives the key that signs this role's audit anchors
     ledger_api_key: SecretStr | None = None  # the ledger's key for POST /register (the network passes it)
     ledger_url: str = "http://127.0.0.1:9000"
     tails_url: str = "http://127.0.0.1:6543"
     data_dir: Path | None = None  # default: <MEDCRED_HOME>/<role>
+    audit_batch_size: int = 256  # audit entries per ledger anchor
+    audit_max_wait: float = 5.0  # seconds before a non-empty batch is anchored anyway
+    audit_anchoring: bool = True  # anchor audit batches on the ledger (unit tests turn it off)
 
     def folder(self) -> Path:
         folder = (self.data_dir or data_home() / self.role).resolve()

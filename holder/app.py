@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from holder import proofs
 from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext
-from holder.routes import consents, me, patients
+from holder.routes import consents, disclosures, me, patients
 from holder.settings import HolderSettings
 
 __all__ = ["create_app"]
@@ -37,8 +39,15 @@ def create_app(
     admin_key = settings.secret("agent_admin_api_key")
     link = AgentLink(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
     link.admin = HolderAdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
-    context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"))
-    context.consents = ConsentService(context, on_event=on_consent_event, clock=clock)
+    audit = ServiceAudit(settings)
+    context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"), audit=audit)
+
+    def consent_event(name: str, patient_id: str, details: dict[str, Any]) -> None:
+        audit.record(name, subject=patient_id, **details)
+        if on_consent_event is not None:
+            on_consent_event(name, patient_id, details)
+
+    context.consents = ConsentService(context, on_event=consent_event, clock=clock)
     link.webhooks.on(proofs.TOPIC, context.consents.on_proof_event)
 
     async def start() -> None:
@@ -51,9 +60,10 @@ def create_app(
         title="medcred holder",
         description="Patients' wallets: invitations, credentials, consents, and proof requests answered with consent.",
         link=link,
-        routers=[patients.router, me.router, consents.router],
+        routers=[patients.router, me.router, consents.router, disclosures.router],
         on_startup=start,
         on_shutdown=stop,
+        audit=audit,
     )
     app.state.holder = context
     return app

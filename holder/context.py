@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from agents.admin import AdminClient
+from agents.audit import NO_AUDIT, AuditRecorder
 from agents.controller import AgentLink
 from agents.events import EventWaiter
 from holder.models import Patient
@@ -58,6 +59,7 @@ class HolderContext:
     staff_key: SecretStr
     _store: DocumentStore | None = field(default=None, repr=False)
     _consents: ConsentService | None = field(default=None, repr=False)
+    audit: AuditRecorder = field(default=NO_AUDIT, repr=False)
 
     def open(self) -> None:
         if self._store is None:

@@ -202,7 +202,8 @@ async def present(
 ) -> ProofAnswer:
     """Answer with the credentials the wallet chooses, never beyond a live `grant` for this verifier."""
     tenant = context.tenant(patient)
-    fmt, request = request_of(record if record is not None else await answerable(tenant, pres_ex_id))
+    current = record if record is not None else await answerable(tenant, pres_ex_id)
+    fmt, request = request_of(current)
     wanted = choice.referents(request)
     hidden: frozenset[str] = frozenset()
     listed = await tenant.present_proof_credentials_for_request(pres_ex_id, count=context.settings.max_candidates)
@@ -227,6 +228,14 @@ async def present(
         raise await _refused_by_agent(tenant, pres_ex_id, exc) from exc
     log.info("patient %s presented %s (state %s, %d unrevealed)", patient.patient_id, pres_ex_id,
              answered.get("state"), len(hidden))  # fmt: skip
+    origin = await _origin(context, patient, tenant, current, {})
+    # The accounting of disclosures: who received what (attribute names, predicates), never the values.
+    context.audit.record(
+        "proof.presented", subject=patient.patient_id, request_id=pres_ex_id, verifier_did=origin.did,
+        verifier=origin.label, grant_id=grant.grant_id if grant is not None else None,
+        revealed=[n for r in wanted if not r.is_predicate and r.key not in hidden for n in r.names],
+        predicates=[r.predicate_text() for r in wanted if r.is_predicate],
+    )  # fmt: skip
     return ProofAnswer(id=pres_ex_id, state=str(answered.get("state") or "presentation-sent"))
 
 
@@ -234,5 +243,6 @@ async def decline(context: HolderContext, patient: Patient, pres_ex_id: str) -> 
     tenant = context.tenant(patient)
     await answerable(tenant, pres_ex_id)
     await report(tenant, pres_ex_id, DECLINED)
+    context.audit.record("proof.declined", subject=patient.patient_id, request_id=pres_ex_id)
     log.info("patient %s declined %s", patient.patient_id, pres_ex_id)
     return ProofAnswer(id=pres_ex_id, state="declined")

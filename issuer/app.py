@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from agents.admin import AdminClient
+from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from issuer.routes import credentials, identity, patients
 from issuer.service import IssuerService
@@ -38,7 +39,8 @@ def create_app(
     if admin_transport is not None:
         link.admin = AdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
     store = DocumentStore(settings.folder() / "issuer.db")
-    issuer = IssuerService(settings, link, store, ledger_transport=ledger_transport)
+    audit = ServiceAudit(settings)
+    issuer = IssuerService(settings, link, store, audit=audit, ledger_transport=ledger_transport)
     app = create_controller_app(
         title="medcred issuer",
         description=DESCRIPTION,
@@ -46,6 +48,7 @@ def create_app(
         routers=[identity.router, patients.router, credentials.router],
         on_startup=issuer.start,
         on_shutdown=issuer.stop,
+        audit=audit,
     )
     app.state.issuer = issuer
     return app

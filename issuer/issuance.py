@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from agents.admin import AdminClient
+from agents.audit import NO_AUDIT, AuditRecorder
 from agents.events import EventWaiter, WebhookEvent
 from issuer.attributes import allergy_attributes, health_id_attributes, vaccination_attributes
 from issuer.models import CredentialRequest, FhirCredentialRequest
@@ -45,12 +46,14 @@ class IssuanceService:
         records: IssuerRecords,
         patients: PatientService,
         identity: Callable[[], IssuerIdentity],
+        audit: AuditRecorder = NO_AUDIT,
     ) -> None:
         self.admin = admin
         self.events = events
         self.records = records
         self.patients = patients
         self.identity = identity
+        self.audit = audit
 
     def require(self, credential_id: str) -> CredentialRecord:
         record = self.records.credential(credential_id)
@@ -90,6 +93,7 @@ class IssuanceService:
             state=CredentialState.OFFER_SENT, created_at=now(),
         )  # fmt: skip
         self.records.save_credential(record)
+        self.audit.record("credential.offered", subject=patient_ref, credential_id=record.credential_id, type=kind)
         log.info("offered %s credential %s (cred_ex_id %s)", kind, record.credential_id, cred_ex_id)
         for topic in (EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC):  # events that came before the record
             seen = self.events.latest(topic, "cred_ex_id", cred_ex_id)
@@ -117,6 +121,9 @@ class IssuanceService:
         moved = record.moved_to(payload.get("state"), reason if isinstance(reason, str) else None)
         if moved is not None:
             self.records.save_credential(moved)
+            if moved.state in (CredentialState.DONE, CredentialState.ABANDONED):
+                event = "credential.issued" if moved.state is CredentialState.DONE else "credential.abandoned"
+                self.audit.record(event, subject=moved.patient_ref, credential_id=moved.credential_id, type=moved.type)
             log.info("credential %s (cred_ex_id %s) is %s", record.credential_id, cred_ex_id, moved.state)
 
     async def wait_until_issued(self, credential_id: str, timeout: float) -> CredentialRecord:

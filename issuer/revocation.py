@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from agents.admin import AdminClient
+from agents.audit import NO_AUDIT, AuditRecorder
 from issuer.issuance import IssuanceService
 from issuer.records import CredentialRecord, IssuerRecords, now
 from medcred.errors import ConflictError
@@ -20,10 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class RevocationService:
-    def __init__(self, admin: AdminClient, records: IssuerRecords, issuance: IssuanceService) -> None:
+    def __init__(
+        self, admin: AdminClient, records: IssuerRecords, issuance: IssuanceService, audit: AuditRecorder = NO_AUDIT
+    ) -> None:
         self.admin = admin
         self.records = records
         self.issuance = issuance
+        self.audit = audit
         self._lock = asyncio.Lock()  # one revocation at a time: each is a ledger write anyway
 
     async def revoke(self, credential_id: str) -> CredentialRecord:
@@ -38,6 +42,8 @@ class RevocationService:
             await self.admin.revoke(rev_reg_id=record.rev_reg_id, cred_rev_id=record.cred_rev_id)
             revoked = self.issuance.require(credential_id).model_copy(update={"revoked_at": now()})
             self.records.save_credential(revoked)
+            self.audit.record("credential.revoked", subject=revoked.patient_ref, credential_id=credential_id,
+                              type=revoked.type)
             log.info("revoked credential %s (rev_reg_id %s, cred_rev_id %s)", credential_id, record.rev_reg_id,
                      record.cred_rev_id)  # fmt: skip
             return revoked

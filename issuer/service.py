@@ -14,6 +14,7 @@ import logging
 
 import httpx
 
+from agents.audit import NO_AUDIT, AuditRecorder
 from agents.controller import AgentLink
 from issuer.issuance import EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC, IssuanceService
 from issuer.onboarding import IssuerIdentity, Onboarding
@@ -36,6 +37,7 @@ class IssuerService:
         link: AgentLink,
         store: DocumentStore,
         *,
+        audit: AuditRecorder = NO_AUDIT,
         ledger_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
@@ -44,8 +46,8 @@ class IssuerService:
         self.staff_key = settings.secret("api_key").get_secret_value()
         self.onboarding = Onboarding(link.admin, self.records, settings, ledger_transport=ledger_transport)
         self.patients = PatientService(link.admin, self.records)
-        self.issuance = IssuanceService(link.admin, link.events, self.records, self.patients, self.identity)
-        self.revocation = RevocationService(link.admin, self.records, self.issuance)
+        self.issuance = IssuanceService(link.admin, link.events, self.records, self.patients, self.identity, audit)
+        self.revocation = RevocationService(link.admin, self.records, self.issuance, audit)
         self._identity: IssuerIdentity | None = None
         link.webhooks.on("connections", self.patients.on_connection)
         link.webhooks.on(EXCHANGE_TOPIC, self.issuance.on_exchange)

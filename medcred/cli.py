@@ -29,3 +29,7 @@ app.command()(bench)
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from agents.admin import AdminClient
+from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.store import DocumentStore
@@ -36,9 +37,10 @@ def create_app(
     if admin_transport is not None:
         link.admin = AdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
     store = DocumentStore(settings.folder() / "verifier.db")
+    audit = ServiceAudit(settings)
     service = VerificationService(
         link.admin, link.events, VerificationRecords(store),
-        label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout,
+        label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout, audit=audit,
     )  # fmt: skip
     link.webhooks.on("present_proof_v2_0", service.on_presentation)
 
@@ -64,6 +66,7 @@ def create_app(
         routers=[verifications.router, templates.router, identity.router],
         on_startup=start,
         on_shutdown=stop,
+        audit=audit,
     )
     app.state.settings = settings
     app.state.api_key = settings.secret("api_key")

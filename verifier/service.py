@@ -21,6 +21,7 @@ from uuid import uuid4
 
 from agents.admin import AdminClient
 from agents.admin_transport import segment
+from agents.audit import NO_AUDIT, AuditRecorder
 from agents.events import EventWaiter, WebhookEvent
 from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
 from verifier.models import Verification, VerificationCreated, VerificationState
@@ -52,8 +53,9 @@ class VerificationService:
         issuer_did: str | None,
         request_timeout: float,
         clock: Callable[[], datetime] = utcnow,
+        audit: AuditRecorder = NO_AUDIT,
     ) -> None:
-        self._admin, self._events, self._records = admin, events, records
+        self._admin, self._events, self._records, self._audit = admin, events, records, audit
         self._label, self._issuer_did, self._timeout, self._clock = label, issuer_did, request_timeout, clock
         self.public_did: str | None = None  # set at start-up; invitations then carry it
         self.timers = Timers()
@@ -85,6 +87,8 @@ class VerificationService:
             expires_at=now + timedelta(seconds=self._timeout), predicates=template.proves,
         )  # fmt: skip
         self._records.add(verification)
+        self._audit.record("proof.requested", subject=verification.verification_id, template=template.name,
+                           predicates=list(template.proves))
         self._schedule(verification)
         log.info("verification %s created (%s, pres_ex %s)", verification.verification_id, template.name, pres_ex_id)
         return VerificationCreated(
@@ -176,6 +180,10 @@ class VerificationService:
             "revealed": dict(outcome.revealed), "completed_at": self._clock(),
         })  # fmt: skip
         self._records.save(done)
+        # Names of what was received, never the values.
+        self._audit.record(f"proof.{done.state}", subject=done.verification_id, template=done.template,
+                           revealed=sorted(done.revealed), predicates=list(done.predicates) if done.verified else [],
+                           reason=done.reason)
         log.info("verification %s %s (pres_ex %s)", done.verification_id, done.state, done.pres_ex_id)
         self._events.feed(WebhookEvent(RESULT_TOPIC, {"verification_id": done.verification_id, "state": done.state}))
         self.timers.cancel(done.verification_id)

@@ -5,6 +5,7 @@ Everything lives in a temporary data folder; each test makes its own identities 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -56,6 +57,9 @@ async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncItera
     """The whole network (agents and controllers on the session's ledger), once per session; always stopped."""
     from medcred.network import MedcredNetwork
 
+    # Anchor audit batches within a second, so tests see inclusion proofs quickly.
+    for role in ("ISSUER", "HOLDER", "VERIFIER"):
+        os.environ[f"MEDCRED_{role}_AUDIT_MAX_WAIT"] = "1"
     network = MedcredNetwork(stack_home, ledger=ledger_network)
     await network.start()
     try:

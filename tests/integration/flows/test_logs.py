@@ -43,6 +43,8 @@ async def test_a_full_flow_leaves_no_health_data_in_the_logs(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for role in network.roles:
         logged += role.agent.config.log_file.read_text(errors="replace")
+    for audit_log in network.home.glob("*/audit/*.jsonl"):  # the audit trail holds names, never values
+        logged += audit_log.read_text(errors="replace")
     for pool_log in (network.ledger.pool.folder / "log").rglob("*"):
         if pool_log.is_file():
             logged += pool_log.read_text(errors="replace")
