@@ -122,11 +122,17 @@ class LedgerClient:
             return None
         return Attrib(str(data), int(reply["seqNo"]), int(reply["txnTime"]))
 
-    async def get_txn(self, which: LedgerName, seq_no: int) -> dict[str, Any] | None:
-        """The transaction at seq_no on a ledger, or None past its end."""
-        reply = await self._submit(ledger.build_get_txn_request(None, which.vdr(), seq_no))
-        data = reply.get("data")
-        return dict(data) if data else None
+    async def get_txn(
+        self, which: LedgerName, seq_no: int, *, attempts: int = 1, pause: float = 0.05
+    ) -> dict[str, Any] | None:
+        """The transaction at seq_no on a ledger, or None past its end. A transaction known to exist
+        (just written, or claimed by a record) is read with `attempts` > 1: see `get_nym`."""
+
+        async def read() -> dict[str, Any] | None:
+            data = (await self._submit(ledger.build_get_txn_request(None, which.vdr(), seq_no))).get("data")
+            return dict(data) if data else None
+
+        return await _retry_until_found(read, attempts, pause)
 
     async def validator_info(self) -> dict[str, NodeInfo | str]:
         """Each node's own account of itself (mode, catch-up, ledger sizes), or why it did not answer."""

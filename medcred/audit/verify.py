@@ -74,7 +74,7 @@ def _check_extent(batch: Batch, number: int, first: int, chain: ChainResult) -> 
 async def _check_anchor(client: LedgerClient, batch: Batch, service: str) -> str | None:
     """What is wrong with a batch's anchor on the ledger, or None."""
     at = f"batch {batch.batch}'s anchor on the ledger (txn {batch.seq_no})"
-    txn = await client.get_txn(LedgerName.DOMAIN, batch.seq_no)
+    txn = await client.get_txn(LedgerName.DOMAIN, batch.seq_no, attempts=20)
     if txn is None:
         return f"{at} does not exist"
     body = txn.get("txn") or {}

@@ -86,6 +86,7 @@ async def test_the_holder_controller_grants_and_withdraws_with_real_receipts(
     settings = HolderSettings(
         data_dir=tmp_path / "holder", api_key="staff-key", agent_admin_api_key=ADMIN_KEY,  # type: ignore[arg-type]
         agent_admin_port=config.admin_port, agent_inbound_port=config.inbound_port,
+        audit_anchoring=False,  # this agent runs without a ledger
     )  # fmt: skip
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -43,7 +43,7 @@ async def test_a_batch_is_anchored_as_an_attrib_and_verified(tmp_path: Path, led
         batch = await Anchorer(log, ledger_client, signer, AnchorSettings()).anchor_now()
         assert batch is not None and (batch.first_seq, batch.last_seq, batch.did) == (1, 20, signer.did)
 
-        txn = await ledger_client.get_txn(LedgerName.DOMAIN, batch.seq_no)
+        txn = await ledger_client.get_txn(LedgerName.DOMAIN, batch.seq_no, attempts=20)
         assert txn is not None and txn["txn"]["type"] == "100"
         assert txn["txn"]["data"] == {"dest": signer.did, "raw": batch.raw}  # Indy keeps raw itself in the txn
         assert txn["txnMetadata"]["txnTime"] == batch.txn_time

@@ -52,7 +52,7 @@ async def test_the_disclosures_match_what_the_clinic_received_and_are_anchored(
 
         proof = InclusionProof(**{**disclosure["proof"], "path": [tuple(p) for p in disclosure["proof"]["path"]]})
         assert verify_inclusion(proof)
-        txn = await ledger_client.get_txn(LedgerName.DOMAIN, int(proof.anchor["seq_no"]))
+        txn = await ledger_client.get_txn(LedgerName.DOMAIN, int(proof.anchor["seq_no"]), attempts=20)
         assert txn is not None and txn["txn"]["type"] == "100"  # an ATTRIB
         assert txn["txn"]["data"]["raw"] == proof.anchor["raw"] and proof.root in proof.anchor["raw"]
 

@@ -37,7 +37,7 @@ class FakeLedger:
         }
         return TxnRef(seq_no, TIME_0 + seq_no)
 
-    async def get_txn(self, which: LedgerName, seq_no: int) -> dict[str, Any] | None:
+    async def get_txn(self, which: LedgerName, seq_no: int, *, attempts: int = 1) -> dict[str, Any] | None:
         assert which is LedgerName.DOMAIN
         return json.loads(json.dumps(self.txns[seq_no])) if seq_no in self.txns else None
 
