@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
@@ -23,6 +24,7 @@ from pydantic import SecretStr
 from agents.admin import AdminClient
 from agents.audit import ServiceAudit
 from agents.events import EventWaiter
+from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
 from medcred.errors import AgentError, TimeoutError_
 from medcred.web import install_error_handlers
@@ -37,6 +39,17 @@ class AgentLink:
         self.events = EventWaiter()
         self.webhooks = WebhookRouter(webhook_api_key, events=self.events)
         self.admin = AdminClient(admin_url, admin_api_key)
+
+    @classmethod
+    def for_role(
+        cls, settings: RoleSettings, *, transport: httpx.AsyncBaseTransport | None = None,
+        admin_class: type[AdminClient] = AdminClient,
+    ) -> AgentLink:
+        """The link to a role's own agent; `transport` replaces the network under the admin client (tests)."""
+        admin_key = settings.secret("agent_admin_api_key")
+        link = cls(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
+        link.admin = admin_class(settings.agent_admin_url, admin_key, transport=transport)
+        return link
 
     async def open(self, ready_timeout: float = 60.0) -> None:
         await self.admin.open()

@@ -36,9 +36,7 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
     settings = settings or HolderSettings()
-    admin_key = settings.secret("agent_admin_api_key")
-    link = AgentLink(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
-    link.admin = HolderAdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
+    link = AgentLink.for_role(settings, transport=admin_transport, admin_class=HolderAdminClient)
     audit = ServiceAudit(settings)
     context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"), audit=audit)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from agents.admin import AdminClient
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from issuer.routes import credentials, identity, patients
@@ -34,10 +33,7 @@ def create_app(
 ) -> FastAPI:
     """The issuer controller; the transports replace the network to the agent and the ledger (tests)."""
     settings = settings or IssuerSettings()
-    admin_key = settings.secret("agent_admin_api_key")
-    link = AgentLink(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
-    if admin_transport is not None:
-        link.admin = AdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
+    link = AgentLink.for_role(settings, transport=admin_transport)
     store = DocumentStore(settings.folder() / "issuer.db")
     audit = ServiceAudit(settings)
     issuer = IssuerService(settings, link, store, audit=audit, ledger_transport=ledger_transport)

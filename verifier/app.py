@@ -12,7 +12,6 @@ import logging
 import httpx
 from fastapi import FastAPI
 
-from agents.admin import AdminClient
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
@@ -32,10 +31,7 @@ def create_app(
 ) -> FastAPI:
     """The verifier app; `admin_transport` replaces the network under the admin client (tests)."""
     settings = settings or VerifierSettings()
-    admin_key = settings.secret("agent_admin_api_key")
-    link = AgentLink(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
-    if admin_transport is not None:
-        link.admin = AdminClient(settings.agent_admin_url, admin_key, transport=admin_transport)
+    link = AgentLink.for_role(settings, transport=admin_transport)
     store = DocumentStore(settings.folder() / "verifier.db")
     audit = ServiceAudit(settings)
     service = VerificationService(

@@ -6,11 +6,10 @@ Ports are picked free by the OS; the data folder is the test's own. The fixture 
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from agents import AdminClient, AgentConfig, AgentProcess
 from medcred.errors import AuthenticationError, PortInUseError, ProcessError
@@ -51,17 +50,6 @@ def make_config(data_dir: Path, **overrides: object) -> AgentConfig:
 @pytest.fixture
 def config(tmp_path: Path) -> AgentConfig:
     return make_config(tmp_path / "agent")
-
-
-@pytest_asyncio.fixture
-async def agent(config: AgentConfig) -> AsyncIterator[AgentProcess]:
-    process = AgentProcess(config)
-    try:
-        await process.start()
-        await process.wait_until_ready(timeout=60)
-        yield process
-    finally:
-        await process.stop()
 
 
 async def test_admin_api_needs_the_key(agent: AgentProcess, config: AgentConfig) -> None:

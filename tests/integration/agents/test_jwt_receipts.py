@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from agents import AgentConfig, AgentProcess
 from holder import HolderSettings, create_app
@@ -31,17 +29,6 @@ VERIFIER = "EWWExmvTPTTaet8ipxYg3T"
 @pytest.fixture
 def config(tmp_path: Path) -> AgentConfig:
     return make_config(tmp_path / "agent", multitenant=True, jwt_secret=JWT_SECRET)
-
-
-@pytest_asyncio.fixture
-async def agent(config: AgentConfig) -> AsyncIterator[AgentProcess]:
-    process = AgentProcess(config)
-    try:
-        await process.start()
-        await process.wait_until_ready(timeout=60)
-        yield process
-    finally:
-        await process.stop()
 
 
 def part(token: str, index: int) -> dict[str, object]:
