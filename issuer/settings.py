@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from agents.settings import RoleSettings
@@ -28,3 +28,7 @@ class IssuerSettings(RoleSettings):
     onboarding_timeout: float = Field(
         default=60.0, gt=0, description="seconds a credential definition's revocation registry may take to appear"
     )
+    # Patients' records kept off-chain (issuer/record_store.py). The key-encryption key is never generated:
+    # losing it loses every record, so it is set on purpose (32 bytes, base64url or hex) and kept elsewhere.
+    records_kek: SecretStr | None = None
+    records_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=1024**3, description="largest record, bytes")

@@ -2,13 +2,16 @@
 
     MedcredError                       (500 unless a subclass says otherwise)
     ├── ConfigurationError             settings missing or unsafe; an interpreter not found
-    ├── InvalidInputError (ValueError) 400: malformed seed, DID, verkey, paging, invitation...
-    │   └── UnprocessableError         422: well-formed but invalid (e.g. a FHIR resource)
+    ├── InvalidInputError (ValueError) 400: malformed seed, DID, verkey, paging, invitation, SMART Health Link...
+    │   ├── UnprocessableError         422: well-formed but invalid (e.g. a FHIR resource)
+    │   └── DecryptionError            400: an encrypted file (JWE) that does not decrypt with the key given
     ├── AuthenticationError            401: missing or wrong API key / token
     ├── PermissionDeniedError          403: authenticated, but not allowed
     ├── NotFoundError                  404
+    │   └── RecordErasedError          410: existed, but was erased (crypto-shredded) at the patient's request
     ├── ConflictError                  409: already present
     ├── PayloadTooLargeError           413
+    ├── IntegrityError                 500: stored data failed its integrity check (altered or damaged on disk)
     ├── TimeoutError_                  504: an awaited state never came
     ├── ProcessError                   a child process would not start or died
     │   └── PortInUseError             its port is already taken
@@ -32,6 +35,8 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "DecryptionError",
+    "IntegrityError",
     "InvalidInputError",
     "LedgerError",
     "LedgerRejectedError",
@@ -41,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "PortInUseError",
     "ProcessError",
+    "RecordErasedError",
     "TimeoutError_",
     "UnprocessableError",
 ]
@@ -68,6 +74,10 @@ class UnprocessableError(InvalidInputError):
     status_code = 422
 
 
+class DecryptionError(InvalidInputError):
+    """A JWE that does not decrypt with the key given: the wrong key, or an altered file."""
+
+
 class AuthenticationError(MedcredError):
     status_code = 401
 
@@ -80,12 +90,22 @@ class NotFoundError(MedcredError):
     status_code = 404
 
 
+class RecordErasedError(NotFoundError):
+    """Gone for good: a NotFoundError (callers that only know "absent" handle it), answered 410."""
+
+    status_code = 410
+
+
 class ConflictError(MedcredError):
     status_code = 409
 
 
 class PayloadTooLargeError(MedcredError):
     status_code = 413
+
+
+class IntegrityError(MedcredError):
+    """Stored data no longer matches what was written: the hospital's problem, never the caller's."""
 
 
 class TimeoutError_(MedcredError):  # noqa: N801, N818 - the builtin name TimeoutError is taken

@@ -1,0 +1,67 @@
+"""What the record store accepts: a display name made safe, a media type, and for FHIR JSON a valid
+FHIR R4 resource. Problems are 4xx errors that say what is wrong, never what was submitted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.resource import Resource
+
+from issuer.fhir import load
+from medcred.errors import InvalidInputError, UnprocessableError
+
+__all__ = ["FHIR_JSON", "check_fhir", "media_type", "sanitize_name"]
+
+FHIR_JSON = "application/fhir+json"
+MAX_NAME_CHARS = 200
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+_RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+
+
+def sanitize_name(name: str) -> str:
+    """A name for display only (files are stored under their uuid): no path, no control characters."""
+    if not isinstance(name, str):
+        raise InvalidInputError("a record's name must be text")
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in name)
+    name = " ".join(name.split()).lstrip(".")[:MAX_NAME_CHARS].strip()
+    return name or "record"
+
+
+def media_type(value: str) -> str:
+    """`type/subtype`, lower-cased; parameters (`; charset=...`) are dropped."""
+    essence = value.split(";", 1)[0].strip().lower() if isinstance(value, str) else ""
+    if not _MEDIA_TYPE.fullmatch(essence):
+        raise InvalidInputError("content type must be a media type such as application/pdf or application/fhir+json")
+    return essence
+
+
+def check_fhir(data: bytes) -> str:
+    """Validate FHIR JSON content as an R4 resource (fhir.resources, R4B models); its resourceType."""
+    try:
+        resource = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UnprocessableError("application/fhir+json content must be UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise UnprocessableError(
+            f"application/fhir+json content is not valid JSON ({exc.msg} at line {exc.lineno})"
+        ) from None
+    except ValueError:  # e.g. an integer past Python's 4300-digit conversion limit
+        raise UnprocessableError("FHIR JSON content has a number too long to read") from None
+    except RecursionError:
+        raise UnprocessableError("application/fhir+json content is nested too deeply") from None
+    resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    if not isinstance(resource_type, str):
+        raise UnprocessableError("application/fhir+json content must be a FHIR resource: an object with a resourceType")
+    try:
+        model = get_fhir_model_class(resource_type) if _RESOURCE_TYPE.fullmatch(resource_type) else None
+    except ValueError:
+        model = None
+    if model is None or not issubclass(model, Resource):
+        raise UnprocessableError("resourceType is not a FHIR R4 resource type")
+    load(model, resource)  # UnprocessableError naming each problem's place and reason, never its value
+    return resource_type
