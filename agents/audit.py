@@ -58,6 +58,11 @@ class ServiceAudit:
     def did(self) -> str:
         return self.signer.did
 
+    @property
+    def ledger(self) -> LedgerClient | None:
+        """The ledger client once started with anchoring on (reads only, for the role's own checks); else None."""
+        return self._client
+
     async def start(self) -> None:
         if not self.settings.audit_anchoring:
             log.warning("%s audit trail: anchoring is off, entries are chained but not anchored", self.settings.role)

@@ -4,8 +4,9 @@
 
 Its lifespan waits for the agent, opens the store (`<data folder>/holder.db`), serves, and closes it.
 `admin_transport` replaces the HTTP transport to the agent's admin API (unit tests pass an
-`httpx.MockTransport`). `on_consent_event(name, patient_id, details)` hears consent events (an audit
-trail); `clock` replaces the consents' clock (tests).
+`httpx.MockTransport`), `portal_transport` the one to the hospital's patient portal (opened in the
+lifespan too). `on_consent_event(name, patient_id, details)` hears consent events (an audit trail);
+`clock` replaces the consents' clock (tests).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from agents.controller import AgentLink, create_controller_app
 from holder import proofs
 from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext
-from holder.routes import consents, disclosures, me, patients
+from holder.portal import HospitalPortal
+from holder.routes import consents, disclosures, me, patients, records
 from holder.settings import HolderSettings
 
 __all__ = ["create_app"]
@@ -32,6 +34,7 @@ def create_app(
     settings: HolderSettings | None = None,
     *,
     admin_transport: httpx.AsyncBaseTransport | None = None,
+    portal_transport: httpx.AsyncBaseTransport | None = None,
     on_consent_event: ConsentHook | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
@@ -47,18 +50,23 @@ def create_app(
 
     context.consents = ConsentService(context, on_event=consent_event, clock=clock)
     link.webhooks.on(proofs.TOPIC, context.consents.on_proof_event)
+    context.portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key,
+                                    timeout=settings.hospital_timeout, transport=portal_transport)  # fmt: skip
 
     async def start() -> None:
         context.open()
+        await context.portal.open()
 
     async def stop() -> None:
+        await context.portal.aclose()
         context.close()
 
     app = create_controller_app(
         title="medcred holder",
-        description="Patients' wallets: invitations, credentials, consents, and proof requests answered with consent.",
+        description="Patients' wallets: invitations, credentials, consents, proof requests answered with consent, "
+        "and the patient's records at the hospital, shared as SMART Health Links.",
         link=link,
-        routers=[patients.router, me.router, consents.router, disclosures.router],
+        routers=[patients.router, me.router, consents.router, disclosures.router, records.router],
         on_startup=start,
         on_shutdown=stop,
         audit=audit,

@@ -2,7 +2,8 @@
 
 Each patient's agent calls go through `context.tenant(patient)`: the admin client acting with that
 patient's sub-wallet token, so the agent itself keeps patients apart (another tenant's record is a 404).
-`context.consents` is the patient-consent service (`holder.consent_service`), set up by `create_app`.
+`context.consents` is the patient-consent service (`holder.consent_service`), set up by `create_app`;
+`context.portal` the client of the hospital's patient portal (`holder.portal`), opened in the lifespan.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from agents.audit import NO_AUDIT, AuditRecorder
 from agents.controller import AgentLink
 from agents.events import EventWaiter
 from holder.models import Patient
+from holder.portal import HospitalPortal
 from holder.settings import HolderSettings
 from medcred.errors import AgentError, AuthenticationError, ConfigurationError
 from medcred.store import DocumentStore
@@ -51,6 +53,10 @@ class HolderAdminClient(AdminClient):
             raise AgentError("agent answered POST /wallet/jwt/sign without a compact JWS")
         return answer
 
+    async def connections(self) -> list[dict[str, Any]]:
+        """GET /connections: the (sub-)wallet's connection records."""
+        return [record for record in await self._list("GET", "/connections", key="results") if isinstance(record, dict)]
+
 
 @dataclass
 class HolderContext:
@@ -60,6 +66,7 @@ class HolderContext:
     _store: DocumentStore | None = field(default=None, repr=False)
     _consents: ConsentService | None = field(default=None, repr=False)
     audit: AuditRecorder = field(default=NO_AUDIT, repr=False)
+    _portal: HospitalPortal | None = field(default=None, repr=False)
 
     def open(self) -> None:
         if self._store is None:
@@ -89,6 +96,16 @@ class HolderContext:
     @consents.setter
     def consents(self, service: ConsentService) -> None:
         self._consents = service
+
+    @property
+    def portal(self) -> HospitalPortal:
+        if self._portal is None:
+            raise ConfigurationError("the hospital portal client is used before it was set up")
+        return self._portal
+
+    @portal.setter
+    def portal(self, portal: HospitalPortal) -> None:
+        self._portal = portal
 
     def tenant(self, patient: Patient) -> HolderAdminClient:
         """The admin client acting on this patient's sub-wallet only."""

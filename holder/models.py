@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from holder.consent import ConsentStatus
 from medcred.credentials import CredentialType
@@ -25,6 +25,11 @@ __all__ = [
     "ProofAnswer",
     "ProofRequest",
     "ProofRequestConsent",
+    "RecordErased",
+    "RecordView",
+    "ShareCreated",
+    "ShareIn",
+    "ShareView",
 ]
 
 MAX_INVITATION_URL = 64 * 1024  # a proof request inside an invitation makes a URL of ~2.5 KB
@@ -133,3 +138,71 @@ class ConsentReceipts(BaseModel):
 class ProofAnswer(BaseModel):
     id: str
     state: str
+
+
+# -- the patient's records at the hospital, and their shares (SMART Health Links) -----------------------
+
+_FROM_HOSPITAL = ConfigDict(extra="ignore")  # the hospital's answers, as the wallet passes them on
+
+
+class RecordView(BaseModel):
+    """One of the patient's records in the hospital's encrypted store (metadata only)."""
+
+    model_config = _FROM_HOSPITAL
+
+    record_id: str
+    patient_ref: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    erased_at: datetime | None = None
+
+
+class ShareIn(BaseModel):
+    """A share of chosen records: a SMART Health Link the hospital serves until it expires (30 days unless
+    told), optionally guarded by a passcode (flag P) and good for one opening only (`single_use`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record_ids: list[str] = Field(min_length=1, max_length=100)
+    label: str | None = Field(default=None, max_length=80, description="what the link shares, shown to the recipient")
+    expires_in_days: int | None = Field(default=None, ge=1)
+    expires_at: AwareDatetime | None = Field(default=None, description="instead of expires_in_days")
+    passcode: str | None = Field(default=None, min_length=1, max_length=200)
+    single_use: bool = False
+    recipient_hint: str | None = Field(default=None, max_length=200, description="who it is for (the patient's note)")
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> ShareIn:
+        if self.expires_in_days is not None and self.expires_at is not None:
+            raise ValueError("give at most one of expires_in_days or expires_at")
+        return self
+
+
+class ShareView(BaseModel):
+    """A share as the hospital reports it; `shlink` is the link itself (the key to the files inside)."""
+
+    model_config = _FROM_HOSPITAL
+
+    share_id: str
+    shlink: str
+    label: str | None = None
+    expires_at: datetime | None = None
+    flags: str | list[str] | None = None
+    record_ids: list[str] = Field(default_factory=list)
+    status: str
+    passcode_attempts_left: int | None = None
+    manifest_fetches: int = 0
+
+
+class ShareCreated(ShareView):
+    qr_svg: str = Field(description="the link as a QR code (SVG), for the recipient to scan")
+
+
+class RecordErased(BaseModel):
+    model_config = _FROM_HOSPITAL
+
+    record_id: str
+    erased_at: datetime

@@ -2,6 +2,7 @@
 
 Every secret left unset (the staff API key, the agent's admin key, the webhook key, the base wallet's
 key, the multitenancy JWT secret) is generated once into the data folder and read from there after.
+The hospital portal's key is the hospital's own: it is never generated here (`hospital_portal_key`).
 """
 
 from __future__ import annotations
@@ -29,3 +30,8 @@ class HolderSettings(RoleSettings):
     proof_request_wait: float = Field(default=10.0, gt=0)  # seconds for a scanned request to reach the wallet
     max_credentials: int = Field(default=1000, ge=1, le=10_000)  # per listing (ACA-Py returns 10 unless told)
     max_candidates: int = Field(default=100, ge=1, le=10_000)  # candidate credentials per referent
+    # The hospital's patient portal (issuer controller): patients' records and their shares.
+    hospital_url: str = "http://127.0.0.1:8001"
+    hospital_portal_key: SecretStr | None = None  # its X-API-Key for the portal (the network passes it)
+    hospital_label: str = "City Hospital"  # how the hospital labels itself: finds its connection in a wallet
+    hospital_timeout: float = Field(default=30.0, gt=0, le=300)  # seconds per portal call

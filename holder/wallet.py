@@ -5,7 +5,8 @@ auto-accepted, reusing an existing connection). When it carries a proof request,
 into a presentation record in `request-received` shortly after answering: its id is awaited and
 returned, and the inviter's label and public DID are remembered so the patient can see who asks. The
 patient's consents for that DID then judge it (`ConsentService.judge_request`): declined at once,
-answered, or left waiting for the patient.
+answered, or left waiting for the patient. An invitation to connect (a handshake, nothing attached) is
+the hospital's: the connection it made is remembered as the patient's key to the hospital's portal.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from holder import consent, invitations, proofs
+from holder import consent, invitations, proofs, records
 from holder.context import HolderContext
 from holder.models import Credential, InvitationAccepted, InvitationIn, Patient
 from holder.revocation import revocation_statuses
@@ -42,6 +43,8 @@ async def accept_invitation(context: HolderContext, patient: Patient, body: Invi
         state=str(record.get("state") or "unknown"),
     )
     if thread_id is None:
+        if invitation.get("handshake_protocols"):  # a hospital's: its connection names the patient there
+            await records.remember_hospital(context, patient, accepted.connection_id, invitation)
         return accepted
     verifier_did = invitations.verifier_did(invitation)
     proofs.remember_origin(context, patient, thread_id, invitations.invitation_label(invitation), verifier_did)

@@ -1,28 +1,48 @@
 """The hospital's controller app (port 8001): `create_app(settings)`.
 
 Its lifespan (`agents.controller.create_controller_app`) opens the admin client, waits for the agent,
-then runs the onboarding (public DID, schemas, credential definitions) before serving.
+then runs the onboarding (public DID, schemas, credential definitions) before serving. The encrypted
+record store opens when the app is made: a missing, malformed or wrong key-encryption key
+(`MEDCRED_ISSUER_RECORDS_KEK`) is a `ConfigurationError` there, before anything is served.
 """
 
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
-from issuer.routes import credentials, identity, patients
+from issuer.record_store import RecordStore
+from issuer.routes import credentials, identity, patients, portal, records, shl
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
+from issuer.share_access import WrongPasscodeError
+from medcred.errors import ConfigurationError
 from medcred.store import DocumentStore
 
 __all__ = ["create_app"]
 
 DESCRIPTION = (
     "The hospital: registers patients from FHIR Patient resources, invites their wallets, issues "
-    "vaccination, allergy and health ID credentials from FHIR resources, and revokes them. "
-    "Every route takes the staff API key in X-API-Key."
+    "vaccination, allergy and health ID credentials from FHIR resources, and revokes them; keeps patients' "
+    "records encrypted, which patients share as SMART Health Links. Staff routes take the staff API key in "
+    "X-API-Key, /portal routes the patients' wallet service's portal key; /shl routes take the link itself."
 )
+
+
+def _open_record_store(settings: IssuerSettings, audit: ServiceAudit) -> RecordStore:
+    try:
+        return RecordStore.from_settings(settings, audit).open()
+    except ConfigurationError:
+        audit.log.close()
+        raise
+
+
+async def _wrong_passcode(_: Request, exc: Exception) -> JSONResponse:
+    remaining = exc.remaining_attempts if isinstance(exc, WrongPasscodeError) else 0
+    return JSONResponse({"detail": str(exc), "remainingAttempts": remaining}, status_code=401)
 
 
 def create_app(
@@ -33,18 +53,20 @@ def create_app(
 ) -> FastAPI:
     """The issuer controller; the transports replace the network to the agent and the ledger (tests)."""
     settings = settings or IssuerSettings()
+    audit = ServiceAudit(settings)
+    record_store = _open_record_store(settings, audit)
     link = AgentLink.for_role(settings, transport=admin_transport)
     store = DocumentStore(settings.folder() / "issuer.db")
-    audit = ServiceAudit(settings)
-    issuer = IssuerService(settings, link, store, audit=audit, ledger_transport=ledger_transport)
+    issuer = IssuerService(settings, link, store, record_store, audit=audit, ledger_transport=ledger_transport)
     app = create_controller_app(
         title="medcred issuer",
         description=DESCRIPTION,
         link=link,
-        routers=[identity.router, patients.router, credentials.router],
+        routers=[identity.router, patients.router, records.router, credentials.router, portal.router, shl.router],
         on_startup=issuer.start,
         on_shutdown=issuer.stop,
         audit=audit,
     )
+    app.add_exception_handler(WrongPasscodeError, _wrong_passcode)
     app.state.issuer = issuer
     return app

@@ -63,6 +63,14 @@ class PatientService:
             raise NotFoundError(f"no patient {patient_ref}")
         return record
 
+    def by_connection_key(self, connection_key: str) -> PatientRecord:
+        """The patient whose wallet was invited with message id `connection_key` (the portal's key), or 404."""
+        patient_ref = self.records.invitation_patient(connection_key) if len(connection_key) <= 200 else None
+        record = self.records.patient(patient_ref) if patient_ref is not None else None
+        if record is None:
+            raise NotFoundError("no patient connection with this connection_key")
+        return record
+
     def upsert(self, patient_ref: str, resource: Mapping[str, Any]) -> tuple[PatientRecord, bool]:
         """Store a FHIR Patient under `patient_ref` (its connection, if any, is kept); True if it is new."""
         check_patient_ref(patient_ref)

@@ -9,8 +9,10 @@ In `folder`: `<record_id>.bin` per record (AES-256-GCM under the record's own da
 associated data, so a ciphertext moved to another record's file fails) and `index.sqlite3` (metadata, each
 data key wrapped under the KEK, tombstones, the KEK's check value). No record reaches the ledger: the
 audit trail logs `record.stored` and `record.erased` with the record id and the plaintext's sha256, and
-anchors those entries in batches. Erasing destroys the wrapped key (crypto-shredding), deletes the
-ciphertext and keeps a tombstone; 410 rather than 404 tells a caller the record existed and is gone for good.
+anchors those entries in batches. Their subject is the record id, not the patient: a recipient checking a
+shared record's anchor sees that entry, and nothing of the hospital's reference for the patient.
+Erasing destroys the wrapped key (crypto-shredding), deletes the ciphertext and keeps a tombstone; 410
+rather than 404 tells a caller the record existed and is gone for good.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ class RecordStore:
         write_atomically(self._path(record.record_id), crypto.seal(data_key, data, record.record_id.encode()))
         try:
             index.add(record, crypto.wrap_key(self._kek, data_key))
-            self._audit.record("record.stored", subject=patient_ref, record_id=record.record_id,
+            self._audit.record("record.stored", subject=record.record_id, record_id=record.record_id,
                                sha256=record.sha256, content_type=content_type)  # fmt: skip
         except BaseException:  # not stored unless indexed and audited
             index.remove(record.record_id)
@@ -162,9 +164,19 @@ class RecordStore:
         if not self._opened().erase(tombstone):
             raise RecordErasedError(f"record {record.record_id} was erased")  # by a concurrent call
         self._path(record.record_id).unlink(missing_ok=True)
-        self._audit.record("record.erased", subject=record.patient_ref, record_id=record.record_id,
+        self._audit.record("record.erased", subject=record.record_id, record_id=record.record_id,
                            sha256=record.sha256, requested_by=requested_by)  # fmt: skip
         return tombstone
+
+    def wrap_secret(self, key: bytes) -> bytes:
+        """Another 32-byte key (a share's link key) wrapped under the KEK, to be kept only that way."""
+        if len(key) != crypto.KEY_BYTES:
+            raise InvalidInputError(f"only {crypto.KEY_BYTES}-byte keys are wrapped")
+        return crypto.wrap_key(self._kek, key)
+
+    def unwrap_secret(self, wrapped: bytes) -> bytes:
+        """A key `wrap_secret` wrapped; IntegrityError if it was altered or wrapped under another KEK."""
+        return crypto.unwrap_key(self._kek, wrapped)
 
     def _opened(self) -> RecordIndex:
         if self._index is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from agents.settings import RoleSettings
@@ -32,3 +32,15 @@ class IssuerSettings(RoleSettings):
     # losing it loses every record, so it is set on purpose (32 bytes, base64url or hex) and kept elsewhere.
     records_kek: SecretStr | None = None
     records_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=1024**3, description="largest record, bytes")
+    # The patient portal (/portal): the patients' wallet service calls it for an authenticated patient, with
+    # this key in X-API-Key (generated into the data folder when unset; the network passes it to the wallet).
+    portal_api_key: SecretStr | None = None
+    # Where recipients reach this controller: the base of every SMART Health Link's manifest URL (https, or
+    # http on this machine's loopback). Empty: http://{host}:{port}.
+    public_url: str = ""
+    share_max_passcode_attempts: int = Field(default=5, ge=1, le=100, description="wrong passcodes before a lock")
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Self:
+        self.public_url = (self.public_url or self.url).rstrip("/")
+        return self

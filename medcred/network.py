@@ -7,11 +7,18 @@
 
 Stopping goes in the reverse order. All data lives under one data folder, so starting again resumes.
 Controllers run in this process's event loop; validators and agents are child processes.
+
+The hospital's records key-encryption key is never kept in the data folder: it is
+`MEDCRED_ISSUER_RECORDS_KEK` when set, otherwise generated once into `~/.config/medcred/records-kek`
+(0600) and read from there after. The patients' wallet (holder) is told the hospital's URL and its
+patient-portal key (`hospital_portal()`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +26,7 @@ from types import TracebackType
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from agents.config import AgentConfig
 from agents.process import AgentProcess
@@ -39,13 +47,34 @@ from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
 
-__all__ = ["MedcredNetwork", "Role"]
+__all__ = ["MedcredNetwork", "Role", "records_kek"]
 
 Progress = Callable[[str], None]
 
 
 def _silent(_: str) -> None:
     pass
+
+
+def records_kek(data_home: Path, config_dir: Path | None = None) -> SecretStr:
+    """The hospital's records KEK kept in `<config_dir>/records-kek` (default `~/.config/medcred`),
+    generated there (0600) on first use; never inside `data_home`, whose records it protects."""
+    folder = (config_dir or Path.home() / ".config" / "medcred").resolve()
+    if folder.is_relative_to(data_home.resolve()):
+        raise ConfigurationError(f"the records key-encryption key cannot be kept inside the data folder {data_home}")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / "records-kek"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+    try:
+        return SecretStr(path.read_text().strip())
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the records key-encryption key {path}: {exc.strerror}") from exc
 
 
 @dataclass
@@ -83,7 +112,14 @@ class MedcredNetwork:
             "ledger_api_key": self.ledger.register_key(),
         }
         issuer = IssuerSettings(data_dir=home / "issuer", **common)  # type: ignore[arg-type]
-        holder = HolderSettings(data_dir=home / "holder", **common)  # type: ignore[arg-type]
+        if issuer.records_kek is None:  # not in the environment: the one kept outside the data folder
+            issuer = issuer.model_copy(update={"records_kek": records_kek(home)})
+        holder = HolderSettings(
+            data_dir=home / "holder",
+            hospital_url=issuer.url,
+            hospital_portal_key=issuer.secret("portal_api_key"),
+            **common,  # type: ignore[arg-type]
+        )
         self._verifier_settings = VerifierSettings(data_dir=home / "verifier", **common)  # type: ignore[arg-type]
         self.issuer = Role("issuer", issuer, AgentProcess(issuer_agent(issuer)), lambda: create_issuer_app(issuer))
         self.holder = Role("holder", holder, AgentProcess(holder_agent(holder)), lambda: create_holder_app(holder))
@@ -91,6 +127,11 @@ class MedcredNetwork:
             "verifier", self._verifier_settings, AgentProcess(verifier_agent(self._verifier_settings)),
             lambda: create_verifier_app(self._verifier_settings),
         )
+
+    def hospital_portal(self) -> tuple[str, str]:
+        """The hospital's URL and its patient-portal key (what the patients' wallet calls the portal with)."""
+        settings = self.issuer.settings
+        return settings.url, settings.secret("portal_api_key").get_secret_value()
 
     @property
     def roles(self) -> tuple[Role, Role, Role]:

@@ -3,6 +3,8 @@
 On start it opens its agent's admin API, waits for the agent, and resumes the timers of verifications
 still pending in its store (those already expired end as timed out). On stop it lets webhook handlers
 finish, cancels the timers and closes the store; pending verifications stay pending until the next start.
+Shared records (SMART Health Links) are opened by `verifier.shares`, over one HTTP client opened in the
+lifespan, and checked against the ledger through the audit trail's ledger client.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.store import DocumentStore
+from verifier.integrity import LedgerReader
 from verifier.records import VerificationRecords
-from verifier.routes import identity, templates, verifications
+from verifier.routes import identity, shares, templates, verifications
 from verifier.service import VerificationService
 from verifier.settings import VerifierSettings
+from verifier.shares import ShareReader
+from verifier.shl_client import ShlClient
 
 __all__ = ["create_app"]
 
@@ -27,9 +32,14 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: VerifierSettings | None = None, *, admin_transport: httpx.AsyncBaseTransport | None = None
+    settings: VerifierSettings | None = None,
+    *,
+    admin_transport: httpx.AsyncBaseTransport | None = None,
+    share_transport: httpx.AsyncBaseTransport | None = None,
+    ledger: LedgerReader | None = None,
 ) -> FastAPI:
-    """The verifier app; `admin_transport` replaces the network under the admin client (tests)."""
+    """The verifier app. Tests replace the network: `admin_transport` under the admin client,
+    `share_transport` under the client of share hosts, and `ledger` the audit trail's ledger client."""
     settings = settings or VerifierSettings()
     link = AgentLink.for_role(settings, transport=admin_transport)
     store = DocumentStore(settings.folder() / "verifier.db")
@@ -39,6 +49,9 @@ def create_app(
         label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout, audit=audit,
     )  # fmt: skip
     link.webhooks.on("present_proof_v2_0", service.on_presentation)
+    share_client = ShlClient(timeout=settings.share_timeout, transport=share_transport)
+    reader = ShareReader(share_client, recipient=settings.label, audit=audit,
+                         ledger=(lambda: ledger) if ledger is not None else (lambda: audit.ledger))  # fmt: skip
 
     async def start() -> None:
         if settings.issuer_did is None:
@@ -49,17 +62,20 @@ def create_app(
         # Invitations name this DID, so a patient knows who asks and can consent to exactly that verifier.
         service.public_did = await ensure_public_did(link.admin, settings, StoredPendingDid(store))
         service.resume()
+        await share_client.open()
 
     async def stop() -> None:
         await link.webhooks.drain()
         await service.close()
+        await share_client.aclose()
         store.close()
 
     app = create_controller_app(
         title="medcred verifier",
-        description="Clinic and insurer: proof requests from templates, and their results.",
+        description="Clinic and insurer: proof requests from templates, and their results; "
+        "records patients share as SMART Health Links, checked against the ledger.",
         link=link,
-        routers=[verifications.router, templates.router, identity.router],
+        routers=[verifications.router, templates.router, identity.router, shares.router],
         on_startup=start,
         on_shutdown=stop,
         audit=audit,
@@ -67,4 +83,5 @@ def create_app(
     app.state.settings = settings
     app.state.api_key = settings.secret("api_key")
     app.state.verifications = service
+    app.state.shares = reader
     return app

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CreateVerification",
+    "OpenShare",
+    "OpenedShare",
+    "RefusedFile",
+    "ShareAnchor",
+    "SharedFile",
     "TemplateView",
     "Verification",
     "VerificationCreated",
@@ -86,3 +92,47 @@ class TemplateView(BaseModel):
     credential: str  # the schema name
     reveals: list[str]
     proves: list[str]
+
+
+# -- shared records (SMART Health Links) -----------------------------------------------------------------
+
+MAX_QR_BASE64 = 14 * 1024 * 1024  # a 10 MiB PNG, base64
+
+
+class OpenShare(BaseModel):
+    """A SMART Health Link to open: as text, or a QR code image of it (exactly one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shlink: str | None = Field(default=None, max_length=8192, description="shlink:/... or a viewer URL#shlink:/...")
+    qr_png_base64: str | None = Field(default=None, max_length=MAX_QR_BASE64, description="a PNG of the QR code")
+    passcode: str | None = Field(default=None, min_length=1, max_length=200, description="for a link with flag P")
+
+
+class ShareAnchor(BaseModel):
+    did: str = Field(description="the DID whose ATTRIB on the ledger holds the Merkle root")
+    seq_no: int = Field(description="that ATTRIB's transaction on the domain ledger")
+
+
+class SharedFile(BaseModel):
+    """A record that passed every check: shown."""
+
+    record_id: str | None
+    content_type: str = "application/fhir+json"
+    resource_type: str
+    resource: dict[str, Any] = Field(description="the FHIR resource (a PDF comes inside a DocumentReference)")
+    sha256: str = Field(description="of the record as stored (for a DocumentReference: of its attachment)")
+    anchor: ShareAnchor
+
+
+class RefusedFile(BaseModel):
+    """A file that failed a check: never shown."""
+
+    record_id: str | None
+    reason: str
+
+
+class OpenedShare(BaseModel):
+    label: str | None
+    files: list[SharedFile]
+    refused: list[RefusedFile]

@@ -31,6 +31,8 @@ class VerifierSettings(RoleSettings):
     issuer_did: str | None = None
     # How long (seconds) a verification waits for the patient before it ends as timed out.
     request_timeout: float = Field(default=60.0, gt=0, le=86_400)
+    # Seconds each call to a share's host (manifest, file, proofs) may take.
+    share_timeout: float = Field(default=30.0, gt=0, le=300)
 
     @field_validator("issuer_did")
     @classmethod

@@ -1,8 +1,15 @@
-"""The hospital API, one module per resource; every route takes the staff key (`X-API-Key`).
+"""The hospital API, one module per resource.
 
+Staff (the staff key in `X-API-Key`):
     identity     GET /issuer                                   public DID and credential definitions
     patients     PUT /patients/{ref}, POST .../invitation, POST .../credentials
+    records      POST /patients/{ref}/records, GET /patients/{ref}/records
     credentials  GET /credentials, GET /credentials/{id}[?wait=s], POST /credentials/{id}/revoke
+The patients' wallet service, for a patient (the portal key in `X-API-Key`):
+    portal       /portal/patients/{connection_key}/records, .../records/{id}/erase, .../shares,
+                 .../shares/{id}/revoke, .../disclosures
+Anyone holding a SMART Health Link (the link is the capability):
+    shl          POST /shl/{share_id}, GET /shl/{share_id}/files/{file_id}?ticket=, GET /shl/{share_id}/proofs?ticket=
 
 Routes are thin: they parse, call one service function (`issuer.service`), and return a response model.
 """

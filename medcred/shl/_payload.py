@@ -89,7 +89,9 @@ class ShlPayload(BaseModel):
 
     @field_validator("flag")
     @classmethod
-    def _flag(cls, value: str) -> str:
+    def _flag(cls, value: str | None) -> str | None:
+        if value is None:  # an explicit null: the same as no flags
+            return None
         if not value.isascii() or not value.isalpha() or not value.isupper():
             raise ValueError("must be single capital letters (L, P, U)")
         if len(set(value)) != len(value) or list(value) != sorted(value):
@@ -100,7 +102,9 @@ class ShlPayload(BaseModel):
 
     @field_validator("label")
     @classmethod
-    def _label(cls, value: str) -> str:
+    def _label(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if any(unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS for char in value):
             raise ValueError("must not contain control characters or text-direction overrides")
         return value

@@ -6,6 +6,7 @@ Everything lives in a temporary data folder; each test makes its own identities 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -60,6 +61,8 @@ async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncItera
     # Anchor audit batches within a second, so tests see inclusion proofs quickly.
     for role in ("ISSUER", "HOLDER", "VERIFIER"):
         os.environ[f"MEDCRED_{role}_AUDIT_MAX_WAIT"] = "1"
+    # The records key-encryption key comes from the environment (never beside the data).
+    os.environ.setdefault("MEDCRED_ISSUER_RECORDS_KEK", secrets.token_bytes(32).hex())
     network = MedcredNetwork(stack_home, ledger=ledger_network)
     await network.start()
     try:

@@ -1,4 +1,4 @@
-"""What the verifier's routes depend on: the staff key check and the verification service."""
+"""What the verifier's routes depend on: the staff key check, the verification service, the share reader."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pydantic import SecretStr
 from medcred.errors import AuthenticationError
 from medcred.web import API_KEY_HEADER, secrets_match
 from verifier.service import VerificationService
+from verifier.shares import ShareReader
 
-__all__ = ["ServiceDep", "require_staff"]
+__all__ = ["ServiceDep", "SharesDep", "require_staff"]
 
 
 async def require_staff(request: Request) -> None:
@@ -27,3 +28,11 @@ def _service(request: Request) -> VerificationService:
 
 
 ServiceDep = Annotated[VerificationService, Depends(_service)]
+
+
+def _shares(request: Request) -> ShareReader:
+    reader: ShareReader = request.app.state.shares
+    return reader
+
+
+SharesDep = Annotated[ShareReader, Depends(_shares)]

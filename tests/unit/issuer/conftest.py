@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,9 @@ from tests.unit.issuer.fakes import FakeAgent, FakeLedger
 
 STAFF_KEY = "staff-key"
 HOOK_KEY = "hook-key"
+PORTAL_KEY = "portal-key"
+PUBLIC_URL = "http://127.0.0.1:8001"
+RECORDS_KEK = bytes(range(32)).hex()
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Issuer:
     agent: FakeAgent
     ledger: FakeLedger
     app: FastAPI
+    connection_keys: dict[str, str] = field(default_factory=dict)  # patient_ref -> accepted invitation's id
 
     @property
     def service(self) -> IssuerService:
@@ -42,23 +46,34 @@ class Issuer:
         """A stored patient whose wallet accepted an invitation; the connection id."""
         assert (await self.http.put(f"/patients/{patient_ref}", json=examples.patient())).status_code in (200, 201)
         invitation = (await self.http.post(f"/patients/{patient_ref}/invitation")).json()
+        self.connection_keys[patient_ref] = invitation["invitation_id"]
         connection_id = f"conn-{patient_ref}"
         await self.webhook("connections", {"connection_id": connection_id, "state": "active",
                                            "rfc23_state": "completed", "invitation_msg_id": invitation["invitation_id"],
                                            "updated_at": "2025-01-01T00:00:00Z"})  # fmt: skip
         return connection_id
 
+    async def portal_patient(self, patient_ref: str = "p1") -> str:
+        """A connected patient; their key at the portal (the id of the invitation their wallet accepted)."""
+        await self.connected_patient(patient_ref)
+        return self.connection_keys[patient_ref]
 
-def issuer_settings(data_dir: Path) -> IssuerSettings:
-    return IssuerSettings(
-        data_dir=data_dir, api_key=SecretStr(STAFF_KEY), webhook_api_key=SecretStr(HOOK_KEY),
-        agent_admin_api_key=SecretStr("admin-key"), ledger_api_key=SecretStr("ledger-key"),
-        ledger_url="http://ledger.test",
-    )  # fmt: skip
+    async def portal(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A call to /portal/... with the portal key, as the patients' wallet service makes it."""
+        return await self.http.request(method, f"/portal/patients/{path}", headers={"X-API-Key": PORTAL_KEY}, **kwargs)
 
 
-async def running(data_dir: Path, agent: FakeAgent, ledger: FakeLedger) -> AsyncIterator[Issuer]:
-    app = create_app(issuer_settings(data_dir), admin_transport=httpx.MockTransport(agent),
+def issuer_settings(data_dir: Path, **overrides: Any) -> IssuerSettings:
+    return IssuerSettings(**{  # type: ignore[arg-type]
+        "data_dir": data_dir, "api_key": SecretStr(STAFF_KEY), "webhook_api_key": SecretStr(HOOK_KEY),
+        "agent_admin_api_key": SecretStr("admin-key"), "ledger_api_key": SecretStr("ledger-key"),
+        "ledger_url": "http://ledger.test", "records_kek": SecretStr(RECORDS_KEK),
+        "portal_api_key": SecretStr(PORTAL_KEY), "public_url": PUBLIC_URL, **overrides,
+    })  # fmt: skip
+
+
+async def running(data_dir: Path, agent: FakeAgent, ledger: FakeLedger, **settings: Any) -> AsyncIterator[Issuer]:
+    app = create_app(issuer_settings(data_dir, **settings), admin_transport=httpx.MockTransport(agent),
                      ledger_transport=httpx.MockTransport(ledger))  # fmt: skip
     app.state.issuer.onboarding.poll_interval = 0.001
     async with app.router.lifespan_context(app):

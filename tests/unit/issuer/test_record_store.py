@@ -222,8 +222,8 @@ def test_erasing_destroys_the_key_and_ciphertext_and_keeps_a_tombstone(store: Re
             call(record.record_id)
         assert caught.value.status_code == 410 and isinstance(caught.value, NotFoundError)
     assert store.list("p-1") == [kept] and store.get(kept.record_id)[1] == PDF
-    assert audit.events[-1] == ("record.erased", "p-1", {"record_id": record.record_id, "sha256": record.sha256,
-                                                         "requested_by": "p-1"})  # fmt: skip
+    erased = {"record_id": record.record_id, "sha256": record.sha256, "requested_by": "p-1"}
+    assert audit.events[-1] == ("record.erased", record.record_id, erased)
 
 
 # The audit trail
@@ -231,10 +231,11 @@ def test_erasing_destroys_the_key_and_ciphertext_and_keeps_a_tombstone(store: Re
 
 def test_audit_events_carry_ids_and_hashes_never_content(store: RecordStore, audit: FakeAudit) -> None:
     record = store.put("p-1", "Jane Doe - COVID vaccination.json", "application/fhir+json", FHIR)
-    assert audit.events == [("record.stored", "p-1", {"record_id": record.record_id, "sha256": record.sha256,
-                                                      "content_type": "application/fhir+json"})]  # fmt: skip
+    assert audit.events == [("record.stored", record.record_id, {"record_id": record.record_id, "sha256": record.sha256,
+                                                                 "content_type": "application/fhir+json"})]  # fmt: skip
     logged = json.dumps(audit.events)
     assert "EW0182" not in logged and "Jane" not in logged and "COVID" not in logged
+    assert "p-1" not in logged  # the subject is the record: a recipient checking its anchor sees no patient_ref
 
 
 def test_a_record_whose_audit_event_fails_is_not_stored(store: RecordStore, audit: FakeAudit) -> None:
@@ -333,3 +334,13 @@ def test_a_closed_store_refuses_calls(tmp_path: Path, audit: FakeAudit) -> None:
         store.list("p-1")
     with pytest.raises(ConfigurationError, match="must be 32 bytes"):
         RecordStore(tmp_path, KEK[:16], audit)
+
+
+def test_other_keys_are_wrapped_under_the_kek(store: RecordStore, tmp_path: Path, audit: FakeAudit) -> None:
+    key = bytes(range(100, 132))
+    wrapped = store.wrap_secret(key)
+    assert key not in wrapped and store.unwrap_secret(wrapped) == key
+    with pytest.raises(IntegrityError, match="does not unwrap"):
+        RecordStore(tmp_path / "other", OTHER_KEK, audit).unwrap_secret(wrapped)
+    with pytest.raises(InvalidInputError, match="32-byte"):
+        store.wrap_secret(key[:16])

@@ -1,0 +1,136 @@
+"""The hospital's patient portal as the wallet calls it: one `httpx.AsyncClient`, opened in the lifespan.
+
+    portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key)
+    await portal.open()
+    answer = await portal.call("GET", connection_key, "records")
+    await portal.aclose()
+
+A patient is named to the hospital by `connection_key`: the `invitation_msg_id` of their wallet's
+connection to it (`holder.records` finds it). Every call carries the portal key (`X-API-Key`); failures
+become the project's errors at this boundary:
+
+    unreachable, timed out, 5xx, not JSON   -> HospitalError (502)
+    401 / 403 (the portal refused OUR key)  -> HospitalError (502): a fault of this wallet, not the patient's
+    other 4xx                               -> the same status with the hospital's own detail
+                                               (400, 404, 409, 410 erased, 413, 422; others as they come)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from agents.admin_transport import segment
+from medcred.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    MedcredError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RecordErasedError,
+    UnprocessableError,
+)
+
+__all__ = ["HospitalError", "HospitalPortal", "HospitalRejectedError"]
+
+log = logging.getLogger(__name__)
+
+MAX_DETAIL = 300
+_BY_STATUS: dict[int, type[MedcredError]] = {
+    400: InvalidInputError, 404: NotFoundError, 409: ConflictError, 410: RecordErasedError,
+    413: PayloadTooLargeError, 422: UnprocessableError,
+}  # fmt: skip
+
+
+class HospitalError(MedcredError):
+    """The hospital's portal failed this wallet: unreachable, a 5xx, our key refused, or a malformed answer."""
+
+    status_code = 502
+
+
+class HospitalRejectedError(MedcredError):
+    """A 4xx of the hospital with no class of its own in the error tree: passed through with its status."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def hospital_detail(response: httpx.Response) -> str:
+    """The hospital's own reason (`{"detail": ...}`), shortened; never the request."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, list):  # FastAPI's validation errors: where and why, no values
+        detail = "; ".join(
+            f"{'.'.join(str(part) for part in item.get('loc', []))}: {item.get('msg', 'invalid')}"
+            for item in detail if isinstance(item, dict)
+        )  # fmt: skip
+    text = " ".join(str(detail if detail else response.reason_phrase or response.status_code).split())
+    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL] + "..."
+
+
+class HospitalPortal:
+    def __init__(
+        self,
+        base_url: str,
+        portal_key: SecretStr | None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._key = portal_key
+        self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        if self._client is None:
+            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self._timeout, transport=self._transport)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def call(self, method: str, connection_key: str, *path: str, json: Any = None) -> Any:
+        """`method /portal/patients/{connection_key}/{path...}`: the hospital's parsed JSON answer."""
+        if self._client is None:
+            raise ConfigurationError("the hospital portal client is used before the app started")
+        if self._key is None:
+            raise ConfigurationError(
+                "the wallet has no key for the hospital's portal (MEDCRED_HOLDER_HOSPITAL_PORTAL_KEY)"
+            )
+        url = "/".join(["/portal/patients", segment(connection_key), *(segment(part) for part in path)])
+        what = f"{method} /portal/patients/.../{'/'.join(path)}"
+        try:
+            response = await self._client.request(
+                method, url, json=json, headers={"X-API-Key": self._key.get_secret_value()}
+            )
+        except httpx.TimeoutException as exc:
+            raise HospitalError(f"the hospital did not answer {what} within {self._timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise HospitalError(f"the hospital is unreachable ({type(exc).__name__}) on {what}") from exc
+        log.debug("%s -> %s", what, response.status_code)
+        if not response.is_success:
+            raise _translate(what, response)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise HospitalError(f"the hospital answered {what} with something not JSON") from exc
+
+
+def _translate(what: str, response: httpx.Response) -> MedcredError:
+    status, detail = response.status_code, hospital_detail(response)
+    if status in (401, 403):
+        return HospitalError(f"the hospital refused the wallet's portal key on {what}")
+    if 400 <= status < 500:
+        error = _BY_STATUS.get(status)
+        return error(detail) if error is not None else HospitalRejectedError(detail, status)
+    return HospitalError(f"the hospital failed on {what} ({status}): {detail}")

@@ -1,0 +1,50 @@
+"""The patient's records at the hospital and their shares (`Authorization: Bearer <token>`).
+
+All of it goes through the hospital's patient portal under the patient's own connection to the
+hospital; before there is one, every route is a 409 "no connection to the hospital yet".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from holder import records
+from holder.deps import Context, CurrentPatient
+from holder.models import RecordErased, RecordView, ShareCreated, ShareIn, ShareView
+
+router = APIRouter(prefix="/me", tags=["records"])
+
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/records")
+async def list_records(patient: CurrentPatient, context: Context) -> list[RecordView]:
+    """The patient's records at the hospital (metadata; the contents stay there, encrypted)."""
+    return await records.list_records(context, patient)
+
+
+@router.post("/shares", status_code=status.HTTP_201_CREATED)
+async def create_share(body: ShareIn, patient: CurrentPatient, context: Context) -> ShareCreated:
+    """Share chosen records as a SMART Health Link (30 days unless told; optionally a passcode, single
+    use); the answer holds the link and its QR code, to hand to the recipient."""
+    return await records.create_share(context, patient, body)
+
+
+@router.get("/shares")
+async def list_shares(patient: CurrentPatient, context: Context) -> list[ShareView]:
+    return await records.list_shares(context, patient)
+
+
+@router.post("/shares/{share_id}/revoke")
+async def revoke_share(share_id: Id, patient: CurrentPatient, context: Context) -> ShareView:
+    """End a share now: its link stops working at once."""
+    return await records.revoke_share(context, patient, share_id)
+
+
+@router.post("/records/{record_id}/erase")
+async def erase_record(record_id: Id, patient: CurrentPatient, context: Context) -> RecordErased:
+    """Erase a record at the hospital (its key and ciphertext destroyed; an erasure entry is kept, with no
+    content). Every share of it fails with "erased" from then on; copies already downloaded remain."""
+    return await records.erase_record(context, patient, record_id)

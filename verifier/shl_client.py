@@ -1,0 +1,180 @@
+"""The clinic's HTTP client of SMART Health Link hosts: one `httpx.AsyncClient`, opened in the lifespan.
+
+    client = ShlClient()
+    await client.open()
+    manifest = await client.manifest(link.url, recipient="Riverside Clinic", passcode=None)
+    jwe = await client.file(location)
+    items = await client.proofs(link.url, ticket)
+
+Whatever a link names is untrusted: only http(s) URLs without user names or passwords are fetched,
+never a redirect, every answer read up to a size limit, every call bounded by a timeout. The host's
+refusals become the project's errors with the host's own reason:
+
+    404 (no such share, revoked, expired, already used, locked)  -> NotFoundError
+    401 wrong passcode                                           -> AuthenticationError, with remainingAttempts
+    410 erased                                                   -> RecordErasedError
+    400 / 422 / 409 / 413; any other 4xx                         -> the same status
+    unreachable, timed out, 5xx, too large, not JSON             -> ShareHostError (502)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from medcred.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    MedcredError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RecordErasedError,
+    UnprocessableError,
+)
+from medcred.shl import ManifestRequest
+
+__all__ = ["MAX_FILE_BYTES", "ShareHostError", "ShareHostRejectedError", "ShlClient", "url_problem"]
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # one JWE (a 10 MiB PDF inside a DocumentReference is ~18 MiB)
+MAX_JSON_BYTES = 4 * 1024 * 1024  # a manifest or a list of proofs
+MAX_DETAIL = 300
+_BY_STATUS: dict[int, type[MedcredError]] = {
+    400: InvalidInputError, 404: NotFoundError, 409: ConflictError, 410: RecordErasedError,
+    413: PayloadTooLargeError, 422: UnprocessableError,
+}  # fmt: skip
+
+
+class ShareHostError(MedcredError):
+    """The link's host failed: unreachable, timed out, a 5xx, an answer too large or malformed (502)."""
+
+    status_code = 502
+
+
+class ShareHostRejectedError(MedcredError):
+    """A 4xx of the link's host with no class of its own in the error tree: passed on with its status."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def url_problem(url: str) -> str | None:
+    """Why a URL a link or a manifest gives may not be fetched, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "must not carry a user name or password"
+    return None
+
+
+def _body(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _json(content: bytes, what: str) -> Any:
+    body = _body(content)
+    if body is None:
+        raise ShareHostError(f"the share's host answered {what} with something not JSON")
+    return body
+
+
+def host_detail(status: int, content: bytes) -> str:
+    """The host's own reason (`{"detail": ...}`), shortened."""
+    body = _body(content)
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if not isinstance(detail, str) or not detail.strip():
+        detail = f"the host answered {status} without a reason"
+    text = " ".join(detail.split())
+    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL] + "..."
+
+
+def refusal(status: int, content: bytes) -> MedcredError:
+    """The project's error for a host's answer that is not a success."""
+    detail = host_detail(status, content)
+    if status == 401:
+        body = _body(content)
+        left = body.get("remainingAttempts") if isinstance(body, dict) else None
+        suffix = f" (remainingAttempts: {left})" if isinstance(left, int) and not isinstance(left, bool) else ""
+        return AuthenticationError(f"{detail}{suffix}")
+    if 400 <= status < 500:
+        error = _BY_STATUS.get(status)
+        return error(detail) if error is not None else ShareHostRejectedError(detail, status)
+    return ShareHostError(f"the share's host failed ({status}): {detail}")
+
+
+class ShlClient:
+    def __init__(self, *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout, transport=self._transport, follow_redirects=False)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def manifest(self, url: str, *, recipient: str, passcode: str | None) -> Any:
+        """POST the manifest request; the host's JSON answer."""
+        body = ManifestRequest(recipient=recipient, passcode=passcode).model_dump(by_alias=True, exclude_none=True)
+        return _json(await self._fetch("POST", url, MAX_JSON_BYTES, json=body), "the manifest request")
+
+    async def file(self, location: str) -> str:
+        """GET one encrypted file (JWE compact)."""
+        data = await self._fetch("GET", location, MAX_FILE_BYTES)
+        try:
+            return data.decode("ascii")
+        except UnicodeDecodeError:
+            raise InvalidInputError("the file is not JWE compact text") from None
+
+    async def proofs(self, url: str, ticket: str) -> Any:
+        """GET the integrity proofs of a share's files."""
+        proofs_url = f"{url.rstrip('/')}/proofs"
+        return _json(await self._fetch("GET", proofs_url, MAX_JSON_BYTES, params={"ticket": ticket}), "GET proofs")
+
+    async def _fetch(self, method: str, url: str, limit: int, **kwargs: Any) -> bytes:
+        """The body of a successful answer, read up to `limit` bytes; the project's error otherwise."""
+        if self._client is None:
+            raise MedcredError("the share client is used before the app started")
+        if problem := url_problem(url):
+            raise InvalidInputError(f"a URL of the share {problem}")
+        what = f"{method} {urlsplit(url).path or '/'}"
+        too_large = ShareHostError(f"the share's host answered {what} with more than {limit} bytes")
+        try:
+            async with self._client.stream(method, url, **kwargs) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise too_large
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    chunks.append(chunk)
+        except httpx.TimeoutException as exc:
+            raise ShareHostError(f"the share's host did not answer {what} within {self._timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise ShareHostError(f"the share's host is unreachable ({type(exc).__name__}) on {what}") from exc
+        log.debug("%s -> %s (%d bytes)", what, response.status_code, size)
+        content = b"".join(chunks)
+        if not response.is_success:
+            raise refusal(response.status_code, content)
+        return content
