@@ -10,6 +10,7 @@ from ledger.bench import bench as ledger_bench
 from ledger.commands import app as ledger_app
 from medcred.audit.commands import app as audit_app
 from medcred.bench import bench
+from medcred.bench.records import app as records_app
 from medcred.demo import demo
 from medcred.up import up
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(audit_app, name="audit")
+app.add_typer(records_app, name="records")
 ledger_app.command("bench")(ledger_bench)
 app.command()(up)
 app.command()(demo)
