@@ -146,3 +146,17 @@ async def test_bad_input_is_refused_with_a_reason(clinic: VerifierClient, http: 
         assert 400 <= error.status_code < 500 and error.detail, body
     manifest = await http.post(f"{network.issuer.url}/shl/{'A' * 43}", json={"recipient": "x"})
     assert manifest.status_code == 404
+
+
+async def test_a_missing_or_wrong_records_key_stops_the_hospital_with_a_clear_error(
+    network: MedcredNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from issuer import IssuerSettings, create_app
+    from medcred.errors import ConfigurationError
+
+    monkeypatch.delenv("MEDCRED_ISSUER_RECORDS_KEK", raising=False)
+    folder = network.issuer.settings.folder()  # the running hospital's records, stored under the real KEK
+    with pytest.raises(ConfigurationError, match="MEDCRED_ISSUER_RECORDS_KEK"):
+        create_app(IssuerSettings(data_dir=folder, records_kek=None))
+    with pytest.raises(ConfigurationError, match="does not match"):
+        create_app(IssuerSettings(data_dir=folder, records_kek="11" * 32))  # type: ignore[arg-type]
