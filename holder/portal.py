@@ -26,13 +26,10 @@ from pydantic import SecretStr
 from agents.admin_transport import segment
 from medcred.errors import (
     ConfigurationError,
-    ConflictError,
-    InvalidInputError,
     MedcredError,
-    NotFoundError,
-    PayloadTooLargeError,
-    RecordErasedError,
-    UnprocessableError,
+    UpstreamError,
+    UpstreamRejectedError,
+    upstream_rejection,
 )
 
 __all__ = ["HospitalError", "HospitalPortal", "HospitalRejectedError"]
@@ -40,24 +37,14 @@ __all__ = ["HospitalError", "HospitalPortal", "HospitalRejectedError"]
 log = logging.getLogger(__name__)
 
 MAX_DETAIL = 300
-_BY_STATUS: dict[int, type[MedcredError]] = {
-    400: InvalidInputError, 404: NotFoundError, 409: ConflictError, 410: RecordErasedError,
-    413: PayloadTooLargeError, 422: UnprocessableError,
-}  # fmt: skip
 
 
-class HospitalError(MedcredError):
+class HospitalError(UpstreamError):
     """The hospital's portal failed this wallet: unreachable, a 5xx, our key refused, or a malformed answer."""
 
-    status_code = 502
 
-
-class HospitalRejectedError(MedcredError):
+class HospitalRejectedError(UpstreamRejectedError):
     """A 4xx of the hospital with no class of its own in the error tree: passed through with its status."""
-
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
 
 
 def hospital_detail(response: httpx.Response) -> str:
@@ -131,6 +118,6 @@ def _translate(what: str, response: httpx.Response) -> MedcredError:
     if status in (401, 403):
         return HospitalError(f"the hospital refused the wallet's portal key on {what}")
     if 400 <= status < 500:
-        error = _BY_STATUS.get(status)
-        return error(detail) if error is not None else HospitalRejectedError(detail, status)
+        error = upstream_rejection(status, detail)
+        return HospitalRejectedError(detail, status) if isinstance(error, UpstreamRejectedError) else error
     return HospitalError(f"the hospital failed on {what} ({status}): {detail}")

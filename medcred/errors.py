@@ -18,6 +18,8 @@
     ├── AuditLogError                  an audit log's files cannot be used (`medcred audit verify` pinpoints why)
     ├── LedgerError                    502: the Indy pool failed a request
     │   └── LedgerRejectedError        400: the pool refused it (REQNACK / REJECT)
+    ├── UpstreamError                  502: a service we call (the hospital's portal, a link's host) failed
+    │   └── UpstreamRejectedError      its 4xx with no class of its own here, passed on with its status
     └── AgentError                     502: an ACA-Py admin call failed
         └── AgentRejectedError         the agent answered 4xx: carries the agent's status
 
@@ -49,6 +51,9 @@ __all__ = [
     "RecordErasedError",
     "TimeoutError_",
     "UnprocessableError",
+    "UpstreamError",
+    "UpstreamRejectedError",
+    "upstream_rejection",
 ]
 
 
@@ -134,6 +139,30 @@ class LedgerError(MedcredError):
 
 class LedgerRejectedError(LedgerError):
     status_code = 400
+
+
+class UpstreamError(MedcredError):
+    """A service medcred calls over HTTP failed: unreachable, timed out, a 5xx, or a malformed answer."""
+
+    status_code = 502
+
+
+class UpstreamRejectedError(MedcredError):
+    """A 4xx of a service we call with no class of its own in this tree: passed on with its status."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def upstream_rejection(status: int, detail: str) -> MedcredError:
+    """Our error for a called service's 4xx answer, carrying that service's reason."""
+    known: dict[int, type[MedcredError]] = {
+        400: InvalidInputError, 404: NotFoundError, 409: ConflictError, 410: RecordErasedError,
+        413: PayloadTooLargeError, 422: UnprocessableError,
+    }
+    error = known.get(status)
+    return error(detail) if error is not None else UpstreamRejectedError(detail, status)
 
 
 class AgentError(MedcredError):

@@ -28,13 +28,11 @@ import httpx
 
 from medcred.errors import (
     AuthenticationError,
-    ConflictError,
     InvalidInputError,
     MedcredError,
-    NotFoundError,
-    PayloadTooLargeError,
-    RecordErasedError,
-    UnprocessableError,
+    UpstreamError,
+    UpstreamRejectedError,
+    upstream_rejection,
 )
 from medcred.shl import ManifestRequest
 
@@ -45,24 +43,14 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one JWE (a 10 MiB PDF inside a DocumentReference is ~18 MiB)
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a manifest or a list of proofs
 MAX_DETAIL = 300
-_BY_STATUS: dict[int, type[MedcredError]] = {
-    400: InvalidInputError, 404: NotFoundError, 409: ConflictError, 410: RecordErasedError,
-    413: PayloadTooLargeError, 422: UnprocessableError,
-}  # fmt: skip
 
 
-class ShareHostError(MedcredError):
+class ShareHostError(UpstreamError):
     """The link's host failed: unreachable, timed out, a 5xx, an answer too large or malformed (502)."""
 
-    status_code = 502
 
-
-class ShareHostRejectedError(MedcredError):
+class ShareHostRejectedError(UpstreamRejectedError):
     """A 4xx of the link's host with no class of its own in the error tree: passed on with its status."""
-
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
 
 
 def url_problem(url: str) -> str | None:
@@ -112,8 +100,8 @@ def refusal(status: int, content: bytes) -> MedcredError:
         suffix = f" (remainingAttempts: {left})" if isinstance(left, int) and not isinstance(left, bool) else ""
         return AuthenticationError(f"{detail}{suffix}")
     if 400 <= status < 500:
-        error = _BY_STATUS.get(status)
-        return error(detail) if error is not None else ShareHostRejectedError(detail, status)
+        error = upstream_rejection(status, detail)
+        return ShareHostRejectedError(detail, status) if isinstance(error, UpstreamRejectedError) else error
     return ShareHostError(f"the share's host failed ({status}): {detail}")
 
 
