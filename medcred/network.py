@@ -11,7 +11,7 @@ Controllers run in this process's event loop; validators and agents are child pr
 The hospital's records key-encryption key is never kept in the data folder: it is
 `MEDCRED_ISSUER_RECORDS_KEK` when set, otherwise generated once into `~/.config/medcred/records-kek`
 (0600) and read from there after. The patients' wallet (holder) is told the hospital's URL and its
-patient-portal key (`hospital_portal()`).
+patient-portal key when the network builds its settings.
 """
 
 from __future__ import annotations
@@ -127,11 +127,6 @@ class MedcredNetwork:
             "verifier", self._verifier_settings, AgentProcess(verifier_agent(self._verifier_settings)),
             lambda: create_verifier_app(self._verifier_settings),
         )
-
-    def hospital_portal(self) -> tuple[str, str]:
-        """The hospital's URL and its patient-portal key (what the patients' wallet calls the portal with)."""
-        settings = self.issuer.settings
-        return settings.url, settings.secret("portal_api_key").get_secret_value()
 
     @property
     def roles(self) -> tuple[Role, Role, Role]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
-import string
 import time
 
 from ledger.client import LedgerClient, LedgerName
@@ -98,8 +96,3 @@ class LedgerService:
         if txn is None:
             raise NotFoundError(f"the {which} ledger has no transaction {seq_no}")
         return txn
-
-
-def random_seed() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(32))
