@@ -1,6 +1,7 @@
 """Run one Indy validator: run_node.py NAME NODE_IP NODE_PORT CLIENT_IP CLIENT_PORT."""
 import sys
 
+import idle
 import indy_env
 
 
@@ -8,6 +9,7 @@ def main(argv):
     if len(argv) != 5:
         sys.exit("usage: run_node.py NAME NODE_IP NODE_PORT CLIENT_IP CLIENT_PORT")
     indy_env.prepare()
+    idle.install()
 
     from indy_common.config_util import getConfig
     from indy_node.utils.node_runner import run_node
