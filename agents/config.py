@@ -7,6 +7,7 @@ and a child's environment is readable by its owner only. `argv()` holds no secre
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -103,10 +104,10 @@ class AgentConfig(BaseModel):
             raise ConfigurationError(f"agent {self.role_name}: not --auto-* flags: {bad}")
         return self
 
-    def argv(self, program: str = "aca-py") -> list[str]:
-        """The full `aca-py start ...` command line. It holds no secret: see `env()`."""
+    def argv(self, program: str | Sequence[str] = "aca-py") -> list[str]:
+        """The full `aca-py start ...` command line (`program`: a path or a command). No secret: see `env()`."""
         args = [
-            program, "start",
+            *([program] if isinstance(program, str) else program), "start",
             "--label", self.label,
             "-it", "http", self.host, str(self.inbound_port),
             "-ot", "http",
@@ -149,7 +150,7 @@ class AgentConfig(BaseModel):
             env[WEBHOOK_URL_ENV] = f"{self.webhook_url}{key}"
         return env
 
-    def redacted_argv(self, program: str = "aca-py") -> list[str]:
+    def redacted_argv(self, program: str | Sequence[str] = "aca-py") -> list[str]:
         """`argv()` safe to log: the value after any secret-bearing flag is replaced."""
         out: list[str] = []
         hide_next = False

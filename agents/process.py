@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import logging
 import os
 import re
@@ -25,7 +26,7 @@ from agents.config import AgentConfig
 from medcred.errors import ConfigurationError, ProcessError
 from medcred.processes import die_with_parent, ensure_ports_free
 
-__all__ = ["AgentProcess", "default_aca_py", "log_tail"]
+__all__ = ["AgentProcess", "launcher_command", "log_tail"]
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ START_MARKER = "=== medcred: starting agent"
 ERROR_LINE = re.compile(r"error|exception|critical", re.IGNORECASE)
 
 
-def default_aca_py() -> Path:
-    """The `aca-py` script installed next to the running interpreter (the project's venv)."""
-    return Path(sys.executable).parent / "aca-py"
+def launcher_command() -> list[str]:
+    """ACA-Py in this interpreter (the project's venv) through `agents.launcher` (no nest_asyncio)."""
+    return [sys.executable, "-m", "agents.launcher"]
 
 
 def log_tail(path: Path, lines: int = TAIL_LINES) -> str:
@@ -64,8 +65,9 @@ class AgentProcess:
     """A running (or stopped) `aca-py start` child for one `AgentConfig`."""
 
     def __init__(self, config: AgentConfig, aca_py_path: Path | str | None = None) -> None:
+        """`aca_py_path`: another `aca-py` executable to run instead of `launcher_command()`."""
         self.config = config
-        self.aca_py_path = Path(aca_py_path) if aca_py_path else default_aca_py()
+        self.aca_py_path = Path(aca_py_path) if aca_py_path else None
         self._process: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
 
@@ -78,13 +80,21 @@ class AgentProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    def _command(self) -> list[str]:
+        if self.aca_py_path is None:
+            if importlib.util.find_spec("acapy_agent") is None:
+                raise ConfigurationError(f"ACA-Py (acapy-agent) is not installed for {sys.executable}")
+            return launcher_command()
+        if not self.aca_py_path.exists():
+            raise ConfigurationError(f"aca-py not found at {self.aca_py_path}")
+        return [str(self.aca_py_path)]
+
     async def start(self) -> None:
         """Spawn the agent; returns at once (see `wait_until_ready`)."""
         if self.running:
             return
         name, cfg = self.config.role_name, self.config
-        if not self.aca_py_path.exists():
-            raise ConfigurationError(f"aca-py not found at {self.aca_py_path}")
+        command = self._command()
         ensure_ports_free(cfg.host, [cfg.inbound_port, cfg.admin_port], f"agent {name}")
         cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ACAPY_")} | cfg.env()
@@ -93,10 +103,10 @@ class AgentProcess:
         self._log = os.fdopen(fd, "ab")
         self._log.write(f"\n{START_MARKER} {name} at {time.ctime()} ===\n".encode())
         self._log.flush()
-        log.info("starting agent %s: %s", name, " ".join(cfg.redacted_argv(str(self.aca_py_path))))
+        log.info("starting agent %s: %s", name, " ".join(cfg.redacted_argv(command)))
         try:
             self._process = await asyncio.create_subprocess_exec(
-                *cfg.argv(str(self.aca_py_path)),
+                *cfg.argv(command),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=self._log,
                 stderr=asyncio.subprocess.STDOUT,

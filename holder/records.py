@@ -20,14 +20,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import qrcode  # type: ignore[import-untyped]
 from pydantic import BaseModel, ValidationError
-from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
 
 from holder.context import HolderContext
 from holder.models import Patient, RecordErased, RecordView, ShareCreated, ShareIn, ShareView
 from holder.portal import HospitalError
 from medcred.errors import ConflictError, MedcredError
+from medcred.qr import qr_svg
 
 __all__ = [
     "NO_CONNECTION",
@@ -36,7 +35,6 @@ __all__ = [
     "erase_record",
     "list_records",
     "list_shares",
-    "qr_svg",
     "remember_hospital",
     "revoke_share",
 ]
@@ -46,14 +44,6 @@ log = logging.getLogger(__name__)
 HOSPITAL_CONNECTIONS = "hospital_connections"  # patient id -> {"connection_key", "connection_id"}
 NO_CONNECTION = "no connection to the hospital yet"
 _LIVE_STATES = ("active", "completed", "response", "request")
-
-
-def qr_svg(data: str) -> str:
-    """`data` as a QR code, an SVG document (a fixed mask: valid for every reader, and ~40% cheaper)."""
-    code = qrcode.QRCode(mask_pattern=0, image_factory=SvgPathImage)
-    code.add_data(data)
-    code.make(fit=True)
-    return str(code.make_image().to_string(encoding="unicode"))
 
 
 def _parsed[M: BaseModel](model: type[M], answer: Any, what: str) -> M:

@@ -13,17 +13,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import qrcode  # type: ignore[import-untyped]
-from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
-
 from agents.admin import AdminClient
 from agents.events import WebhookEvent
 from issuer.fhir import parse_patient
 from issuer.models import PATIENT_REF, InvitationView
 from issuer.records import IssuerRecords, PatientRecord, now
 from medcred.errors import AgentError, InvalidInputError, NotFoundError
+from medcred.qr import qr_svg
 
-__all__ = ["PatientService", "check_patient_ref", "qr_svg"]
+__all__ = ["PatientService", "check_patient_ref"]
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +34,6 @@ def check_patient_ref(patient_ref: str) -> str:
     if not PATIENT_REF.fullmatch(patient_ref):
         raise InvalidInputError("patient_ref must be 1 to 64 characters among A-Z a-z 0-9 . _ -")
     return patient_ref
-
-
-def qr_svg(data: str) -> str:
-    """`data` as a QR code, an SVG document.
-
-    A fixed mask pattern: any of the eight is valid for every reader, and scoring all eight (qrcode's
-    default) costs ~75 ms of pure-Python CPU for an invitation URL instead of ~45 ms.
-    """
-    code = qrcode.QRCode(mask_pattern=0, image_factory=SvgPathImage)
-    code.add_data(data)
-    code.make(fit=True)
-    return str(code.make_image().to_string(encoding="unicode"))
 
 
 class PatientService:

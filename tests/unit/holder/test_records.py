@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,14 +15,13 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import zxingcpp
 from fastapi import FastAPI
-from PIL import Image, ImageDraw
 
 from agents.audit import ServiceAudit
 from holder import HolderSettings, create_app
 from holder.records import HOSPITAL_CONNECTIONS
 from tests.unit.holder.conftest import STAFF, FakeAgent, PatientHandle, connection_invitation
+from tests.unit.medcred.qr_reader import read_qr_svg
 
 type Json = dict[str, Any]
 
@@ -52,15 +50,6 @@ class HospitalAgent(FakeAgent):
         return super()._tenant(wallet_id, method, parts, request)
 
 
-def read_qr_svg(svg: str) -> str:
-    """Draw the QR code's modules (qrcode's SVG path: one `M x,y H V H z` square each) and read it back."""
-    size = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))  # type: ignore[union-attr]
-    image = Image.new("L", (size * 8, size * 8), 255)
-    draw = ImageDraw.Draw(image)
-    for x, y in re.findall(r"M(\d+),(\d+)H", svg):
-        draw.rectangle((int(x) * 8, int(y) * 8, int(x) * 8 + 7, int(y) * 8 + 7), fill=0)
-    (code,) = zxingcpp.read_barcodes(image)
-    return code.text
 
 
 def record_view(key: str, name: str) -> Json:
