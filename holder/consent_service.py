@@ -143,8 +143,8 @@ class ConsentService:
 
     async def judge_request(self, patient: Patient, pres_ex_id: str, verifier_did: str | None) -> RequestOutcome:
         """Decline, answer or leave a request that just arrived, as the patient's consents say."""
-        if verifier_did is None:
-            return RequestOutcome()
+        if verifier_did is None or not any(grant.verifier_did == verifier_did for grant in self._grants(patient)):
+            return RequestOutcome()  # no grant to judge by: the request waits for the patient
         tenant = self._context.tenant(patient)
         try:
             record = await proofs.answerable(tenant, pres_ex_id)

@@ -94,17 +94,19 @@ async def _by_thread(tenant: AdminClient, thread_id: str) -> str | None:
 async def await_request(context: HolderContext, patient: Patient, thread_id: str) -> str:
     """The id of the request the sub-wallet makes of an invitation's attachment, once it is there.
 
-    The webhook (`x-wallet-id` = the patient's sub-wallet) only wakes us: the id always comes from the
-    sub-wallet itself, and a webhook that never comes costs the wait, not the answer.
+    It comes from the sub-wallet's own authenticated webhook (`x-wallet-id` = the patient's sub-wallet;
+    the waiter keeps events that came before we asked); every later use of the id goes through the
+    patient's own tenant token, which the agent checks. A webhook that never comes costs the wait, then
+    the sub-wallet is asked itself.
     """
-    tenant = context.tenant(patient)
     wait = context.settings.proof_request_wait
-    found = await _by_thread(tenant, thread_id)
+    found: str | None = None
+    with contextlib.suppress(TimeoutError_):
+        event = await context.events.wait_for(TOPIC, "thread_id", thread_id, states={REQUEST_RECEIVED},
+                                              wallet_id=patient.wallet_id, timeout=wait)  # fmt: skip
+        found = event.get("pres_ex_id") if isinstance(event.get("pres_ex_id"), str) else None
     if found is None:
-        with contextlib.suppress(TimeoutError_):
-            await context.events.wait_for(TOPIC, "thread_id", thread_id, states={REQUEST_RECEIVED},
-                                          wallet_id=patient.wallet_id, timeout=wait)  # fmt: skip
-        found = await _by_thread(tenant, thread_id)
+        found = await _by_thread(context.tenant(patient), thread_id)
     if found is None:
         raise TimeoutError_(f"the invitation was accepted but its proof request did not arrive within {wait:g} s")
     log.info("patient %s has proof request %s", patient.patient_id, found)

@@ -63,11 +63,14 @@ def _parsed_list[M: BaseModel](model: type[M], answer: Any, what: str) -> list[M
 
 
 async def remember_hospital(
-    context: HolderContext, patient: Patient, connection_id: str | None, invitation: Mapping[str, Any]
+    context: HolderContext, patient: Patient, connection_id: str | None, invitation: Mapping[str, Any],
+    oob_state: str | None = None,
 ) -> str:
-    """Remember the connection a hospital's invitation made: its `invitation_msg_id` is the patient's key."""
+    """Remember the connection a hospital's invitation made: its `invitation_msg_id` is the patient's key
+    (the invitation's own id, unless the out-of-band exchange reused an older connection)."""
     key = str(invitation["@id"])
-    if connection_id is not None:
+    if connection_id is not None and str(oob_state or "").startswith("reuse"):
+        # An earlier connection was reused: the hospital knows the patient by that one's invitation.
         try:
             record = await context.tenant(patient).get_connection(connection_id)
         except MedcredError as exc:

@@ -44,7 +44,7 @@ async def accept_invitation(context: HolderContext, patient: Patient, body: Invi
     )
     if thread_id is None:
         if invitation.get("handshake_protocols"):  # a hospital's: its connection names the patient there
-            await records.remember_hospital(context, patient, accepted.connection_id, invitation)
+            await records.remember_hospital(context, patient, accepted.connection_id, invitation, accepted.state)
         return accepted
     verifier_did = invitations.verifier_did(invitation)
     proofs.remember_origin(context, patient, thread_id, invitations.invitation_label(invitation), verifier_did)

@@ -55,6 +55,13 @@ class Batch:
         for step, seconds in steps.items():
             self.samples.setdefault(step, []).append(seconds)
 
+    def extend(self, other: Batch) -> None:
+        """Add another batch of the same path (a later round): its samples, wall time and failures."""
+        for step, seconds in other.samples.items():
+            self.samples.setdefault(step, []).extend(seconds)
+        self.wall += other.wall
+        self.failures.extend(other.failures)
+
     @property
     def completed(self) -> int:
         return len(self.samples.get(FLOW, []))
