@@ -5,7 +5,6 @@ Ports are picked free by the OS; the data folder is the test's own. The fixture 
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,18 +12,12 @@ import pytest
 
 from agents import AdminClient, AgentConfig, AgentProcess
 from medcred.errors import AuthenticationError, PortInUseError, ProcessError
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 
 ADMIN_KEY = "integration-admin-key-5f1c"
 WALLET_KEY = "integration-wallet-key-9a2e"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def read_text(path: Path) -> str:

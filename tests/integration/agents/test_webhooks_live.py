@@ -8,7 +8,6 @@ the event. Also exercises the sub-wallet helpers and the bearer token for real.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,19 +21,13 @@ from fastapi import FastAPI
 from agents import AdminClient, AgentConfig, AgentProcess, EventWaiter, WebhookEvent, WebhookRouter
 from medcred.errors import AuthenticationError
 from medcred.web import install_error_handlers
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 
 ADMIN_KEY = "live-admin-key-31d0"
 HOOK_KEY = "live-hook-key-77ab"
 JWT_SECRET = "live-jwt-secret-c4e9"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

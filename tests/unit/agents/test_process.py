@@ -13,13 +13,7 @@ import pytest
 from agents.config import AgentConfig
 from agents.process import START_MARKER, AgentProcess, log_tail
 from medcred.errors import ConfigurationError, PortInUseError, ProcessError
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 def config(tmp_path: Path) -> AgentConfig:
