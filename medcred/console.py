@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import typer
+import uvloop
 
 from medcred.errors import MedcredError
 
@@ -34,9 +35,13 @@ async def until_interrupted() -> None:
 
 
 def run(job: Callable[[], Awaitable[int | None]]) -> None:
-    """Run `job` to completion; a MedcredError becomes a message and exit code 1, not a traceback."""
+    """Run `job` to completion on uvloop; a MedcredError becomes a message and exit code 1, not a traceback.
+
+    uvloop: the supervisor process also serves the three controllers and the ledger's web servers, and
+    every HTTP request costs it less CPU on uvloop than on asyncio's own loop.
+    """
     try:
-        code = asyncio.run(job())  # type: ignore[arg-type]
+        code = asyncio.run(job(), loop_factory=uvloop.new_event_loop)  # type: ignore[arg-type]
     except MedcredError as exc:
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         sys.exit(1)

@@ -5,9 +5,12 @@
     get(id, wait)      the verification; if asked, awaits (no polling) its leaving `pending`
 
 A verification takes only its first result: an invitation without a handshake can be answered again,
-reopening P. Once a result is recorded the agent's record P is deleted, so the agent keeps no
-presentation and a late answer finds nothing to reopen. Each pending verification has a timer, and
-reads check expiry too, so one left pending across a restart still ends as timed out.
+reopening P. P is created with `auto_remove`: once `done`, the agent deletes it itself after its ack,
+and the result comes from the `done` webhook (the agent runs with `--debug-webhooks`, so the webhook
+carries the presentation; without it, P is read back). Any other ending (abandoned, timed out) deletes
+P here. So the agent keeps no presentation and a late answer finds nothing to reopen. Each pending
+verification has a timer, and reads check expiry too, so one left pending across a restart still ends
+as timed out.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 from agents.admin import AdminClient
@@ -66,7 +70,7 @@ class VerificationService:
         now = self._clock()
         request = template.presentation_request(self._issuer_did, now)
         exchange = await self._admin.present_proof_create_request(
-            request, auto_verify=True, auto_remove=False, comment=template.name
+            request, auto_verify=True, auto_remove=True, comment=template.name
         )
         pres_ex_id = exchange.get("pres_ex_id")
         if not isinstance(pres_ex_id, str) or not pres_ex_id:
@@ -126,7 +130,8 @@ class VerificationService:
             elif self._clock() >= verification.expires_at:
                 await self._finish(verification, self._timed_out(verification))
             elif (outcome := await self._outcome(verification, event)) is not None:
-                await self._finish(verification, outcome)
+                # A `done` record is auto-removed by the agent; any other is ours to delete.
+                await self._finish(verification, outcome, delete_agent_record=event.state != "done")
 
     def resume(self) -> None:
         """Start the timers of the verifications still pending in the store (at start-up)."""
@@ -150,7 +155,9 @@ class VerificationService:
     async def _outcome(self, verification: Verification, event: WebhookEvent) -> Outcome | None:
         if event.state == "abandoned":
             return abandoned_outcome(event.payload.get("error_msg"))
-        try:  # webhooks carry no presentation (unless --debug-webhooks): read it from the agent
+        if _carries_presentation(event.payload):  # --debug-webhooks: the record itself
+            return presentation_outcome(get_template(verification.template), event.payload)
+        try:  # a webhook without the presentation: read the record from the agent
             record = await self._admin.present_proof_record(verification.pres_ex_id)
         except MedcredError as exc:
             log.warning("could not read pres_ex %s: %s", verification.pres_ex_id, type(exc).__name__)
@@ -173,7 +180,9 @@ class VerificationService:
                 return verification
             return await self._finish(verification, self._timed_out(verification))
 
-    async def _finish(self, verification: Verification, outcome: Outcome) -> Verification:
+    async def _finish(
+        self, verification: Verification, outcome: Outcome, *, delete_agent_record: bool = True
+    ) -> Verification:
         """Record the result (the caller holds the lock and saw it pending), then drop the agent's record."""
         done = verification.model_copy(update={
             "state": outcome.state, "verified": outcome.verified, "reason": outcome.reason,
@@ -188,7 +197,8 @@ class VerificationService:
         self._events.feed(WebhookEvent(RESULT_TOPIC, {"verification_id": done.verification_id, "state": done.state}))
         self.timers.cancel(done.verification_id)
         self._locks.pop(done.verification_id, None)
-        await self._delete_agent_record(done.pres_ex_id)
+        if delete_agent_record:
+            await self._delete_agent_record(done.pres_ex_id)
         return done
 
     async def _delete_agent_record(self, pres_ex_id: str) -> None:
@@ -205,3 +215,9 @@ class VerificationService:
     def _schedule(self, verification: Verification) -> None:
         delay = (verification.expires_at - self._clock()).total_seconds()
         self.timers.start(verification.verification_id, delay, self._time_out)
+
+
+def _carries_presentation(payload: Mapping[str, Any]) -> bool:
+    """Whether a `done` webhook holds the whole record (the agent runs with `--debug-webhooks`)."""
+    by_format = payload.get("by_format")
+    return isinstance(by_format, dict) and isinstance(by_format.get("pres"), dict) and "verified" in payload

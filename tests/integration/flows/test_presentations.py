@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import date
+
+import httpx
 
 from medcred import samples
 from medcred.clients import ControllerError, HospitalClient, VerifierClient
@@ -36,6 +39,17 @@ async def test_vaccination_status_reveals_only_code_and_date_and_proves_two_dose
     assert "2021-06-01" in dump
     for unrevealed in ("LOT-TWO", "LOT-ONE", "Rivera", "1990-04-12", "19900412", "City Hospital vaccination"):
         assert unrevealed not in dump, unrevealed
+
+    # Nor does its agent keep the presentation: a `done` exchange is auto-removed once acknowledged.
+    agent = network.verifier.agent.config
+    headers = {"X-API-Key": agent.admin_api_key.get_secret_value()}
+    async with httpx.AsyncClient(base_url=agent.admin_url, headers=headers) as admin:
+        for _ in range(50):
+            records = (await admin.get("/present-proof-2.0/records", params={"state": "done"})).json()["results"]
+            if not records:
+                break
+            await asyncio.sleep(0.1)
+    assert records == []
 
 
 async def test_a_single_dose_patient_fails_the_dose_predicate(

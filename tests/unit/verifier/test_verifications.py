@@ -35,7 +35,7 @@ async def test_create_asks_the_agent_for_a_request_then_a_connectionless_invitat
     [invitation] = agent.calls("POST", "/out-of-band/create-invitation")
     assert agent.requests.index(create_request) < agent.requests.index(invitation)
     body = agent.body(create_request)
-    assert (body["auto_verify"], body["auto_remove"], body["comment"]) == (True, False, "vaccination-status")
+    assert (body["auto_verify"], body["auto_remove"], body["comment"]) == (True, True, "vaccination-status")
     assert body["presentation_request"]["anoncreds"]["requested_attributes"]["revealed"]["names"] == [
         "vaccine_code", "occurrence_date"
     ]  # fmt: skip
@@ -61,9 +61,36 @@ async def test_each_verification_gets_a_fresh_request(verifier: Verifier) -> Non
     assert len(nonces) == 2
 
 
-async def test_done_and_verified_stores_only_the_requested_values_and_drops_the_agents_record(
-    verifier: Verifier,
-) -> None:
+async def test_a_done_webhook_carrying_the_record_is_read_from_the_webhook_alone(verifier: Verifier) -> None:
+    """The agent runs with --debug-webhooks: no read back, and no delete (the agent auto-removes `done`)."""
+    vid = (await verifier.create())["verification_id"]
+    pres_ex_id = verifier.pres_ex_id(vid)
+    full = record(pres_ex_id, {**REVEALED, "patient_name": NOT_REQUESTED}, predicates={"dose_number": 0})
+    assert (
+        await verifier.webhook(webhook(pres_ex_id, "done", by_format=full["by_format"], verified="true"))
+    ).status_code == 200
+    shown = await verifier.read(vid)
+    assert (shown["state"], shown["verified"], shown["reason"]) == ("verified", True, None)
+    assert shown["revealed"] == REVEALED
+    assert verifier.agent.calls("GET", RECORDS + pres_ex_id) == []
+    assert verifier.agent.deleted == []
+    with sqlite3.connect(verifier.settings.folder() / "verifier.db") as db:
+        bodies = " ".join(body for (body,) in db.execute("SELECT body FROM documents"))
+    assert "207" in bodies and NOT_REQUESTED not in bodies
+
+
+async def test_a_done_webhook_carrying_a_failed_record_fails(verifier: Verifier) -> None:
+    vid = (await verifier.create())["verification_id"]
+    pres_ex_id = verifier.pres_ex_id(vid)
+    full = record(pres_ex_id, REVEALED, verified="false")
+    await verifier.webhook(webhook(pres_ex_id, "done", by_format=full["by_format"], verified="false"))
+    shown = await verifier.read(vid)
+    assert (shown["state"], shown["verified"], shown["reason"]) == ("failed", False, NOT_VERIFIED)
+    assert verifier.agent.calls("GET", RECORDS + pres_ex_id) == []
+
+
+async def test_done_and_verified_stores_only_the_requested_values(verifier: Verifier) -> None:
+    """A state-only webhook (an agent without --debug-webhooks): the record is read back."""
     vid = (await verifier.create())["verification_id"]
     pres_ex_id = verifier.pres_ex_id(vid)
     verifier.agent.records[pres_ex_id] = record(
@@ -74,7 +101,8 @@ async def test_done_and_verified_stores_only_the_requested_values_and_drops_the_
     assert (shown["state"], shown["verified"], shown["reason"]) == ("verified", True, None)
     assert shown["revealed"] == REVEALED
     assert shown["completed_at"] is not None
-    assert verifier.agent.deleted == [pres_ex_id]
+    assert len(verifier.agent.calls("GET", RECORDS + pres_ex_id)) == 1
+    assert verifier.agent.deleted == []  # created with auto_remove: the agent deletes a `done` record itself
     with sqlite3.connect(verifier.settings.folder() / "verifier.db") as db:
         bodies = " ".join(body for (body,) in db.execute("SELECT body FROM documents"))
     assert "207" in bodies and NOT_REQUESTED not in bodies
@@ -86,7 +114,7 @@ async def test_done_but_not_verified_fails(verifier: Verifier) -> None:
     shown = await verifier.read(vid)
     assert (shown["state"], shown["verified"], shown["revealed"]) == ("failed", False, {})
     assert shown["reason"] == NOT_VERIFIED
-    assert verifier.agent.deleted == [pres_ex_id]
+    assert verifier.agent.deleted == []
 
 
 @pytest.mark.parametrize(
@@ -122,7 +150,7 @@ async def test_only_the_first_result_counts(verifier: Verifier) -> None:
     shown = await verifier.read(vid)
     assert (shown["state"], shown["revealed"]) == ("verified", REVEALED)
     assert len(verifier.agent.calls("GET", RECORDS + pres_ex_id)) == reads_before
-    assert verifier.agent.deleted == [pres_ex_id] * 3  # the late answers' records are dropped too
+    assert verifier.agent.deleted == [pres_ex_id] * 2  # the late answers' records are dropped
 
 
 async def test_concurrent_results_for_one_request_are_recorded_once(verifier: Verifier) -> None:
@@ -132,7 +160,7 @@ async def test_concurrent_results_for_one_request_are_recorded_once(verifier: Ve
     await verifier.link.webhooks.drain()
     assert (await verifier.read(vid))["state"] == "verified"
     assert len(verifier.agent.calls("GET", RECORDS + pres_ex_id)) == 1
-    assert verifier.agent.deleted == [pres_ex_id, pres_ex_id]
+    assert verifier.agent.deleted == [pres_ex_id]  # the second, a late answer's record
 
 
 async def test_events_of_other_exchanges_are_ignored(verifier: Verifier) -> None:
