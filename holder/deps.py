@@ -15,7 +15,7 @@ from medcred.web import require_api_key
 __all__ = ["Context", "CurrentPatient", "current_patient", "require_staff"]
 
 
-def holder_context(request: Request) -> HolderContext:
+async def holder_context(request: Request) -> HolderContext:
     context: HolderContext = request.app.state.holder
     return context
 

@@ -33,6 +33,10 @@ def get_issuer(request: Request) -> IssuerService:
     return cast(IssuerService, request.app.state.issuer)
 
 
+async def _issuer(request: Request) -> IssuerService:
+    return get_issuer(request)
+
+
 async def staff_only(request: Request) -> None:
     """Admit only the hospital's staff: `X-API-Key` must be the issuer's API key (constant time)."""
     key = get_issuer(request).staff_key
@@ -45,12 +49,12 @@ async def portal_only(request: Request) -> None:
     await require_api_key(lambda: key)(request)
 
 
-def valid_patient_ref(patient_ref: str) -> str:
+async def valid_patient_ref(patient_ref: str) -> str:
     """The path's patient_ref, or 400."""
     return check_patient_ref(patient_ref)
 
 
-def portal_patient(connection_key: str, request: Request) -> str:
+async def portal_patient(connection_key: str, request: Request) -> str:
     """The patient_ref of the patient a portal call acts for (named by their connection_key), or 404."""
     return get_issuer(request).patients.by_connection_key(connection_key).patient_ref
 
@@ -86,7 +90,7 @@ def upload_openapi() -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-IssuerDep = Annotated[IssuerService, Depends(get_issuer)]
+IssuerDep = Annotated[IssuerService, Depends(_issuer)]
 PatientRef = Annotated[str, Depends(valid_patient_ref)]
 PortalPatient = Annotated[str, Depends(portal_patient)]
 RecordUploadBody = Annotated[RecordUpload, Depends(record_upload)]

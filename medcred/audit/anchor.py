@@ -41,7 +41,7 @@ class AnchorSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     batch_size: int = Field(default=256, ge=1, description="pending entries that make a batch at once")
-    max_wait: float = Field(default=5.0, gt=0, description="seconds before a non-empty batch is anchored anyway")
+    max_wait: float = Field(default=30.0, gt=0, description="seconds before a non-empty batch is anchored anyway")
     retry_min: float = Field(default=0.5, gt=0, description="first pause after a failed ledger write")
     retry_max: float = Field(default=30.0, gt=0, description="longest pause between retries")
     stop_timeout: float = Field(default=15.0, gt=0, description="how long stop() tries to anchor what is pending")

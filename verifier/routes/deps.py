@@ -22,7 +22,7 @@ async def require_staff(request: Request) -> None:
         raise AuthenticationError(f"missing or wrong {API_KEY_HEADER} header")
 
 
-def _service(request: Request) -> VerificationService:
+async def _service(request: Request) -> VerificationService:
     service: VerificationService = request.app.state.verifications
     return service
 
@@ -30,7 +30,7 @@ def _service(request: Request) -> VerificationService:
 ServiceDep = Annotated[VerificationService, Depends(_service)]
 
 
-def _shares(request: Request) -> ShareReader:
+async def _shares(request: Request) -> ShareReader:
     reader: ShareReader = request.app.state.shares
     return reader
 
