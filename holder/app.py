@@ -41,7 +41,8 @@ def create_app(
     settings = settings or HolderSettings()
     link = AgentLink.for_role(settings, transport=admin_transport, admin_class=HolderAdminClient)
     audit = ServiceAudit(settings)
-    context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"), audit=audit)
+    context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"), audit=audit,
+                            ledger=lambda: audit.ledger)  # fmt: skip
 
     def consent_event(name: str, patient_id: str, details: dict[str, Any]) -> None:
         audit.record(name, subject=patient_id, **details)

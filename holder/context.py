@@ -8,7 +8,7 @@ patient's sub-wallet token, so the agent itself keeps patients apart (another te
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from agents.events import EventWaiter
 from holder.models import Patient
 from holder.portal import HospitalPortal
 from holder.settings import HolderSettings
+from ledger.client import LedgerClient
 from medcred.errors import AgentError, AuthenticationError, ConfigurationError
 from medcred.store import DocumentStore
 
@@ -67,6 +68,9 @@ class HolderContext:
     _consents: ConsentService | None = field(default=None, repr=False)
     audit: AuditRecorder = field(default=NO_AUDIT, repr=False)
     _portal: HospitalPortal | None = field(default=None, repr=False)
+    # The holder's own ledger client (its audit trail's, once started with anchoring on) or None:
+    # revocation checks read the ledger through it (`holder.revocation`).
+    ledger: Callable[[], LedgerClient | None] = field(default=lambda: None, repr=False)
 
     def open(self) -> None:
         if self._store is None:

@@ -216,7 +216,7 @@ async def present(
             raise ConflictError(f"{EXCEEDS}: {', '.join(refused)}")
         listed = consent.confine(listed, grant, {r.key for r in wanted} - hidden)
     infos = [entry["cred_info"] for entry in listed if isinstance(entry.get("cred_info"), dict)]
-    offered = choice.candidates(listed, await revocation_statuses(tenant, infos))
+    offered = choice.candidates(listed, await revocation_statuses(tenant, infos, context.ledger()))
     try:
         chosen = choice.choose(wanted, offered)
     except ConflictError as refusal:

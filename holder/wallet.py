@@ -77,5 +77,5 @@ async def list_credentials(context: HolderContext, patient: Patient) -> list[Cre
         info for info in await tenant.credentials(count=context.settings.max_credentials)
         if isinstance(info, dict) and isinstance(info.get("referent"), str)
     ]  # fmt: skip
-    statuses = await revocation_statuses(tenant, infos)
+    statuses = await revocation_statuses(tenant, infos, context.ledger())
     return [_credential(info, statuses.get(info["referent"])) for info in infos]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
@@ -121,6 +122,25 @@ class LedgerClient:
         if not data or reply.get("seqNo") is None:
             return None
         return Attrib(str(data), int(reply["seqNo"]), int(reply["txnTime"]))
+
+    async def get_revoked_indices(self, rev_reg_id: str) -> frozenset[int]:
+        """The credential indices revoked now in a revocation registry (issuance by default).
+
+        One GET_REVOC_REG_DELTA from the registry's start to now, as ACA-Py's holder reads it; indy-vdr
+        verifies the reply's state proof. LedgerError if the ledger has no entry for that registry.
+        """
+        try:
+            request = ledger.build_get_revoc_reg_delta_request(None, rev_reg_id, None, int(time.time()))
+        except VdrError as exc:
+            raise LedgerError(f"not a revocation registry id: {rev_reg_id[:120]!r}") from exc
+        data = (await self._submit(request)).get("data")
+        value = data.get("value") if isinstance(data, dict) else None
+        if not isinstance(value, dict) or not value.get("accum_to") or data.get("revocRegDefId") != rev_reg_id:
+            raise LedgerError(f"no revocation entry on the ledger for registry {rev_reg_id[:120]!r}")
+        revoked = value.get("revoked") or []
+        if not isinstance(revoked, list) or not all(isinstance(index, int) for index in revoked):
+            raise LedgerError(f"malformed revocation delta for registry {rev_reg_id[:120]!r}")
+        return frozenset(revoked)
 
     async def get_txn(
         self, which: LedgerName, seq_no: int, *, attempts: int = 1, pause: float = 0.05

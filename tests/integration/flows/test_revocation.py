@@ -34,6 +34,11 @@ async def test_with_a_revoked_and_a_valid_vaccination_the_valid_one_is_presented
                       fhir=samples.immunization(patient.ref, dose=2, date="2021-06-01"))
     await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=3, date="2022-01-10"))
     await hospital.revoke(old)
+    # The wallet reads each registry's revoked indices from the ledger: one revoked, one valid.
+    listed = await patient.wallet.credentials()
+    assert sorted((c["attributes"]["occurrence_date"], c["revoked"]) for c in listed) == [
+        ("2021-06-01", True), ("2022-01-10", False)
+    ]  # fmt: skip
 
     # Several times: ACA-Py's own choice among matching credentials is effectively random.
     for _ in range(3):
