@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from medcred.errors import ConfigurationError
 
-__all__ = ["SECRET_ENV_VARS", "AgentConfig"]
+__all__ = ["DEFAULT_PLUGINS", "SECRET_ENV_VARS", "AgentConfig"]
 
 # The ACA-Py 1.7 environment variables that carry secrets (see acapy_agent/config/argparse.py).
 ADMIN_API_KEY_ENV = "ACAPY_ADMIN_API_KEY"
@@ -39,6 +39,8 @@ _SECRET_FLAGS = frozenset(
     }
 )
 REDACTED = "***"
+# ACA-Py plugins (`--plugin`) every medcred agent loads: modules importable by the agent's Python.
+DEFAULT_PLUGINS = ("agents.ledger_cache",)  # ledger definitions read once per 10 minutes, not per use
 
 
 class AgentConfig(BaseModel):
@@ -68,6 +70,7 @@ class AgentConfig(BaseModel):
     multitenant: bool = False
     jwt_secret: SecretStr | None = None
     auto_flags: list[str] = Field(default_factory=list)
+    plugins: list[str] = Field(default_factory=lambda: list(DEFAULT_PLUGINS))
     extra_args: list[str] = Field(default_factory=list)
     # No "debug": at debug level ACA-Py logs webhook headers (our key) and payloads (health data).
     log_level: Literal["info", "warning", "error"] = "info"
@@ -131,6 +134,8 @@ class AgentConfig(BaseModel):
             args.append("--public-invites")
         if self.multitenant:
             args += ["--multitenant", "--multitenant-admin"]
+        for plugin in self.plugins:
+            args += ["--plugin", plugin]
         return args + list(self.auto_flags) + list(self.extra_args)
 
     def env(self) -> dict[str, str]:

@@ -41,7 +41,7 @@ def run(job: Callable[[], Awaitable[int | None]]) -> None:
     every HTTP request costs it less CPU on uvloop than on asyncio's own loop.
     """
     try:
-        code = asyncio.run(job(), loop_factory=uvloop.new_event_loop)  # type: ignore[arg-type]
+        code: int | None = asyncio.run(job(), loop_factory=uvloop.new_event_loop)  # type: ignore[arg-type]
     except MedcredError as exc:
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         sys.exit(1)

@@ -155,3 +155,9 @@ def test_paths_are_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert config.data_dir == tmp_path.resolve() / "rel" / "issuer"
     assert config.env()["ACAPY_HOME"] == str(tmp_path.resolve() / "rel" / "issuer")
     assert str(tmp_path.resolve() / "pool.txn") in config.argv()
+
+
+def test_every_agent_loads_the_ledger_cache_plugin(tmp_path: Path) -> None:
+    argv = make(tmp_path).argv()
+    assert argv[argv.index("--plugin") + 1] == "agents.ledger_cache"
+    assert "--plugin" not in make(tmp_path, plugins=[]).argv()
