@@ -1,5 +1,5 @@
-"""`python -m agents.launcher start ...`: ACA-Py's own `aca-py` entry point, with three runtime choices
-made before ACA-Py starts. Nothing else of ACA-Py changes.
+"""`python -m agents.launcher start ...`: ACA-Py's own `aca-py` entry point, with two runtime choices
+made before ACA-Py is imported. Nothing else of ACA-Py changes.
 
 1. No nest_asyncio. ACA-Py 1.7 calls `nest_asyncio.apply()` when its JSON-LD document loader is
    imported (at start-up, whatever the agent does). That global patch swaps asyncio's C Task and Future
@@ -10,18 +10,11 @@ made before ACA-Py starts. Nothing else of ACA-Py changes.
    first answer carries a state proof (the pool's BLS multi-signature over the state root) that
    indy-vdr verifies, and without a valid proof it asks more validators until f+1 agree, as before.
    Measured on the local pool: the validators' CPU per read falls from ~4.7 ms to ~2.9 ms, latency the same.
-3. One ledger pool per agent. ACA-Py 1.7 gives every wallet profile its own `IndyVdrLedgerPool`, so a
-   multitenant holder opens the pool again for each patient's sub-wallet (indy-vdr asks every validator
-   for the ledger's status on each open) and again whenever that sub-wallet was idle for the keepalive
-   (5 s). Profiles with the same pool settings now share one pool object; its reference count and
-   keepalive work as before, shared. (ACA-Py 0.6 shared it too; no profile closes it on its own.)
-   Measured on a full flow: the holder agent -45 ms CPU and the validators -13 ms.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 READ_NODES = 1  # validators asked first for each ledger read (indy-vdr's request_read_nodes; default 2)
 
@@ -38,26 +31,9 @@ def _one_read_node() -> None:
     indy_vdr.set_config({"request_read_nodes": READ_NODES})
 
 
-def _one_pool_per_agent() -> None:
-    from acapy_agent.askar.profile_anon import AskarAnonCredsProfile
-
-    pools: dict[tuple[object, ...], Any] = {}
-    own_init = AskarAnonCredsProfile.init_ledger_pool
-
-    def init_ledger_pool(profile: AskarAnonCredsProfile) -> None:
-        own_init(profile)  # builds a pool object; nothing is opened until a ledger call
-        pool = profile.ledger_pool
-        if pool is not None:
-            key = (pool.name, pool.genesis_txns_cache, pool.keepalive, pool.read_only, pool.socks_proxy)
-            profile.ledger_pool = pools.setdefault(key, pool)
-
-    AskarAnonCredsProfile.init_ledger_pool = init_ledger_pool
-
-
 def main() -> None:
     _without_nested_loops()
     _one_read_node()
-    _one_pool_per_agent()
     from acapy_agent.__main__ import script_main
 
     sys.argv[0] = "aca-py"

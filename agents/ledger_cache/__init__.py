@@ -2,12 +2,14 @@
 from the Indy ledger for a while instead of reading them again for every credential and every proof.
 
 ACA-Py 1.7's legacy-indy AnonCreds registry reads, on every use:
-- a credential definition, then the schema it names by sequence number (a GET_TXN that bypasses
-  ACA-Py's own ledger cache; the definition itself is cached);
+- a credential definition, then the schema it names by sequence number (a GET_TXN, which bypasses
+  ACA-Py's own ledger cache, while the definition itself is cached);
 - a revocation registry definition (never cached).
-A full flow (connect, issue a revocable credential, prove it) made ~12 such reads across the three
-agents, each costing the agent and the validators a few milliseconds of CPU and the agent a marshmallow
-deserialisation of a large definition.
+Counted on the local pool: ~12 ledger reads per full flow (connect, issue a revocable credential,
+prove it) across the three agents, of which ~8 were that GET_TXN; with this plugin ~1.4 remain (the
+revocation status of each proof). Measured on direct flows, two runs each: CPU per flow across all
+processes 1.32 s -> 1.05 s (validators 0.09 -> 0.03; the rest is the agents' requests and their
+deserialisation of each definition).
 
 Schemas, credential definitions and revocation registry definitions change only if their owner edits
 them on the ledger, so this keeps each one for `TTL` seconds: ACA-Py's own cache duration for ledger
