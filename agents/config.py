@@ -7,6 +7,7 @@ and a child's environment is readable by its owner only. `argv()` holds no secre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -39,8 +40,10 @@ _SECRET_FLAGS = frozenset(
     }
 )
 REDACTED = "***"
-# ACA-Py plugins (`--plugin`) every medcred agent loads: modules importable by the agent's Python.
-DEFAULT_PLUGINS = ("agents.ledger_cache",)  # ledger definitions read once per 10 minutes, not per use
+_TOPIC = re.compile(r"[a-z][a-z0-9_]*")
+# ACA-Py plugins (`--plugin`) every medcred agent loads: packages importable by the agent's Python.
+DEFAULT_PLUGINS = ("agents.acapy_plugin",)  # ledger definitions cached; webhooks only for handled topics
+WEBHOOK_TOPICS_OPTION = "medcred.webhook_topics"  # read by agents/acapy_plugin/webhook_topics.py
 
 
 class AgentConfig(BaseModel):
@@ -71,6 +74,8 @@ class AgentConfig(BaseModel):
     jwt_secret: SecretStr | None = None
     auto_flags: list[str] = Field(default_factory=list)
     plugins: list[str] = Field(default_factory=lambda: list(DEFAULT_PLUGINS))
+    # The webhook topics the controller handles; the agent posts no other (None: every topic).
+    webhook_topics: list[str] | None = None
     extra_args: list[str] = Field(default_factory=list)
     # No "debug": at debug level ACA-Py logs webhook headers (our key) and payloads (health data).
     log_level: Literal["info", "warning", "error"] = "info"
@@ -102,6 +107,12 @@ class AgentConfig(BaseModel):
             raise ConfigurationError(f"agent {self.role_name}: webhook_api_key without webhook_url")
         if self.webhook_url and "#" in self.webhook_url:
             raise ConfigurationError(f"agent {self.role_name}: put the webhook key in webhook_api_key")
+        if self.webhook_topics is not None:
+            if "agents.acapy_plugin" not in self.plugins:
+                raise ConfigurationError(f"agent {self.role_name}: webhook_topics needs the agents.acapy_plugin plugin")
+            bad_topics = [topic for topic in self.webhook_topics if not _TOPIC.fullmatch(topic)]
+            if bad_topics or not self.webhook_topics:
+                raise ConfigurationError(f"agent {self.role_name}: not ACA-Py webhook topics: {bad_topics}")
         bad = [flag for flag in self.auto_flags if not flag.startswith("--auto-")]
         if bad:
             raise ConfigurationError(f"agent {self.role_name}: not --auto-* flags: {bad}")
@@ -136,6 +147,8 @@ class AgentConfig(BaseModel):
             args += ["--multitenant", "--multitenant-admin"]
         for plugin in self.plugins:
             args += ["--plugin", plugin]
+        if self.webhook_topics is not None:
+            args += ["--plugin-config-value", f"{WEBHOOK_TOPICS_OPTION}={','.join(self.webhook_topics)}"]
         return args + list(self.auto_flags) + list(self.extra_args)
 
     def env(self) -> dict[str, str]:

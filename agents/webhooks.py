@@ -18,6 +18,7 @@ their own, so a slow handler never holds up the agent. `drain()` awaits the hand
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import json
 import logging
@@ -85,6 +86,7 @@ class WebhookRouter:
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._max_seen = max_seen
         self._tasks: set[asyncio.Task[None]] = set()
+        self.received: collections.Counter[str] = collections.Counter()  # deliveries per topic, over HTTP
         self.api_router = APIRouter(
             prefix=prefix, tags=["webhooks"], dependencies=[Depends(require_api_key(lambda: key))]
         )
@@ -96,6 +98,11 @@ class WebhookRouter:
         if topic in self._handlers:
             raise ConfigurationError(f"a webhook handler for {topic!r} is already registered")
         self._handlers[topic] = handler
+
+    @property
+    def topics(self) -> frozenset[str]:
+        """The topics with a handler: the ones the agent is told to post (`AgentConfig.webhook_topics`)."""
+        return frozenset(self._handlers)
 
     async def drain(self) -> None:
         """Wait for the handlers still running (at shutdown, and in tests)."""
@@ -114,6 +121,7 @@ class WebhookRouter:
             raise InvalidInputError("webhook body is not JSON") from exc
         if not isinstance(payload, dict):
             raise InvalidInputError("webhook body is not a JSON object")
+        self.received[topic] += 1
         self.dispatch(WebhookEvent(topic=topic, payload=payload, wallet_id=x_wallet_id or None))
         return {"ok": True}
 

@@ -8,9 +8,14 @@ request on its own: with auto-respond it would pick the first matching credentia
 from __future__ import annotations
 
 from agents.config import AgentConfig
+from holder.proofs import TOPIC as PROOF_TOPIC
 from holder.settings import HolderSettings
 
-__all__ = ["AUTO_FLAGS", "agent_config"]
+__all__ = ["AUTO_FLAGS", "WEBHOOK_TOPICS", "agent_config"]
+
+# What the controller handles (holder/app.py): proof requests arriving in a sub-wallet. The agent posts
+# no other topic, so no connection, credential or out-of-band event of any sub-wallet.
+WEBHOOK_TOPICS = (PROOF_TOPIC,)
 
 AUTO_FLAGS = (
     "--auto-accept-invites",
@@ -27,4 +32,5 @@ def agent_config(settings: HolderSettings) -> AgentConfig:
         multitenant=True,
         jwt_secret=settings.secret("jwt_secret"),
         auto_flags=list(AUTO_FLAGS),
+        webhook_topics=list(WEBHOOK_TOPICS),
     )

@@ -12,11 +12,15 @@ ledger at start-up (`issuer.onboarding`), so no secret seed needs keeping.
 from __future__ import annotations
 
 from agents.config import AgentConfig
+from issuer.issuance import EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC
 from issuer.settings import IssuerSettings
 
-__all__ = ["agent_config"]
+__all__ = ["WEBHOOK_TOPICS", "agent_config"]
+
+# What the controller handles (issuer/service.py registers one handler each); the agent posts no other.
+WEBHOOK_TOPICS = ("connections", EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC)
 
 
 def agent_config(settings: IssuerSettings) -> AgentConfig:
     """The issuer agent: the common configuration plus the tails server (it uploads tails files)."""
-    return settings.agent_config(tails_server_base_url=settings.tails_url)
+    return settings.agent_config(tails_server_base_url=settings.tails_url, webhook_topics=list(WEBHOOK_TOPICS))

@@ -29,7 +29,7 @@ class EmbeddedServer:
     """One uvicorn server as a task: `await start()` returns once it accepts connections."""
 
     def __init__(self, name: str, app: FastAPI, host: str, port: int) -> None:
-        self.name, self.host, self.port = name, host, port
+        self.name, self.host, self.port, self.app = name, host, port, app
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
         self._server = _QuietSignalsServer(config)
         self._task: asyncio.Task[None] | None = None

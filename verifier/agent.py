@@ -16,11 +16,16 @@ from __future__ import annotations
 from agents.config import AgentConfig
 from verifier.settings import VerifierSettings
 
-__all__ = ["agent_config"]
+__all__ = ["WEBHOOK_TOPICS", "agent_config"]
+
+PROOF_TOPIC = "present_proof_v2_0"
+# What the controller handles (verifier/app.py): its proof exchanges. The agent posts no other topic.
+WEBHOOK_TOPICS = (PROOF_TOPIC,)
 
 
 def agent_config(settings: VerifierSettings) -> AgentConfig:
     """The verifier agent: verifies presentations as they arrive; its invitations name its public DID."""
     return settings.agent_config(
-        auto_flags=["--auto-verify-presentation"], public_invites=True, extra_args=["--debug-webhooks"]
+        auto_flags=["--auto-verify-presentation"], public_invites=True, extra_args=["--debug-webhooks"],
+        webhook_topics=list(WEBHOOK_TOPICS),
     )

@@ -18,6 +18,7 @@ from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.store import DocumentStore
+from verifier.agent import PROOF_TOPIC
 from verifier.integrity import LedgerReader
 from verifier.records import VerificationRecords
 from verifier.routes import identity, shares, templates, verifications
@@ -48,7 +49,7 @@ def create_app(
         link.admin, link.events, VerificationRecords(store),
         label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout, audit=audit,
     )  # fmt: skip
-    link.webhooks.on("present_proof_v2_0", service.on_presentation)
+    link.webhooks.on(PROOF_TOPIC, service.on_presentation)
     share_client = ShlClient(timeout=settings.share_timeout, transport=share_transport)
     reader = ShareReader(share_client, recipient=settings.label, audit=audit,
                          ledger=(lambda: ledger) if ledger is not None else (lambda: audit.ledger))  # fmt: skip

@@ -157,7 +157,27 @@ def test_paths_are_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert str(tmp_path.resolve() / "pool.txn") in config.argv()
 
 
-def test_every_agent_loads_the_ledger_cache_plugin(tmp_path: Path) -> None:
+def test_every_agent_loads_medcreds_plugin(tmp_path: Path) -> None:
     argv = make(tmp_path).argv()
-    assert argv[argv.index("--plugin") + 1] == "agents.ledger_cache"
+    assert argv[argv.index("--plugin") + 1] == "agents.acapy_plugin"
     assert "--plugin" not in make(tmp_path, plugins=[]).argv()
+
+
+def test_webhook_topics_become_the_plugins_option(tmp_path: Path) -> None:
+    argv = make(tmp_path, webhook_topics=["connections", "issue_credential_v2_0"]).argv()
+    assert argv[argv.index("--plugin-config-value") + 1] == "medcred.webhook_topics=connections,issue_credential_v2_0"
+    assert "--plugin-config-value" not in make(tmp_path).argv()  # every topic
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"webhook_topics": []}, "not ACA-Py webhook topics"),
+        ({"webhook_topics": ["connections", "a=b"]}, "not ACA-Py webhook topics"),
+        ({"webhook_topics": ["Topic"]}, "not ACA-Py webhook topics"),
+        ({"webhook_topics": ["connections"], "plugins": []}, "needs the agents.acapy_plugin plugin"),
+    ],
+)
+def test_bad_webhook_topics_are_refused(tmp_path: Path, overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        make(tmp_path, **overrides)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from holder import agent_config
-from tests.unit.holder.conftest import settings_in
+from tests.unit.holder.conftest import Holder, settings_in
 
 
 def test_the_holder_agent_is_multitenant_and_never_answers_proof_requests_by_itself(tmp_path: Path) -> None:
@@ -28,3 +28,8 @@ def test_the_holder_agent_is_multitenant_and_never_answers_proof_requests_by_its
         == f"http://127.0.0.1:8002/webhooks#{settings.secret('webhook_api_key').get_secret_value()}"
     )
     assert settings.secret("jwt_secret").get_secret_value() not in " ".join(argv)
+
+
+async def test_the_agent_posts_exactly_the_webhook_topics_the_controller_handles(holder: Holder) -> None:
+    topics = agent_config(holder.settings).webhook_topics
+    assert topics is not None and set(topics) == holder.app.state.link.webhooks.topics == {"present_proof_v2_0"}

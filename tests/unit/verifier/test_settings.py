@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from tests.unit.verifier.conftest import Verifier
 from verifier import VerifierSettings, agent_config
 
 NYM = "Th7MpTaRZVRYnPiabds81Y"
@@ -54,3 +55,8 @@ def test_agent_verifies_on_its_own_on_the_ledger_without_tails(tmp_path: Path) -
     assert config.webhook_url == "http://127.0.0.1:8003/webhooks"
     assert "wallet-secret" not in " ".join(argv)
     assert config.env()["ACAPY_WALLET_KEY"] == "wallet-secret"
+
+
+async def test_the_agent_posts_exactly_the_webhook_topics_the_controller_handles(verifier: Verifier) -> None:
+    topics = agent_config(verifier.settings).webhook_topics
+    assert topics is not None and set(topics) == verifier.app.state.link.webhooks.topics == {"present_proof_v2_0"}

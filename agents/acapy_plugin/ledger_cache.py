@@ -1,4 +1,4 @@
-"""An ACA-Py plugin (`--plugin agents.ledger_cache`): the agent keeps the AnonCreds definitions it reads
+"""The agent keeps the AnonCreds definitions it reads
 from the Indy ledger for a while instead of reading them again for every credential and every proof.
 
 ACA-Py 1.7's legacy-indy AnonCreds registry reads, on every use:
@@ -34,7 +34,7 @@ from acapy_agent.anoncreds.registry import AnonCredsRegistry
 from acapy_agent.config.injection_context import InjectionContext
 from acapy_agent.core.profile import Profile
 
-__all__ = ["TTL", "CachingLegacyIndyRegistry", "DefinitionCache", "setup"]
+__all__ = ["TTL", "CachingLegacyIndyRegistry", "DefinitionCache", "install"]
 
 LOGGER = logging.getLogger(__name__)
 TTL = 600.0  # seconds: ACA-Py's `IndyVdrLedgerPool.cache_duration` for schemas and credential definitions
@@ -91,25 +91,16 @@ class CachingLegacyIndyRegistry(LegacyIndyRegistry):  # type: ignore[misc]  # AC
         return await self.cache.get(f"rev_reg_def:{rev_reg_def_id}", lambda: own(profile, rev_reg_def_id))
 
 
-def install(registry: AnonCredsRegistry) -> CachingLegacyIndyRegistry:
+def install(context: InjectionContext) -> None:
     """Put a caching registry in the place of ACA-Py's legacy-indy one (as resolver and as registrar)."""
-    caching = CachingLegacyIndyRegistry()
-    found = False
-    for handlers in (registry.resolvers, registry.registrars):
+    registry = context.inject_or(AnonCredsRegistry)
+    caching, found = CachingLegacyIndyRegistry(), False
+    for handlers in (registry.resolvers, registry.registrars) if registry is not None else ():
         for index, handler in enumerate(handlers):
             if type(handler) is LegacyIndyRegistry:
                 handlers[index] = caching
                 found = True
-    if not found:
-        raise RuntimeError("agents.ledger_cache: ACA-Py registered no legacy-indy AnonCreds registry")
-    return caching
-
-
-async def setup(context: InjectionContext) -> None:
-    """ACA-Py's plugin hook, run after its own AnonCreds plugins (external plugins come last)."""
-    registry = context.inject_or(AnonCredsRegistry)
-    if registry is None:
-        LOGGER.info("agents.ledger_cache: no AnonCreds registry in this agent; nothing to cache")
+    if not found:  # an agent without AnonCreds (an askar wallet): nothing it reads to cache
+        LOGGER.info("medcred plugin: no legacy-indy AnonCreds registry in this agent; nothing to cache")
         return
-    install(registry)
-    LOGGER.info("agents.ledger_cache: ledger definitions cached for %.0f s", TTL)
+    LOGGER.info("medcred plugin: ledger definitions cached for %.0f s", TTL)

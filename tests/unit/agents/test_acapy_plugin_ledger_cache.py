@@ -1,4 +1,4 @@
-"""agents.ledger_cache: ledger definitions read once per TTL, copies handed out, failures not kept."""
+"""agents.acapy_plugin.ledger_cache: ledger definitions read once per TTL, copies handed out, failures not kept."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from acapy_agent.anoncreds.default.legacy_indy.registry import LegacyIndyRegistr
 from acapy_agent.anoncreds.registry import AnonCredsRegistry
 from acapy_agent.config.injection_context import InjectionContext
 
-from agents import ledger_cache
-from agents.ledger_cache import CachingLegacyIndyRegistry, DefinitionCache
+from agents.acapy_plugin import ledger_cache
+from agents.acapy_plugin.ledger_cache import CachingLegacyIndyRegistry, DefinitionCache
 
 
 class Clock:
@@ -99,20 +99,21 @@ async def test_the_registry_caches_definitions_but_never_revocation_lists(monkey
     assert sorted(ledger.reads) == ["C", "L", "L", "L", "R", "S"]
 
 
-async def test_setup_replaces_acapys_legacy_indy_registry_as_resolver_and_registrar() -> None:
+async def test_install_replaces_acapys_legacy_indy_registry_as_resolver_and_registrar() -> None:
     registry = AnonCredsRegistry([DIDWebRegistry(), LegacyIndyRegistry()])
     context = InjectionContext()
     context.injector.bind_instance(AnonCredsRegistry, registry)
-    await ledger_cache.setup(context)
+    ledger_cache.install(context)
     legacy = [r for r in registry.resolvers if isinstance(r, LegacyIndyRegistry)]
     assert [type(r) for r in legacy] == [CachingLegacyIndyRegistry]
     assert [r for r in registry.registrars if isinstance(r, LegacyIndyRegistry)] == legacy
     assert isinstance(registry.resolvers[0], DIDWebRegistry)  # the others stay
 
 
-async def test_setup_without_a_legacy_indy_registry_is_an_error_and_without_any_registry_a_no_op() -> None:
+async def test_install_leaves_an_agent_without_a_legacy_indy_registry_as_it_is() -> None:
     context = InjectionContext()
-    await ledger_cache.setup(context)  # no AnonCreds at all (an askar, non-anoncreds agent)
-    context.injector.bind_instance(AnonCredsRegistry, AnonCredsRegistry([DIDWebRegistry()]))
-    with pytest.raises(RuntimeError, match="no legacy-indy"):
-        await ledger_cache.setup(context)
+    ledger_cache.install(context)  # no registry at all
+    registry = AnonCredsRegistry([DIDWebRegistry()])  # an askar (not askar-anoncreds) agent's
+    context.injector.bind_instance(AnonCredsRegistry, registry)
+    ledger_cache.install(context)
+    assert [type(r) for r in registry.resolvers] == [DIDWebRegistry]

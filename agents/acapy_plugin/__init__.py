@@ -1,0 +1,25 @@
+"""medcred's ACA-Py plugin: every medcred agent starts with `--plugin agents.acapy_plugin`.
+
+ACA-Py imports this package inside the agent process and calls `setup` once its own plugins are set
+up (external plugins come last). It changes two costs, nothing of what the agent does:
+
+ledger_cache     AnonCreds definitions read from the ledger are kept for 10 minutes, not read per use
+webhook_topics   the agent posts to its controller only the webhook topics the controller handles
+
+It imports only ACA-Py (and the standard library): the docker-compose agents mount this folder into
+the published ACA-Py image.
+"""
+
+from __future__ import annotations
+
+from acapy_agent.config.injection_context import InjectionContext
+
+from agents.acapy_plugin import ledger_cache, webhook_topics
+
+__all__ = ["setup"]
+
+
+async def setup(context: InjectionContext) -> None:
+    """ACA-Py's plugin hook."""
+    ledger_cache.install(context)
+    webhook_topics.install(context)

@@ -1,0 +1,46 @@
+"""Every agent of the network runs medcred's ACA-Py plugin (`agents.acapy_plugin`): ledger definitions
+cached, and webhooks posted only for the topics its controller handles. The flows of the other tests,
+revocation included, run through it."""
+
+from __future__ import annotations
+
+import httpx
+
+from medcred import samples
+from medcred.clients import HospitalClient, VerifierClient
+from medcred.network import MedcredNetwork, Role
+from tests.integration.flows.conftest import Onboard, issue, request_proof
+
+
+def received(role: Role) -> set[str]:
+    """The topics the role's controller has been posted so far."""
+    assert role.server is not None
+    return {topic for topic, count in role.server.app.state.link.webhooks.received.items() if count}
+
+
+async def test_every_agent_has_the_plugin_set_up(network: MedcredNetwork, http: httpx.AsyncClient) -> None:
+    for role in network.roles:
+        config = role.agent.config
+        key = config.admin_api_key.get_secret_value()
+        answer = await http.get(f"{config.admin_url}/plugins", headers={"X-API-Key": key})
+        assert answer.status_code == 200
+        assert "agents.acapy_plugin" in answer.json()["result"], role.name
+        log = config.log_file.read_text(errors="replace")
+        assert "medcred plugin: ledger definitions cached for 600 s" in log, role.name
+        assert f"medcred plugin: webhooks posted for {', '.join(sorted(config.webhook_topics or []))} only" in log
+
+
+async def test_controllers_are_posted_only_the_topics_they_handle(
+    network: MedcredNetwork, hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard
+) -> None:
+    patient = await onboard()  # a DID Exchange through an out-of-band invitation
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=2))
+    verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+    await patient.wallet.present(request_id)
+    assert (await clinic.result(verification_id, wait=30))["state"] == "verified"
+    for role in network.roles:
+        assert role.server is not None
+        handled = role.server.app.state.link.webhooks.topics
+        assert received(role) <= handled, role.name  # nothing else was posted: no out_of_band, ...
+    assert received(network.holder) == {"present_proof_v2_0"}  # no connection or credential events
+    assert {"connections", "issue_credential_v2_0"} <= received(network.issuer)
