@@ -42,7 +42,8 @@ _SECRET_FLAGS = frozenset(
 REDACTED = "***"
 _TOPIC = re.compile(r"[a-z][a-z0-9_]*")
 # ACA-Py plugins (`--plugin`) every medcred agent loads: packages importable by the agent's Python.
-DEFAULT_PLUGINS = ("agents.acapy_plugin",)  # ledger definitions cached; webhooks only for handled topics
+MEDCRED_PLUGIN = "agents.acapy_plugin"  # ledger definitions cached; webhooks only for handled topics
+DEFAULT_PLUGINS = (MEDCRED_PLUGIN,)
 WEBHOOK_TOPICS_OPTION = "medcred.webhook_topics"  # read by agents/acapy_plugin/webhook_topics.py
 
 
@@ -108,8 +109,8 @@ class AgentConfig(BaseModel):
         if self.webhook_url and "#" in self.webhook_url:
             raise ConfigurationError(f"agent {self.role_name}: put the webhook key in webhook_api_key")
         if self.webhook_topics is not None:
-            if "agents.acapy_plugin" not in self.plugins:
-                raise ConfigurationError(f"agent {self.role_name}: webhook_topics needs the agents.acapy_plugin plugin")
+            if MEDCRED_PLUGIN not in self.plugins:
+                raise ConfigurationError(f"agent {self.role_name}: webhook_topics needs the {MEDCRED_PLUGIN} plugin")
             bad_topics = [topic for topic in self.webhook_topics if not _TOPIC.fullmatch(topic)]
             if bad_topics or not self.webhook_topics:
                 raise ConfigurationError(f"agent {self.role_name}: not ACA-Py webhook topics: {bad_topics}")

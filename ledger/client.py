@@ -134,10 +134,9 @@ class LedgerClient:
         except VdrError as exc:
             raise LedgerError(f"not a revocation registry id: {rev_reg_id[:120]!r}") from exc
         data = (await self._submit(request)).get("data")
-        if not isinstance(data, dict):
-            raise LedgerError(f"no revocation entry on the ledger for registry {rev_reg_id[:120]!r}")
-        value = data.get("value")
-        if not isinstance(value, dict) or not value.get("accum_to") or data.get("revocRegDefId") != rev_reg_id:
+        value = data.get("value") if isinstance(data, dict) else None
+        if (not isinstance(data, dict) or not isinstance(value, dict) or not value.get("accum_to")
+                or data.get("revocRegDefId") != rev_reg_id):  # fmt: skip
             raise LedgerError(f"no revocation entry on the ledger for registry {rev_reg_id[:120]!r}")
         revoked = value.get("revoked") or []
         if not isinstance(revoked, list) or not all(isinstance(index, int) for index in revoked):

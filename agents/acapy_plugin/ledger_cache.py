@@ -1,5 +1,5 @@
-"""The agent keeps the AnonCreds definitions it reads
-from the Indy ledger for a while instead of reading them again for every credential and every proof.
+"""The agent keeps the AnonCreds definitions it reads from the Indy ledger for a while, instead of
+reading them again for every credential and every proof.
 
 ACA-Py 1.7's legacy-indy AnonCreds registry reads, on every use:
 - a credential definition, then the schema it names by sequence number (a GET_TXN, which bypasses

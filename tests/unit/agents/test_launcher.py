@@ -26,4 +26,3 @@ def test_acapy_applies_nest_asyncio_on_its_own() -> None:
 
 def test_the_launcher_keeps_the_c_task_and_future() -> None:
     assert probe("_without_nested_loops()") == "True True"
-
