@@ -27,9 +27,8 @@ def demo() -> None:
         with tempfile.TemporaryDirectory(prefix="medcred-demo-") as home:
             async with MedcredNetwork(Path(home), progress=console.progress) as network:
                 async with httpx.AsyncClient(timeout=90) as http:
-                    hospital = HospitalClient(http, network.issuer.url, network.issuer.api_key())
-                    wallets = WalletAdminClient(http, network.holder.url, network.holder.api_key())
-                    clinic = VerifierClient(http, network.verifier.url, network.verifier.api_key())
+                    staff = network.staff_clients(http)
+                    hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic
                     await _scenario(hospital, wallets, clinic, http, network.holder.url)
                 console.progress("stopping the network")
 

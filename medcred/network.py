@@ -40,6 +40,7 @@ from issuer import create_app as create_issuer_app
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
+from medcred.clients import HospitalClient, VerifierClient, WalletAdminClient
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.servers import EmbeddedServer
 from medcred.settings import data_home
@@ -75,6 +76,15 @@ def records_kek(data_home: Path, config_dir: Path | None = None) -> SecretStr:
         return SecretStr(path.read_text().strip())
     except OSError as exc:
         raise ConfigurationError(f"cannot read the records key-encryption key {path}: {exc.strerror}") from exc
+
+
+@dataclass(frozen=True)
+class StaffClients:
+    """The staff clients of the three controllers, each with its generated key."""
+
+    hospital: HospitalClient
+    wallets: WalletAdminClient
+    clinic: VerifierClient
 
 
 @dataclass
@@ -181,6 +191,14 @@ class MedcredNetwork:
 
     def agent_config(self, role: Role) -> AgentConfig:
         return role.agent.config
+
+    def staff_clients(self, http: httpx.AsyncClient) -> StaffClients:
+        """Clients of the hospital, the wallets' staff API and the clinic, over `http`."""
+        return StaffClients(
+            HospitalClient(http, self.issuer.url, self.issuer.api_key()),
+            WalletAdminClient(http, self.holder.url, self.holder.api_key()),
+            VerifierClient(http, self.verifier.url, self.verifier.api_key()),
+        )
 
     async def __aenter__(self) -> MedcredNetwork:
         await self.start()

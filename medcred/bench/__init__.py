@@ -118,14 +118,12 @@ async def _measure(
 ) -> list[str]:
     from medcred.bench.controller_flows import ControllerFlows
     from medcred.bench.direct_flows import DirectFlows
-    from medcred.clients import HospitalClient, VerifierClient, WalletAdminClient
 
     cores = os.cpu_count() or 1
     meter = CpuMeter({f"{role.name} agent": role.agent.pid for role in network.roles})
     async with httpx.AsyncClient(timeout=90) as http:
-        hospital = HospitalClient(http, network.issuer.url, network.issuer.api_key())
-        wallets = WalletAdminClient(http, network.holder.url, network.holder.api_key())
-        clinic = VerifierClient(http, network.verifier.url, network.verifier.api_key())
+        staff = network.staff_clients(http)
+        hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic
         through = ControllerFlows(http, hospital, wallets, clinic, network.holder.url)
         hospital_identity = await hospital.call("GET", "/issuer")
         cred_def_id = hospital_identity["credential_definitions"]["vaccination"]

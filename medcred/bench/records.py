@@ -25,7 +25,7 @@ import httpx
 import typer
 
 from medcred import console, samples
-from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from medcred.clients import HospitalClient, PatientClient, VerifierClient
 from medcred.shl import decrypt_file, encrypt_file, new_key
 
 app = typer.Typer(help="Off-chain health records: encrypted store, SMART Health Links.", no_args_is_help=True)
@@ -50,9 +50,8 @@ def bench(records: int = typer.Option(10, help="records per size (5 MB records: 
         with tempfile.TemporaryDirectory(prefix="medcred-records-bench-") as home:
             async with MedcredNetwork(Path(home), progress=console.progress) as network:
                 async with httpx.AsyncClient(timeout=120) as http:
-                    hospital = HospitalClient(http, network.issuer.url, network.issuer.api_key())
-                    wallets = WalletAdminClient(http, network.holder.url, network.holder.api_key())
-                    clinic = VerifierClient(http, network.verifier.url, network.verifier.api_key())
+                    staff = network.staff_clients(http)
+                    hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic
                     ref = "bench-patient"
                     await hospital.put_patient(ref, samples.patient(ref))
                     _, token = await wallets.create_patient()
