@@ -8,8 +8,10 @@ revocable issuance rate, on a fresh network in a temporary folder; figures print
     report             percentiles, tables, targets;  cpu: where the CPU went, per process (/proc)
 
 Each path runs one warm-up flow first, left out of the figures; the two flow paths then take turns in
-rounds, so that a machine whose speed drifts weighs on both alike. Issuance alone runs 10 at a time by
-default, as ACA-Py's own performance demo does. Timings are time.perf_counter().
+rounds, so that a machine whose speed drifts weighs on both alike. The direct path's event streams
+(the agents' admin websockets, which carry every event) are open during its own rounds only, so the
+controller rounds do not pay for them. Issuance alone runs 10 at a time by default, as ACA-Py's own
+performance demo does. Timings are time.perf_counter().
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,13 +43,20 @@ from medcred.bench.report import (
 )
 
 if TYPE_CHECKING:
-    from agents.config import AgentConfig
-    from medcred.bench.direct_flows import Agent
     from medcred.network import MedcredNetwork
 
 __all__ = ["bench"]
 
 ROUNDS = 4  # the two flow paths take turns this many times
+
+
+@dataclass(frozen=True)
+class BenchPath:
+    """A way to run flows, and what must be open while (and only while) its flows run."""
+
+    name: str
+    flow: Flow
+    during: Callable[[], AbstractAsyncContextManager[object]] = contextlib.nullcontext
 
 
 def bench(
@@ -74,12 +85,13 @@ async def _timed(
     name: str, flow: Flow, count: int, concurrency: int, meter: CpuMeter, *, warm_up: bool = True
 ) -> tuple[Batch, list[str]]:
     """One warm-up flow (not counted), then the batch, with the CPU it used per flow."""
-    ((batch, lines),) = await _alternating([(name, flow)], count, concurrency, meter, rounds=1, warm_up=warm_up)
+    path = BenchPath(name, flow)
+    ((batch, lines),) = await _alternating([path], count, concurrency, meter, rounds=1, warm_up=warm_up)
     return batch, lines
 
 
 async def _alternating(
-    paths: list[tuple[str, Flow]],
+    paths: list[BenchPath],
     count: int,
     concurrency: int,
     meter: CpuMeter,
@@ -91,21 +103,23 @@ async def _alternating(
     leading), so that a machine whose speed drifts (a VM's neighbours) weighs on every path alike.
     Per path: one warm-up flow first (not counted), then its rounds' flows, wall time and CPU summed."""
     if warm_up:
-        for name, flow in paths:
-            console.progress(f"{name}: warm-up flow")
-            await flow(-1, Laps())
-    totals = {name: (Batch(name), dict[str, float]()) for name, _ in paths}
+        for path in paths:
+            console.progress(f"{path.name}: warm-up flow")
+            async with path.during():
+                await path.flow(-1, Laps())
+    totals = {path.name: (Batch(path.name), dict[str, float]()) for path in paths}
     shares = [count // rounds + (1 if r < count % rounds else 0) for r in range(rounds)]
     for number, share in enumerate(shares):
-        for name, flow in paths if number % 2 == 0 else paths[::-1]:
+        for path in paths if number % 2 == 0 else paths[::-1]:
             console.progress(
-                f"{name}: {share} runs, {concurrency} at a time"
+                f"{path.name}: {share} runs, {concurrency} at a time"
                 + (f" (round {number + 1}/{rounds})" if rounds > 1 else "")
             )
             before = meter.sample()
-            batch = await run_batch(name, flow, share, concurrency, console.progress)
+            async with path.during():
+                batch = await run_batch(path.name, path.flow, share, concurrency, console.progress)
             used = CpuMeter.since(before, meter.sample())
-            total, cpu = totals[name]
+            total, cpu = totals[path.name]
             total.extend(batch)
             for group, seconds in used.items():
                 cpu[group] = cpu.get(group, 0.0) + seconds
@@ -116,8 +130,10 @@ async def _alternating(
 async def _measure(
     network: MedcredNetwork, flows: int, concurrency: int, issuances: int, issuance_concurrency: int, load: float
 ) -> list[str]:
+    from agents.admin import AdminClient
+    from medcred.bench.agent_events import AgentEvents
     from medcred.bench.controller_flows import ControllerFlows
-    from medcred.bench.direct_flows import DirectFlows
+    from medcred.bench.direct_flows import Agent, DirectFlows
 
     cores = os.cpu_count() or 1
     meter = CpuMeter({f"{role.name} agent": role.agent.pid for role in network.roles})
@@ -129,13 +145,17 @@ async def _measure(
         cred_def_id = hospital_identity["credential_definitions"]["vaccination"]
         issuer_nym = str(hospital_identity["did"]).removeprefix("did:sov:")  # restrictions take a bare nym
         async with contextlib.AsyncExitStack() as stack:
-            issuer, holder, verifier = [await stack.enter_async_context(_agent(r.agent.config)) for r in network.roles]
+            issuer, holder, verifier = [
+                Agent(await stack.enter_async_context(AdminClient(c.admin_url, c.admin_api_key, timeout=60)),
+                      AgentEvents(c.admin_url, c.admin_api_key))
+                for c in (role.agent.config for role in network.roles)
+            ]  # fmt: skip
             straight = DirectFlows(
                 issuer, holder, verifier, cred_def_id=cred_def_id, issuer_did=issuer_nym,
                 wallet_label=network.holder.settings.label, verifier_label=network.verifier.settings.label,
             )  # fmt: skip
             (controllers, controllers_cpu), (direct, direct_cpu) = await _alternating(
-                [("controllers", through.flow), ("direct", straight.flow)],
+                [BenchPath("controllers", through.flow), BenchPath("direct", straight.flow, straight.listening)],
                 flows,
                 concurrency,
                 meter,
@@ -165,18 +185,6 @@ async def _measure(
         "",
         *_comparison(controllers, direct, issued),
     ]
-
-
-@contextlib.asynccontextmanager
-async def _agent(config: AgentConfig) -> AsyncIterator[Agent]:
-    """An agent's admin client and its event stream, both open."""
-    from agents.admin import AdminClient
-    from medcred.bench.agent_events import AgentEvents
-    from medcred.bench.direct_flows import Agent
-
-    async with AdminClient(config.admin_url, config.admin_api_key, timeout=60) as admin:
-        async with AgentEvents(config.admin_url, config.admin_api_key) as events:
-            yield Agent(admin, events)
 
 
 def _comparison(controllers: Batch, direct: Batch, issued: Batch) -> list[str]:

@@ -8,6 +8,9 @@ the agents with GETs that the controllers never make. The agents' webhooks still
 
     async with AgentEvents(admin_url, admin_key) as events:
         payload = await events.waiter.wait_for("issue_credential_v2_0", "cred_ex_id", id, states={"done"})
+
+Once closed, it may be opened again (a new connection; the same waiter): the benchmark keeps the
+streams open only while the direct path's flows run, as the agents serialise every event for them.
 """
 
 from __future__ import annotations

@@ -7,12 +7,15 @@
               -> holder receive-invitation -> its `request-received` record -> candidates ->
               send-presentation naming the cred_id -> the verifier's record `done`, verified
 
-States are awaited on each agent's admin websocket (`medcred.bench.agent_events`), not polled.
+States are awaited on each agent's admin websocket (`medcred.bench.agent_events`), not polled; the
+three streams are open inside `async with flows.listening():` only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -67,6 +70,12 @@ class DirectFlows:
         ref = "bench-direct"
         facts = parse_patient(samples.patient(ref), date.today())
         self.attributes = vaccination_attributes(samples.immunization(ref, dose=2, date="2021-06-01"), facts)
+
+    @contextlib.asynccontextmanager
+    async def listening(self) -> AsyncIterator[None]:
+        """The three agents' event streams open: the flows await their states on them."""
+        async with self.issuer.events, self.holder.events, self.verifier.events:
+            yield
 
     async def connect(self, ref: str) -> Wallet:
         """A new sub-wallet, connected to the issuer through the issuer's invitation."""
