@@ -106,6 +106,11 @@ class AdminClient(AdminTransport):
         params = {"alias": alias, "auto_accept": auto_accept, "use_existing_connection": use_existing_connection}
         return await self._object("POST", "/out-of-band/receive-invitation", json=dict(invitation), params=params)
 
+    async def delete_oob_invitation(self, invi_msg_id: str) -> None:
+        """DELETE /out-of-band/invitations/{invi_msg_id}: the invitation's OOB record, and any connection
+        made from it. ACA-Py never removes the record of an invitation that carries a request itself."""
+        await self.request("DELETE", f"/out-of-band/invitations/{segment(invi_msg_id)}")
+
     async def get_connection(self, conn_id: str) -> Json:
         """GET /connections/{conn_id}"""
         return await self._object("GET", f"/connections/{segment(conn_id)}")

@@ -40,6 +40,7 @@ class Verification(BaseModel):
     verification_id: str
     template: str
     pres_ex_id: str
+    invitation_id: str | None = None  # the out-of-band invitation's @id (ACA-Py's invi_msg_id)
     state: VerificationState = VerificationState.PENDING
     created_at: datetime
     expires_at: datetime

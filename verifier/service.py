@@ -8,9 +8,12 @@ A verification takes only its first result: an invitation without a handshake ca
 reopening P. P is created with `auto_remove`: once `done`, the agent deletes it itself after its ack,
 and the result comes from the `done` webhook (the agent runs with `--debug-webhooks`, so the webhook
 carries the presentation; without it, P is read back). Any other ending (abandoned, timed out) deletes
-P here. So the agent keeps no presentation and a late answer finds nothing to reopen. Each pending
-verification has a timer, and reads check expiry too, so one left pending across a restart still ends
-as timed out.
+P here. So the agent keeps no presentation and a late answer finds nothing to reopen. ACA-Py keeps
+the out-of-band record of an invitation that carries a request for good: once P is deleted (its
+`deleted` webhook, which the agent sends only after it has routed its ack, the one message that still
+needs the record), the invitation is deleted too, so the agent's wallet does not grow with each
+verification. Each pending verification has a timer, and reads check expiry too, so one left pending
+across a restart still ends as timed out.
 """
 
 from __future__ import annotations
@@ -86,9 +89,11 @@ class VerificationService:
         except MedcredError:
             await self._delete_agent_record(pres_ex_id)
             raise
+        invitation_id = invitation.get("invi_msg_id")
         verification = Verification(
-            verification_id=str(uuid4()), template=template.name, pres_ex_id=pres_ex_id, created_at=now,
-            expires_at=now + timedelta(seconds=self._timeout), predicates=template.proves,
+            verification_id=str(uuid4()), template=template.name, pres_ex_id=pres_ex_id,
+            invitation_id=invitation_id if isinstance(invitation_id, str) and invitation_id else None,
+            created_at=now, expires_at=now + timedelta(seconds=self._timeout), predicates=template.proves,
         )  # fmt: skip
         self._records.add(verification)
         self._audit.record("proof.requested", subject=verification.verification_id, template=template.name,
@@ -113,13 +118,18 @@ class VerificationService:
         return verification
 
     async def on_presentation(self, event: WebhookEvent) -> None:
-        """Handle a `present_proof_v2_0` webhook: only `done` and `abandoned` matter, and only the first."""
+        """Handle a `present_proof_v2_0` webhook: the first `done` or `abandoned` ends the verification;
+        `deleted` (P is gone from the agent) lets its invitation go too."""
         pres_ex_id = event.payload.get("pres_ex_id")
-        if event.state not in ("done", "abandoned") or not isinstance(pres_ex_id, str):
+        if event.state not in ("done", "abandoned", "deleted") or not isinstance(pres_ex_id, str):
             return
         known = self._records.for_pres_ex(pres_ex_id)
         if known is None:
             log.debug("%s for pres_ex %s, which is no verification of ours", event.state, pres_ex_id)
+            return
+        if event.state == "deleted":
+            if known.invitation_id is not None:
+                await self._delete_invitation(known.invitation_id)
             return
         async with self._lock(known.verification_id):
             verification = self._records.get(known.verification_id) or known
@@ -208,6 +218,14 @@ class VerificationService:
             pass
         except MedcredError as exc:
             log.warning("could not delete the agent's record of pres_ex %s: %s", pres_ex_id, type(exc).__name__)
+
+    async def _delete_invitation(self, invitation_id: str) -> None:
+        try:
+            await self._admin.delete_oob_invitation(invitation_id)
+        except NotFoundError:
+            pass
+        except MedcredError as exc:
+            log.warning("could not delete the agent's invitation %s: %s", invitation_id, type(exc).__name__)
 
     def _lock(self, verification_id: str) -> asyncio.Lock:
         return self._locks.setdefault(verification_id, asyncio.Lock())

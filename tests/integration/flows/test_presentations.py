@@ -8,6 +8,7 @@ from datetime import date
 
 import httpx
 
+from holder.invitations import parse_invitation_url
 from medcred import samples
 from medcred.clients import ControllerError, HospitalClient, VerifierClient
 from medcred.network import MedcredNetwork
@@ -22,7 +23,11 @@ async def test_vaccination_status_reveals_only_code_and_date_and_proves_two_dose
     await issue(hospital, patient, "vaccination",
                 fhir=samples.immunization(patient.ref, dose=2, date="2021-06-01", lot="LOT-TWO"))
 
-    verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+    started = await clinic.start("vaccination-status")
+    invitation_id = parse_invitation_url(started["invitation_url"])["@id"]
+    assert await oob_records(network, invitation_id) != []
+    verification_id = started["verification_id"]
+    request_id = (await patient.wallet.accept_invitation(started["invitation_url"]))["proof_request_id"]
     pending = await patient.wallet.proof_requests()
     asked = next(r for r in pending if r["id"] == request_id)
     assert sorted(asked["revealed"]) == ["occurrence_date", "vaccine_code"]
@@ -50,6 +55,23 @@ async def test_vaccination_status_reveals_only_code_and_date_and_proves_two_dose
                 break
             await asyncio.sleep(0.1)
     assert records == []
+    # Nor its invitation's out-of-band record, which ACA-Py itself would keep for good.
+    for _ in range(50):
+        if not (leftover := await oob_records(network, invitation_id)):
+            break
+        await asyncio.sleep(0.1)
+    assert leftover == []
+
+
+async def oob_records(network: MedcredNetwork, invitation_id: str) -> list[dict[str, object]]:
+    """The verifier agent's out-of-band records of one invitation."""
+    agent = network.verifier.agent.config
+    headers = {"X-API-Key": agent.admin_api_key.get_secret_value()}
+    async with httpx.AsyncClient(base_url=agent.admin_url, headers=headers) as admin:
+        answer = await admin.get("/out-of-band/records", params={"invi_msg_id": invitation_id})
+    answer.raise_for_status()
+    results: list[dict[str, object]] = answer.json()["results"]
+    return results
 
 
 async def test_a_single_dose_patient_fails_the_dose_predicate(

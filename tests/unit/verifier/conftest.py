@@ -26,6 +26,7 @@ ISSUER_DID = "Th7MpTaRZVRYnPiabds81Y"
 VERIFIER_DID = "7Tqg6BwSSWapxgUDm9KKgg"
 STAFF = {"X-API-Key": STAFF_KEY}
 RECORDS = "/present-proof-2.0/records/"
+INVITATIONS = "/out-of-band/invitations/"
 
 
 @dataclass
@@ -35,6 +36,7 @@ class FakeAgent:
     requests: list[httpx.Request] = field(default_factory=list)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # pres_ex_id -> GET answer
     deleted: list[str] = field(default_factory=list)
+    deleted_invitations: list[str] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)  # path -> status to answer with
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -56,6 +58,9 @@ class FakeAgent:
         if path.startswith(RECORDS) and request.method == "GET":
             record = self.records.get(path.removeprefix(RECORDS))
             return httpx.Response(200, json=record) if record else httpx.Response(404, text="not found")
+        if path.startswith(INVITATIONS) and request.method == "DELETE":
+            self.deleted_invitations.append(path.removeprefix(INVITATIONS))
+            return httpx.Response(200, json={})
         if path.startswith(RECORDS) and request.method == "DELETE":
             self.deleted.append(path.removeprefix(RECORDS))
             return httpx.Response(200, json={})

@@ -171,6 +171,35 @@ async def test_events_of_other_exchanges_are_ignored(verifier: Verifier) -> None
     assert verifier.agent.deleted == []
 
 
+async def test_the_invitation_is_deleted_once_the_agent_deleted_the_exchange(verifier: Verifier) -> None:
+    """ACA-Py keeps the out-of-band record of an invitation that carries a request; its ack still needs
+    it after `done`, so only the exchange's `deleted` webhook (sent after the ack) lets it go."""
+    vid, pres_ex_id = await answered(verifier)
+    stored = verifier.service._records.get(vid)
+    assert stored is not None and stored.invitation_id
+    await verifier.webhook(webhook(pres_ex_id, "done", verified="true"))
+    await verifier.link.webhooks.drain()
+    assert (await verifier.read(vid))["state"] == "verified"
+    assert verifier.agent.deleted_invitations == []
+    await verifier.webhook(webhook("someone-elses-exchange", "deleted"))
+    await verifier.webhook(webhook(pres_ex_id, "deleted"))
+    await verifier.link.webhooks.drain()
+    assert verifier.agent.deleted_invitations == [stored.invitation_id]
+    assert (await verifier.read(vid))["state"] == "verified"
+
+
+async def test_an_invitation_already_gone_is_no_error(verifier: Verifier) -> None:
+    vid = (await verifier.create())["verification_id"]
+    stored = verifier.service._records.get(vid)
+    assert stored is not None and stored.invitation_id
+    verifier.agent.fail[f"/out-of-band/invitations/{stored.invitation_id}"] = 404
+    response = await verifier.webhook(webhook(stored.pres_ex_id, "deleted"))
+    await verifier.link.webhooks.drain()
+    assert response.status_code == 200
+    assert len(verifier.agent.calls("DELETE", f"/out-of-band/invitations/{stored.invitation_id}")) == 1
+    assert (await verifier.read(vid))["state"] == "pending"
+
+
 async def test_a_record_reopened_before_it_is_read_waits_for_its_own_result(verifier: Verifier) -> None:
     vid, pres_ex_id = await answered(verifier, state="presentation-received")
     await verifier.webhook(webhook(pres_ex_id, "done", verified="true"))
