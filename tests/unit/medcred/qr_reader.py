@@ -11,7 +11,7 @@ SCALE = 8
 
 
 def read_qr_svg(svg: str) -> str:
-    """The text of the QR code in `svg` (segno's path: `M x y` then `h n` runs and `m dx dy` moves)."""
+    """The text of the QR code in `svg` (its path: `M x y` then `h n` runs, and `m dx dy` moves)."""
     size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))  # type: ignore[union-attr]
     path = re.search(r' d="([^"]+)"', svg).group(1)  # type: ignore[union-attr]
     image = Image.new("L", (size * SCALE, size * SCALE), 255)
