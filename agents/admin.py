@@ -108,7 +108,7 @@ class AdminClient(AdminTransport):
 
     async def delete_oob_invitation(self, invi_msg_id: str) -> None:
         """DELETE /out-of-band/invitations/{invi_msg_id}: the invitation's OOB record, and any connection
-        made from it. ACA-Py never removes the record of an invitation that carries a request itself."""
+        made from it. ACA-Py itself never removes the record of an invitation that carries a request."""
         await self.request("DELETE", f"/out-of-band/invitations/{segment(invi_msg_id)}")
 
     async def get_connection(self, conn_id: str) -> Json:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -212,20 +212,11 @@ class VerificationService:
         return done
 
     async def _delete_agent_record(self, pres_ex_id: str) -> None:
-        try:
-            await self._admin.request("DELETE", f"/present-proof-2.0/records/{segment(pres_ex_id)}")
-        except NotFoundError:
-            pass
-        except MedcredError as exc:
-            log.warning("could not delete the agent's record of pres_ex %s: %s", pres_ex_id, type(exc).__name__)
+        path = f"/present-proof-2.0/records/{segment(pres_ex_id)}"
+        await _delete_on_agent(f"record of pres_ex {pres_ex_id}", lambda: self._admin.request("DELETE", path))
 
     async def _delete_invitation(self, invitation_id: str) -> None:
-        try:
-            await self._admin.delete_oob_invitation(invitation_id)
-        except NotFoundError:
-            pass
-        except MedcredError as exc:
-            log.warning("could not delete the agent's invitation %s: %s", invitation_id, type(exc).__name__)
+        await _delete_on_agent(f"invitation {invitation_id}", lambda: self._admin.delete_oob_invitation(invitation_id))
 
     def _lock(self, verification_id: str) -> asyncio.Lock:
         return self._locks.setdefault(verification_id, asyncio.Lock())
@@ -233,6 +224,16 @@ class VerificationService:
     def _schedule(self, verification: Verification) -> None:
         delay = (verification.expires_at - self._clock()).total_seconds()
         self.timers.start(verification.verification_id, delay, self._time_out)
+
+
+async def _delete_on_agent(what: str, delete: Callable[[], Awaitable[object]]) -> None:
+    """Delete something of ours from the agent: already gone is fine, another failure is logged."""
+    try:
+        await delete()
+    except NotFoundError:
+        pass
+    except MedcredError as exc:
+        log.warning("could not delete the agent's %s: %s", what, type(exc).__name__)
 
 
 def _carries_presentation(payload: Mapping[str, Any]) -> bool:
