@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from acapy_agent.config.injection_context import InjectionContext
 
-from agents.acapy_plugin import ledger_cache, webhook_topics
+from agents.acapy_plugin import ledger_cache, schema_reuse, webhook_topics
 
 __all__ = ["setup"]
 
@@ -22,4 +22,5 @@ __all__ = ["setup"]
 async def setup(context: InjectionContext) -> None:
     """ACA-Py's plugin hook."""
     ledger_cache.install(context)
+    schema_reuse.install()
     webhook_topics.install(context)

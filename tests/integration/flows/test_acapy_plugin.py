@@ -1,6 +1,6 @@
 """Every agent of the network runs medcred's ACA-Py plugin (`agents.acapy_plugin`): ledger definitions
-cached, and webhooks posted only for the topics its controller handles. The flows of the other tests,
-revocation included, run through it."""
+cached, webhooks posted only for the topics its controller handles, marshmallow schema instances
+reused. The flows of the other tests, revocation included, run through it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ async def test_every_agent_has_the_plugin_set_up(network: MedcredNetwork, http: 
         assert "agents.acapy_plugin" in answer.json()["result"], role.name
         log = config.log_file.read_text(errors="replace")
         assert "medcred plugin: ledger definitions cached for 600 s" in log, role.name
+        assert "medcred plugin: marshmallow schema instances reused" in log, role.name
         assert f"medcred plugin: webhooks posted for {', '.join(sorted(config.webhook_topics or []))} only" in log
 
 
