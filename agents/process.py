@@ -24,7 +24,7 @@ import httpx
 
 from agents.config import AgentConfig
 from medcred.errors import ConfigurationError, ProcessError
-from medcred.processes import die_with_parent, ensure_ports_free
+from medcred.processes import die_with_parent, ensure_ports_free, last_lines
 
 __all__ = ["AgentProcess", "launcher_command", "log_tail"]
 
@@ -46,14 +46,7 @@ def log_tail(path: Path, lines: int = TAIL_LINES) -> str:
     ACA-Py often ends with a long traceback of its own that buries the one line saying what was wrong
     (`aca-py start: error: unrecognized arguments: ...`), so that line is kept in front of the tail.
     """
-    try:
-        with path.open("rb") as file:
-            file.seek(0, os.SEEK_END)
-            file.seek(max(0, file.tell() - 256 * 1024))
-            text = file.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-    run = text.splitlines()
+    run = last_lines(path, 256 * 1024)
     starts = [n for n, line in enumerate(run) if line.startswith(START_MARKER)]
     run = run[starts[-1] + 1 :] if starts else run
     tail, before = run[-lines:], run[:-lines]

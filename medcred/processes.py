@@ -19,7 +19,7 @@ from pathlib import Path
 
 from medcred.errors import PortInUseError, ProcessError
 
-__all__ = ["ChildProcess", "die_with_parent", "ensure_ports_free", "log_tail", "port_is_open"]
+__all__ = ["ChildProcess", "die_with_parent", "ensure_ports_free", "last_lines", "log_tail", "port_is_open"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -55,15 +55,20 @@ def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
         return False
 
 
-def log_tail(path: Path, lines: int = 40) -> str:
-    """The last `lines` lines of a log file ('' if it does not exist)."""
+def last_lines(path: Path, max_bytes: int = 64 * 1024) -> list[str]:
+    """The lines in the last `max_bytes` of a file ([] if it cannot be read); the first may be partial."""
     try:
         with path.open("rb") as f:
             f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 64 * 1024))
-            return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
-    except FileNotFoundError:
-        return ""
+            f.seek(max(0, f.tell() - max_bytes))
+            return f.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last `lines` lines of a log file ('' if it does not exist)."""
+    return "\n".join(last_lines(path)[-lines:])
 
 
 class ChildProcess:
