@@ -7,6 +7,7 @@ and a child's environment is readable by its owner only. `argv()` holds no secre
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,10 +42,12 @@ _SECRET_FLAGS = frozenset(
 )
 REDACTED = "***"
 _TOPIC = re.compile(r"[a-z][a-z0-9_]*")
+_STATE = re.compile(r"[a-z][a-z0-9-]*")
 # ACA-Py plugins (`--plugin`) every medcred agent loads: packages importable by the agent's Python.
 MEDCRED_PLUGIN = "agents.acapy_plugin"  # ledger definitions cached; webhooks only for handled topics
 DEFAULT_PLUGINS = (MEDCRED_PLUGIN,)
 WEBHOOK_TOPICS_OPTION = "medcred.webhook_topics"  # read by agents/acapy_plugin/webhook_topics.py
+WEBHOOK_STATES_OPTION = "medcred.webhook_states"  # likewise
 
 
 class AgentConfig(BaseModel):
@@ -77,6 +80,8 @@ class AgentConfig(BaseModel):
     plugins: list[str] = Field(default_factory=lambda: list(DEFAULT_PLUGINS))
     # The webhook topics the controller handles; the agent posts no other (None: every topic).
     webhook_topics: list[str] | None = None
+    # Topics narrowed to the record states the controller acts on (a topic not here: every state).
+    webhook_states: dict[str, list[str]] = Field(default_factory=dict)
     extra_args: list[str] = Field(default_factory=list)
     # No "debug": at debug level ACA-Py logs webhook headers (our key) and payloads (health data).
     log_level: Literal["info", "warning", "error"] = "info"
@@ -114,6 +119,13 @@ class AgentConfig(BaseModel):
             bad_topics = [topic for topic in self.webhook_topics if not _TOPIC.fullmatch(topic)]
             if bad_topics or not self.webhook_topics:
                 raise ConfigurationError(f"agent {self.role_name}: not ACA-Py webhook topics: {bad_topics}")
+        if self.webhook_states:
+            unposted = sorted(set(self.webhook_states) - set(self.webhook_topics or ()))
+            if unposted:
+                raise ConfigurationError(f"agent {self.role_name}: webhook_states for topics not posted: {unposted}")
+            bad_states = [s for states in self.webhook_states.values() for s in states if not _STATE.fullmatch(s)]
+            if bad_states or not all(self.webhook_states.values()):
+                raise ConfigurationError(f"agent {self.role_name}: not ACA-Py record states: {bad_states}")
         bad = [flag for flag in self.auto_flags if not flag.startswith("--auto-")]
         if bad:
             raise ConfigurationError(f"agent {self.role_name}: not --auto-* flags: {bad}")
@@ -150,6 +162,9 @@ class AgentConfig(BaseModel):
             args += ["--plugin", plugin]
         if self.webhook_topics is not None:
             args += ["--plugin-config-value", f"{WEBHOOK_TOPICS_OPTION}={','.join(self.webhook_topics)}"]
+        if self.webhook_states:  # JSON is YAML, which is how ACA-Py reads a plugin value
+            states = json.dumps({topic: sorted(self.webhook_states[topic]) for topic in sorted(self.webhook_states)})
+            args += ["--plugin-config-value", f"{WEBHOOK_STATES_OPTION}={states}"]
         return args + list(self.auto_flags) + list(self.extra_args)
 
     def env(self) -> dict[str, str]:

@@ -86,7 +86,8 @@ class WebhookRouter:
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._max_seen = max_seen
         self._tasks: set[asyncio.Task[None]] = set()
-        self.received: collections.Counter[str] = collections.Counter()  # deliveries per topic, over HTTP
+        # Deliveries over HTTP per (topic, record state; None for a record without one).
+        self.received: collections.Counter[tuple[str, str | None]] = collections.Counter()
         self.api_router = APIRouter(
             prefix=prefix, tags=["webhooks"], dependencies=[Depends(require_api_key(lambda: key))]
         )
@@ -121,7 +122,8 @@ class WebhookRouter:
             raise InvalidInputError("webhook body is not JSON") from exc
         if not isinstance(payload, dict):
             raise InvalidInputError("webhook body is not a JSON object")
-        self.received[topic] += 1
+        state = payload.get("state")
+        self.received[topic, state if isinstance(state, str) else None] += 1
         self.dispatch(WebhookEvent(topic=topic, payload=payload, wallet_id=x_wallet_id or None))
         return {"ok": True}
 

@@ -8,14 +8,18 @@ request on its own: with auto-respond it would pick the first matching credentia
 from __future__ import annotations
 
 from agents.config import AgentConfig
+from holder.proofs import REQUEST_RECEIVED
 from holder.proofs import TOPIC as PROOF_TOPIC
 from holder.settings import HolderSettings
 
-__all__ = ["AUTO_FLAGS", "WEBHOOK_TOPICS", "agent_config"]
+__all__ = ["AUTO_FLAGS", "WEBHOOK_STATES", "WEBHOOK_TOPICS", "agent_config"]
 
 # What the controller handles (holder/app.py): proof requests arriving in a sub-wallet. The agent posts
-# no other topic, so no connection, credential or out-of-band event of any sub-wallet.
+# no other topic, so no connection, credential or out-of-band event of any sub-wallet; and of a proof
+# exchange only its arrival (`holder.consent_service.on_proof_event`, and `holder.proofs` awaiting a
+# scanned request), not its later `presentation-sent` and `done`.
 WEBHOOK_TOPICS = (PROOF_TOPIC,)
+WEBHOOK_STATES = {PROOF_TOPIC: (REQUEST_RECEIVED,)}
 
 AUTO_FLAGS = (
     "--auto-accept-invites",
@@ -33,4 +37,5 @@ def agent_config(settings: HolderSettings) -> AgentConfig:
         jwt_secret=settings.secret("jwt_secret"),
         auto_flags=list(AUTO_FLAGS),
         webhook_topics=list(WEBHOOK_TOPICS),
+        webhook_states={topic: list(states) for topic, states in WEBHOOK_STATES.items()},
     )

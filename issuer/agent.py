@@ -13,14 +13,21 @@ from __future__ import annotations
 
 from agents.config import AgentConfig
 from issuer.issuance import EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC
+from issuer.patients import CONNECTED_STATES, GONE_STATES
 from issuer.settings import IssuerSettings
 
-__all__ = ["WEBHOOK_TOPICS", "agent_config"]
+__all__ = ["WEBHOOK_STATES", "WEBHOOK_TOPICS", "agent_config"]
 
 # What the controller handles (issuer/service.py registers one handler each); the agent posts no other.
+# Connections only in the states `PatientService.on_connection` acts on (not `invitation`, `request`);
+# every state of an issuance, which `GET /credentials/{id}` shows.
 WEBHOOK_TOPICS = ("connections", EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC)
+WEBHOOK_STATES = {"connections": tuple(sorted(CONNECTED_STATES | GONE_STATES))}
 
 
 def agent_config(settings: IssuerSettings) -> AgentConfig:
     """The issuer agent: the common configuration plus the tails server (it uploads tails files)."""
-    return settings.agent_config(tails_server_base_url=settings.tails_url, webhook_topics=list(WEBHOOK_TOPICS))
+    return settings.agent_config(
+        tails_server_base_url=settings.tails_url, webhook_topics=list(WEBHOOK_TOPICS),
+        webhook_states={topic: list(states) for topic, states in WEBHOOK_STATES.items()},
+    )  # fmt: skip

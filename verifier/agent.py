@@ -14,18 +14,25 @@ ACA-Py logs nothing more for it.
 from __future__ import annotations
 
 from agents.config import AgentConfig
+from verifier.service import HANDLED_STATES
 from verifier.settings import VerifierSettings
 
-__all__ = ["WEBHOOK_TOPICS", "agent_config"]
+__all__ = ["WEBHOOK_STATES", "WEBHOOK_TOPICS", "agent_config"]
 
 PROOF_TOPIC = "present_proof_v2_0"
-# What the controller handles (verifier/app.py): its proof exchanges. The agent posts no other topic.
+# What the controller handles (verifier/app.py): its proof exchanges. The agent posts no other topic,
+# and of its exchanges only the states the controller acts on: not `request-sent`, nor
+# `presentation-received` (the whole presentation again, with `--debug-webhooks`).
 WEBHOOK_TOPICS = (PROOF_TOPIC,)
+WEBHOOK_STATES = {PROOF_TOPIC: HANDLED_STATES}
 
 
 def agent_config(settings: VerifierSettings) -> AgentConfig:
     """The verifier agent: verifies presentations as they arrive; its invitations name its public DID."""
     return settings.agent_config(
-        auto_flags=["--auto-verify-presentation"], public_invites=True, extra_args=["--debug-webhooks"],
+        auto_flags=["--auto-verify-presentation"],
+        public_invites=True,
+        extra_args=["--debug-webhooks"],
         webhook_topics=list(WEBHOOK_TOPICS),
+        webhook_states={topic: list(states) for topic, states in WEBHOOK_STATES.items()},
     )

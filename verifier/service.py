@@ -41,6 +41,8 @@ __all__ = ["RESULT_TOPIC", "VerificationService"]
 
 log = logging.getLogger(__name__)
 
+# The present_proof_v2_0 states `on_presentation` acts on: the agent posts no other (verifier/agent.py).
+HANDLED_STATES = ("done", "abandoned", "deleted")
 RESULT_TOPIC = "medcred_verification"  # our own event, fed to the EventWaiter when a verification ends
 FINAL_STATES = frozenset(state for state in VerificationState if state is not VerificationState.PENDING)
 
@@ -121,7 +123,7 @@ class VerificationService:
         """Handle a `present_proof_v2_0` webhook: the first `done` or `abandoned` ends the verification;
         `deleted` (P is gone from the agent) lets its invitation go too."""
         pres_ex_id = event.payload.get("pres_ex_id")
-        if event.state not in ("done", "abandoned", "deleted") or not isinstance(pres_ex_id, str):
+        if event.state not in HANDLED_STATES or not isinstance(pres_ex_id, str):
             return
         known = self._records.for_pres_ex(pres_ex_id)
         if known is None:

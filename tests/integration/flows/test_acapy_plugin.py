@@ -1,6 +1,6 @@
 """Every agent of the network runs medcred's ACA-Py plugin (`agents.acapy_plugin`): ledger definitions
-cached, webhooks posted only for the topics its controller handles, marshmallow schema instances
-reused. The flows of the other tests, revocation included, run through it."""
+cached, webhooks posted only for the topics (and states) its controller handles, marshmallow schema
+instances reused. The flows of the other tests, revocation included, run through it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,13 @@ from tests.integration.flows.conftest import Onboard, issue, request_proof
 
 def received(role: Role) -> set[str]:
     """The topics the role's controller has been posted so far."""
+    return {topic for topic, _ in received_states(role)}
+
+
+def received_states(role: Role) -> set[tuple[str, str | None]]:
+    """The (topic, record state) pairs the role's controller has been posted so far."""
     assert role.server is not None
-    return {topic for topic, count in role.server.app.state.link.webhooks.received.items() if count}
+    return {key for key, count in role.server.app.state.link.webhooks.received.items() if count}
 
 
 async def test_every_agent_has_the_plugin_set_up(network: MedcredNetwork, http: httpx.AsyncClient) -> None:
@@ -29,6 +34,8 @@ async def test_every_agent_has_the_plugin_set_up(network: MedcredNetwork, http: 
         assert "medcred plugin: ledger definitions cached for 600 s" in log, role.name
         assert "medcred plugin: marshmallow schema instances reused" in log, role.name
         assert f"medcred plugin: webhooks posted for {', '.join(sorted(config.webhook_topics or []))} only" in log
+        for topic, states in config.webhook_states.items():
+            assert f"medcred plugin: {topic} webhooks posted in states {', '.join(sorted(states))} only" in log
 
 
 async def test_controllers_are_posted_only_the_topics_they_handle(
@@ -45,3 +52,11 @@ async def test_controllers_are_posted_only_the_topics_they_handle(
         assert received(role) <= handled, role.name  # nothing else was posted: no out_of_band, ...
     assert received(network.holder) == {"present_proof_v2_0"}  # no connection or credential events
     assert {"connections", "issue_credential_v2_0"} <= received(network.issuer)
+    for role in network.roles:  # and of a narrowed topic, only the states its controller acts on
+        narrowed = role.agent.config.webhook_states
+        assert narrowed, role.name
+        for topic, state in received_states(role):
+            assert topic not in narrowed or state in narrowed[topic], (role.name, topic, state)
+    assert received_states(network.holder) == {("present_proof_v2_0", "request-received")}
+    assert ("present_proof_v2_0", "presentation-received") not in received_states(network.verifier)
+    assert ("present_proof_v2_0", "done") in received_states(network.verifier)

@@ -1,5 +1,6 @@
 """agents.acapy_plugin.webhook_topics: once the agent has started, its webhook URLs get only the
-configured topics; without a configuration, every topic as before."""
+configured topics, a narrowed topic in its configured states only; without a configuration, every
+topic as before."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from acapy_agent.core.event_bus import Event, EventBus
 from acapy_agent.core.util import STARTUP_EVENT_TOPIC
 
 from agents.acapy_plugin import webhook_topics
-from agents.acapy_plugin.webhook_topics import configured_topics, only_topics
+from agents.acapy_plugin.webhook_topics import configured_states, configured_topics, only_topics
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,40 @@ def test_only_the_wanted_topics_pass() -> None:
                        {"x-wallet-id": "w"}, {})]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("plugin_config", "expected"),
+    [
+        (None, {}),
+        ({"medcred": {"webhook_topics": "connections"}}, {}),
+        ({"medcred": {"webhook_states": {"present_proof_v2_0": ["request-received"]}}},
+         {"present_proof_v2_0": {"request-received"}}),
+        ({"medcred": {"webhook_states": {"connections": ["active", "completed"], "x": ["y"]}}},
+         {"connections": {"active", "completed"}, "x": {"y"}}),
+    ],
+)  # fmt: skip
+def test_the_configured_states(plugin_config: object, expected: dict[str, set[str]]) -> None:
+    assert configured_states(plugin_config) == {topic: frozenset(states) for topic, states in expected.items()}
+
+
+@pytest.mark.parametrize("value", ["present_proof_v2_0", ["done"], {"connections": []}, {"connections": "active"},
+                                   {"connections": [1]}])  # fmt: skip
+def test_malformed_states_are_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="non-empty lists of states"):
+        configured_states({"medcred": {"webhook_states": value}})
+
+
+def test_a_narrowed_topic_passes_in_its_states_only() -> None:
+    posted: list[tuple[str, Any]] = []
+    narrowed = {"present_proof_v2_0": frozenset({"request-received"})}
+    route = only_topics(lambda topic, payload, *args: posted.append((topic, payload.get("state"))),
+                        ["present_proof_v2_0", "connections"], narrowed)  # fmt: skip
+    for state in ("request-received", "presentation-sent", "done", None):
+        route("present_proof_v2_0", {"state": state}, "http://controller/webhooks", None, None)
+    route("connections", {"state": "request"}, "http://controller/webhooks", None, None)
+    route("present_proof_v2_0", "not a record", "http://controller/webhooks", None, None)
+    assert posted == [("present_proof_v2_0", "request-received"), ("connections", "request")]
+
+
 class AdminServer(BaseAdminServer):
     """ACA-Py's admin server as far as webhooks go: `webhook_router(topic, payload, url, attempts, metadata)`."""
 
@@ -81,6 +116,15 @@ async def test_after_start_up_the_admin_server_posts_the_configured_topics_only(
     for topic in ("connections", "out_of_band", "present_proof_v2_0", "issue_credential_v2_0"):
         server.webhook_router(topic, {}, "http://controller/webhooks", None, None)
     assert posted == ["present_proof_v2_0"]
+
+
+async def test_after_start_up_a_narrowed_topic_is_posted_in_its_states_only() -> None:
+    posted, server = await started_agent(
+        {"medcred": {"webhook_topics": "present_proof_v2_0", "webhook_states": {"present_proof_v2_0": ["done"]}}}
+    )
+    for state in ("request-sent", "presentation-received", "done"):
+        server.webhook_router("present_proof_v2_0", {"state": state}, "http://controller/webhooks", None, None)
+    assert posted == ["present_proof_v2_0"]  # the `done` one
 
 
 async def test_without_topics_every_webhook_is_posted() -> None:

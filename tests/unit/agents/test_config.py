@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from agents.config import SECRET_ENV_VARS, AgentConfig
 from medcred.errors import ConfigurationError
@@ -169,9 +170,28 @@ def test_webhook_topics_become_the_plugins_option(tmp_path: Path) -> None:
     assert "--plugin-config-value" not in make(tmp_path).argv()  # every topic
 
 
+def test_webhook_states_become_a_yaml_plugin_value(tmp_path: Path) -> None:
+    states = {"present_proof_v2_0": ["request-received"], "connections": ["completed", "active"]}
+    config = make(tmp_path, webhook_topics=["connections", "present_proof_v2_0"], webhook_states=states)
+    argv = config.argv()
+    values = [argv[n + 1] for n, arg in enumerate(argv) if arg == "--plugin-config-value"]
+    assert values[0] == "medcred.webhook_topics=connections,present_proof_v2_0"
+    key, value = values[1].split("=", 1)  # as ACA-Py reads it: KEY=VALUE, VALUE parsed as YAML
+    assert key == "medcred.webhook_states"
+    assert yaml.safe_load(value) == {"connections": ["active", "completed"], "present_proof_v2_0": ["request-received"]}
+    assert not any("webhook_states" in arg for arg in make(tmp_path, webhook_topics=["connections"]).argv())
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
+        (
+            {"webhook_topics": ["connections"], "webhook_states": {"present_proof_v2_0": ["done"]}},
+            "webhook_states for topics not posted",
+        ),
+        ({"webhook_states": {"connections": ["active"]}}, "webhook_states for topics not posted"),
+        ({"webhook_topics": ["connections"], "webhook_states": {"connections": []}}, "not ACA-Py record states"),
+        ({"webhook_topics": ["connections"], "webhook_states": {"connections": ["Up"]}}, "not ACA-Py record states"),
         ({"webhook_topics": []}, "not ACA-Py webhook topics"),
         ({"webhook_topics": ["connections", "a=b"]}, "not ACA-Py webhook topics"),
         ({"webhook_topics": ["Topic"]}, "not ACA-Py webhook topics"),

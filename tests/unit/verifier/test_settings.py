@@ -60,3 +60,4 @@ def test_agent_verifies_on_its_own_on_the_ledger_without_tails(tmp_path: Path) -
 async def test_the_agent_posts_exactly_the_webhook_topics_the_controller_handles(verifier: Verifier) -> None:
     topics = agent_config(verifier.settings).webhook_topics
     assert topics is not None and set(topics) == verifier.app.state.link.webhooks.topics == {"present_proof_v2_0"}
+    assert agent_config(verifier.settings).webhook_states == {"present_proof_v2_0": ["done", "abandoned", "deleted"]}
