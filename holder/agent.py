@@ -3,6 +3,12 @@
 The agent accepts invitations and stores offered credentials by itself, but it never answers a proof
 request on its own: with auto-respond it would pick the first matching credential, revoked or not
 (ACAPY.md), and it would not ask the patient. The controller chooses the credentials (`holder.proofs`).
+
+`--debug-webhooks`: the one webhook the agent posts of a proof exchange, its arrival, then carries the
+whole record, proof request included, which the wallet keeps until the patient answers
+(`holder.arrivals`) instead of reading it back. As the states are narrowed, no later state of the
+exchange is posted, so no presentation leaves the agent in a webhook. Despite its name the flag only
+widens webhook payloads: ACA-Py logs nothing more for it.
 """
 
 from __future__ import annotations
@@ -38,4 +44,5 @@ def agent_config(settings: HolderSettings) -> AgentConfig:
         auto_flags=list(AUTO_FLAGS),
         webhook_topics=list(WEBHOOK_TOPICS),
         webhook_states={topic: list(states) for topic, states in WEBHOOK_STATES.items()},
+        extra_args=["--debug-webhooks"],
     )

@@ -177,6 +177,7 @@ class ConsentService:
         record = event.payload
         if event.state != proofs.REQUEST_RECEIVED or event.wallet_id is None or record.get("role") != "prover":
             return
+        self._context.arrived.keep(event.wallet_id, record)
         if not isinstance(record.get("connection_id"), str) or not isinstance(record.get("pres_ex_id"), str):
             return
         patient = accounts.patient_for_wallet(self._context, event.wallet_id)
@@ -187,7 +188,7 @@ class ConsentService:
 
     async def present(self, patient: Patient, pres_ex_id: str) -> ProofAnswer:
         """The patient's own answer: held to the live grant for this verifier, if there is one."""
-        record = await proofs.answerable(self._context.tenant(patient), pres_ex_id)
+        record = await proofs.arrived_or_answerable(self._context, patient, pres_ex_id)
         _, request = proofs.request_of(record)
         judgement = self.judge(patient, await proofs.verifier_did(self._context, patient, record), request)
         grant = judgement.grant

@@ -18,6 +18,7 @@ from agents.admin import AdminClient
 from agents.audit import NO_AUDIT, AuditRecorder
 from agents.controller import AgentLink
 from agents.events import EventWaiter
+from holder.arrivals import ArrivedRequests
 from holder.models import Patient
 from holder.portal import HospitalPortal
 from holder.settings import HolderSettings
@@ -71,6 +72,8 @@ class HolderContext:
     # The holder's own ledger client (its audit trail's, once started with anchoring on) or None:
     # revocation checks read the ledger through it (`holder.revocation`).
     ledger: Callable[[], LedgerClient | None] = field(default=lambda: None, repr=False)
+    # Proof requests as their webhook brought them, until answered (`holder.arrivals`).
+    arrived: ArrivedRequests = field(default_factory=ArrivedRequests, repr=False)
 
     def open(self) -> None:
         if self._store is None:

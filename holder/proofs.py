@@ -37,6 +37,7 @@ __all__ = [
     "DECLINED",
     "Origin",
     "answerable",
+    "arrived_or_answerable",
     "await_request",
     "decline",
     "origin_of",
@@ -183,6 +184,12 @@ async def answerable(tenant: AdminClient, pres_ex_id: str) -> Json:
     return record
 
 
+async def arrived_or_answerable(context: HolderContext, patient: Patient, pres_ex_id: str) -> Json:
+    """The request as its webhook brought it (`holder.arrivals`), else as `answerable` reads it."""
+    arrived = context.arrived.take(patient.wallet_id, pres_ex_id)
+    return arrived if arrived is not None else await answerable(context.tenant(patient), pres_ex_id)
+
+
 async def _refused_by_agent(tenant: AdminClient, pres_ex_id: str, exc: AgentRejectedError) -> Exception:
     """A rejected answer: a 409 if the record was answered meanwhile, else the agent's error itself."""
     state = (await tenant.present_proof_record(pres_ex_id)).get("state")
@@ -220,6 +227,7 @@ async def present(
     try:
         chosen = choice.choose(wanted, offered)
     except ConflictError as refusal:
+        await answerable(tenant, pres_ex_id)  # still waiting? `record` may be its webhook's, from before
         await report(tenant, pres_ex_id, refusal.message)
         log.info("patient %s could not answer %s: %s", patient.patient_id, pres_ex_id, refusal.message.split(":")[0])
         raise
@@ -243,7 +251,8 @@ async def present(
 
 async def decline(context: HolderContext, patient: Patient, pres_ex_id: str) -> ProofAnswer:
     tenant = context.tenant(patient)
-    await answerable(tenant, pres_ex_id)
+    context.arrived.take(patient.wallet_id, pres_ex_id)
+    await answerable(tenant, pres_ex_id)  # read, not kept: a problem report would end even an answered record
     await report(tenant, pres_ex_id, DECLINED)
     context.audit.record("proof.declined", subject=patient.patient_id, request_id=pres_ex_id)
     log.info("patient %s declined %s", patient.patient_id, pres_ex_id)

@@ -44,7 +44,13 @@ async def test_controllers_are_posted_only_the_topics_they_handle(
     patient = await onboard()  # a DID Exchange through an out-of-band invitation
     await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=2))
     verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+    assert network.holder.server is not None
+    holder_app = network.holder.server.app
+    arrived = holder_app.state.holder.arrived
+    await holder_app.state.link.webhooks.drain()
+    kept = len(arrived)  # the arrival webhook carried the request (--debug-webhooks), so it was kept...
     await patient.wallet.present(request_id)
+    assert len(arrived) == kept - 1  # ...and the answer took it instead of reading it from the agent
     assert (await clinic.result(verification_id, wait=30))["state"] == "verified"
     for role in network.roles:
         assert role.server is not None

@@ -137,3 +137,52 @@ async def test_an_answered_request_is_409(holder: Holder) -> None:
         response = await holder.http.post(f"/me/proof-requests/{request_id}/{action}", headers=patient.headers)
         assert response.status_code == 409
     assert len(holder.agent.sent) == 1 and holder.agent.reports == []
+
+
+async def scanned_request(holder: Holder) -> tuple[PatientHandle, str]:
+    """A clinic's request scanned by the patient, arriving (as the agent posts it) with its webhook."""
+    holder.agent.request_arrives = "by-webhook"
+    holder.agent.default_candidates = [candidate(vaccination("d2", 2, "2021-06-01"), BOTH)]
+    patient = await holder.patient()
+    url = url_of(proof_invitation(VACCINATION_REQUEST, "thread-scanned"))
+    response = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
+    assert response.status_code == 201, response.text
+    await holder.app.state.link.webhooks.drain()  # the webhook's handler has kept the request
+    return patient, response.json()["proof_request_id"]
+
+
+def record_reads(holder: Holder, request_id: str) -> int:
+    return sum(r.method == "GET" and r.url.path == f"/present-proof-2.0/records/{request_id}"
+               for r in holder.agent.requests)  # fmt: skip
+
+
+async def test_a_request_kept_from_its_webhook_is_answered_without_reading_it_back(holder: Holder) -> None:
+    patient, request_id = await scanned_request(holder)
+    assert (await present(holder, patient, request_id))[0] == 200
+    assert [sent for sent, _ in holder.agent.sent] == [request_id]
+    assert record_reads(holder, request_id) == 0
+
+
+async def test_a_kept_request_answered_meanwhile_is_still_409(holder: Holder) -> None:
+    patient, request_id = await scanned_request(holder)
+    holder.agent.proofs[patient.wallet_id][request_id]["state"] = "presentation-sent"  # answered elsewhere
+    status, body = await present(holder, patient, request_id)
+    assert status == 409 and "can no longer be answered" in str(body["detail"])
+    assert holder.agent.sent == [] and holder.agent.reports == []
+
+
+async def test_a_kept_request_no_longer_waiting_gets_no_problem_report(holder: Holder) -> None:
+    patient, request_id = await scanned_request(holder)
+    holder.agent.default_candidates = []  # nothing could answer it now...
+    holder.agent.proofs[patient.wallet_id][request_id]["state"] = "done"  # ...but it was answered already
+    status, body = await present(holder, patient, request_id)
+    assert status == 409 and "already answered" in str(body["detail"])
+    assert holder.agent.reports == []  # a problem report would have ended the answered exchange
+
+
+async def test_decline_reads_the_request_even_when_it_was_kept(holder: Holder) -> None:
+    patient, request_id = await scanned_request(holder)
+    holder.agent.proofs[patient.wallet_id][request_id]["state"] = "done"
+    response = await holder.http.post(f"/me/proof-requests/{request_id}/decline", headers=patient.headers)
+    assert response.status_code == 409
+    assert holder.agent.reports == [] and record_reads(holder, request_id) == 1
