@@ -25,9 +25,9 @@ def _without_nested_loops() -> None:
 
 
 def main() -> None:
+    _without_nested_loops()
     from ledger.client import read_from_one_validator
 
-    _without_nested_loops()
     read_from_one_validator()
     from acapy_agent.__main__ import script_main
 
