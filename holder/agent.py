@@ -43,6 +43,6 @@ def agent_config(settings: HolderSettings) -> AgentConfig:
         jwt_secret=settings.secret("jwt_secret"),
         auto_flags=list(AUTO_FLAGS),
         webhook_topics=list(WEBHOOK_TOPICS),
-        webhook_states={topic: list(states) for topic, states in WEBHOOK_STATES.items()},
+        webhook_states=WEBHOOK_STATES,
         extra_args=["--debug-webhooks"],
     )

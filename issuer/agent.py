@@ -29,5 +29,5 @@ def agent_config(settings: IssuerSettings) -> AgentConfig:
     """The issuer agent: the common configuration plus the tails server (it uploads tails files)."""
     return settings.agent_config(
         tails_server_base_url=settings.tails_url, webhook_topics=list(WEBHOOK_TOPICS),
-        webhook_states={topic: list(states) for topic, states in WEBHOOK_STATES.items()},
+        webhook_states=WEBHOOK_STATES,
     )  # fmt: skip

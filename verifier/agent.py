@@ -34,5 +34,5 @@ def agent_config(settings: VerifierSettings) -> AgentConfig:
         public_invites=True,
         extra_args=["--debug-webhooks"],
         webhook_topics=list(WEBHOOK_TOPICS),
-        webhook_states={topic: list(states) for topic, states in WEBHOOK_STATES.items()},
+        webhook_states=WEBHOOK_STATES,
     )
