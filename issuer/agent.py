@@ -28,6 +28,5 @@ WEBHOOK_STATES = {"connections": tuple(sorted(CONNECTED_STATES | GONE_STATES))}
 def agent_config(settings: IssuerSettings) -> AgentConfig:
     """The issuer agent: the common configuration plus the tails server (it uploads tails files)."""
     return settings.agent_config(
-        tails_server_base_url=settings.tails_url, webhook_topics=list(WEBHOOK_TOPICS),
-        webhook_states=WEBHOOK_STATES,
-    )  # fmt: skip
+        tails_server_base_url=settings.tails_url, webhook_topics=list(WEBHOOK_TOPICS), webhook_states=WEBHOOK_STATES
+    )

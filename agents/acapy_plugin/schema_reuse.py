@@ -67,7 +67,7 @@ def _fingerprint(code: Any) -> str:
 
 
 def differing_sources() -> list[str]:
-    """The names of the functions whose source differs from what this patch was written against."""
+    """The names of what this patch relies on whose source differs from what it was written against."""
     return [name for name, function in _relied_on().items() if _fingerprint(function) != FINGERPRINTS[name]]
 
 

@@ -24,7 +24,9 @@ def test_commands_run_on_uvloop() -> None:
 def test_acapy_finds_uvloop() -> None:
     from acapy_agent.commands import start
 
-    assert start.uvloop is not None  # ACA-Py installs it as its event loop when it can import it
+    # ACA-Py imports it, though it calls uvloop.install() inside its running loop, which leaves the agents
+    # on asyncio's loop (README); medcred's own process is what runs on it (test_commands_run_on_uvloop).
+    assert start.uvloop is not None
 
 
 def test_uvicorn_parses_http_with_httptools() -> None:
