@@ -1,10 +1,11 @@
 """medcred's ACA-Py plugin: every medcred agent starts with `--plugin agents.acapy_plugin`.
 
 ACA-Py imports this package inside the agent process and calls `setup` once its own plugins are set
-up (external plugins come last). It changes two costs, nothing of what the agent does:
+up (external plugins come last). It changes three costs, nothing of what the agent does:
 
 ledger_cache     AnonCreds definitions read from the ledger are kept for 10 minutes, not read per use
-webhook_topics   the agent posts to its controller only the webhook topics the controller handles
+schema_reuse     marshmallow schema instances are reused, not built for every (de)serialisation
+webhook_topics   the agent posts to its controller only the webhook topics and states it handles
 
 It imports only ACA-Py (and the standard library): the docker-compose agents mount this folder into
 the published ACA-Py image.
