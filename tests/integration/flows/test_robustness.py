@@ -1,10 +1,12 @@
-"""Bad input gets a 4xx with a reason; a restarted holder agent still has and proves its credentials."""
+"""Bad input gets a 4xx with a reason; a restarted holder agent still has and proves its credentials;
+the network keeps issuing and proving with one validator of four down."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
+from ledger.network import LedgerNetwork
 from medcred import samples
 from medcred.clients import ControllerError, HospitalClient, VerifierClient
 from medcred.network import MedcredNetwork
@@ -60,3 +62,22 @@ async def test_credentials_survive_a_holder_agent_restart_and_still_prove(
     verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
     await patient.wallet.present(request_id)
     assert (await clinic.result(verification_id, wait=30))["state"] == "verified"
+
+
+async def test_credentials_are_issued_and_proven_with_one_validator_down(
+    hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard, ledger_network: LedgerNetwork
+) -> None:
+    """Each proof makes ~3 ledger reads (the wallet's revocation check, the holder and the verifier agent),
+    each sent to validators picked at random. A read sent to a single validator that is down fails
+    (ledger.client), so these four proofs would almost surely meet one if any process asked only one."""
+    patient = await onboard()
+    await ledger_network.pool.stop_node(4, kill=True)
+    try:
+        assert ledger_network.pool.running_nodes()["Node4"] is False
+        await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=2))
+        for _ in range(4):
+            verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+            await patient.wallet.present(request_id)
+            assert (await clinic.result(verification_id, wait=30))["state"] == "verified"
+    finally:
+        await ledger_network.pool.restart_node(4)
