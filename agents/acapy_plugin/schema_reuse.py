@@ -26,8 +26,6 @@ on, and on any other version `install()` leaves ACA-Py as it is and logs why.
 from __future__ import annotations
 
 import functools
-import hashlib
-import inspect
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +35,8 @@ from acapy_agent.messaging.agent_message import AgentMessageSchema
 from acapy_agent.messaging.decorators.default import DecoratorSet
 from acapy_agent.messaging.models.base import BaseModel, BaseModelError, BaseModelSchema, resolve_meta_property
 from marshmallow import EXCLUDE, Schema, ValidationError
+
+from agents.acapy_plugin.fingerprints import differing
 
 __all__ = ["FINGERPRINTS", "SchemaPool", "differing_sources", "install"]
 
@@ -62,13 +62,9 @@ def _relied_on() -> dict[str, Any]:
     }
 
 
-def _fingerprint(code: Any) -> str:
-    return hashlib.sha256(inspect.getsource(code).encode()).hexdigest()
-
-
 def differing_sources() -> list[str]:
     """The names of what this patch relies on whose source differs from what it was written against."""
-    return [name for name, function in _relied_on().items() if _fingerprint(function) != FINGERPRINTS[name]]
+    return differing(_relied_on(), FINGERPRINTS)
 
 
 class SchemaPool:
