@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.client import LedgerClient, LedgerName
+from ledger.client import Attrib, LedgerClient, LedgerName
 from ledger.identity import Signer
 from ledger.network import LedgerNetwork
 from medcred.audit import Anchorer, AnchorSettings, AuditLog, ensure_anchor_identity, verify_inclusion, verify_log
@@ -28,6 +28,18 @@ async def signer(ledger_network: LedgerNetwork, ledger_client: LedgerClient) -> 
     assert await ensure_anchor_identity(ledger_client, signer, url, ledger_network.register_key(), service=SERVICE)
     assert not await ensure_anchor_identity(ledger_client, signer, url, ledger_network.register_key())
     return signer
+
+
+async def _latest_anchor(client: LedgerClient, did: str, written: int) -> Attrib | None:
+    """The DID's latest anchor, once the validator asked has applied the write at `written`: a write is
+    confirmed by f+1 validators, and a read may reach one that has not applied it yet."""
+    latest = None
+    for _ in range(40):
+        latest = await client.get_attrib(did, "medcred_audit")
+        if latest is not None and latest.seq_no >= written:
+            break
+        await asyncio.sleep(0.05)
+    return latest
 
 
 def _fill(log: AuditLog, count: int) -> None:
@@ -48,7 +60,7 @@ async def test_a_batch_is_anchored_as_an_attrib_and_verified(tmp_path: Path, led
         assert txn["txn"]["data"] == {"dest": signer.did, "raw": batch.raw}  # Indy keeps raw itself in the txn
         assert txn["txnMetadata"]["txnTime"] == batch.txn_time
         assert json.loads(batch.raw)["medcred_audit"]["root"] == batch.root
-        latest = await ledger_client.get_attrib(signer.did, "medcred_audit")
+        latest = await _latest_anchor(ledger_client, signer.did, batch.seq_no)
         assert latest is not None and (latest.raw, latest.seq_no) == (batch.raw, batch.seq_no)
 
         proof = log.proof(13)
