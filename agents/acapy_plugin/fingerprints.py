@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["differing", "fingerprint"]
+__all__ = ["differing", "fingerprint", "written_against"]
 
 
 def fingerprint(code: Any) -> str:
@@ -23,3 +24,13 @@ def fingerprint(code: Any) -> str:
 def differing(relied_on: Mapping[str, Any], expected: Mapping[str, str]) -> list[str]:
     """The names in `relied_on` whose source's fingerprint is not the one in `expected`."""
     return [name for name, code in relied_on.items() if fingerprint(code) != expected.get(name)]
+
+
+def written_against(
+    patch: str, relied_on: Mapping[str, Any], expected: Mapping[str, str], logger: logging.Logger
+) -> bool:
+    """True if every source `patch` relies on is the one it was written against; else log which differ."""
+    found = differing(relied_on, expected)
+    if found:
+        logger.warning("medcred plugin: %s not applied, the source differs in %s", patch, ", ".join(found))
+    return not found

@@ -36,7 +36,7 @@ from acapy_agent.messaging.decorators.default import DecoratorSet
 from acapy_agent.messaging.models.base import BaseModel, BaseModelError, BaseModelSchema, resolve_meta_property
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from agents.acapy_plugin.fingerprints import differing
+from agents.acapy_plugin.fingerprints import differing, written_against
 
 __all__ = ["FINGERPRINTS", "SchemaPool", "differing_sources", "install"]
 
@@ -134,9 +134,7 @@ def install() -> bool:
     """Apply the patch if ACA-Py is the version it was written against; True if applied (or already)."""
     if getattr(BaseModel.serialize, "__module__", None) == __name__:
         return True
-    differing = differing_sources()
-    if differing:
-        LOGGER.warning("medcred plugin: schema reuse not applied, ACA-Py's source differs in %s", ", ".join(differing))
+    if not written_against("schema reuse", _relied_on(), FINGERPRINTS, LOGGER):
         return False
     AgentMessageSchema.extract_decorators = _fresh_decorators(AgentMessageSchema.extract_decorators)
     BaseModel.deserialize = classmethod(deserialize)

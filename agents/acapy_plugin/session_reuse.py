@@ -42,7 +42,7 @@ from acapy_agent.askar.profile_anon import AskarAnonCredsProfileSession
 from acapy_agent.core.profile import ProfileSession
 from aries_askar import Session, Store
 
-from agents.acapy_plugin.fingerprints import differing
+from agents.acapy_plugin.fingerprints import differing, written_against
 
 __all__ = ["FINGERPRINTS", "IDLE_SECONDS", "OPEN_OTHERS_AT_MOST", "differing_sources", "install", "parked"]
 
@@ -184,9 +184,7 @@ def install() -> bool:
     """Apply the patch if ACA-Py and Askar are the versions it was written against; True if applied."""
     if Store.close.__module__ == __name__:
         return True
-    found = differing_sources()
-    if found:
-        LOGGER.warning("medcred plugin: session reuse not applied, the source differs in %s", ", ".join(found))
+    if not written_against("session reuse", _relied_on(), FINGERPRINTS, LOGGER):
         return False
     AskarAnonCredsProfileSession._setup = _with_reuse(AskarAnonCredsProfileSession._setup)
     AskarAnonCredsProfileSession._teardown = _with_parking(AskarAnonCredsProfileSession._teardown)
