@@ -44,7 +44,7 @@ REDACTED = "***"
 _TOPIC = re.compile(r"[a-z][a-z0-9_]*")
 _STATE = re.compile(r"[a-z][a-z0-9-]*")
 # ACA-Py plugins (`--plugin`) every medcred agent loads: packages importable by the agent's Python.
-MEDCRED_PLUGIN = "agents.acapy_plugin"  # ledger definitions cached; webhooks only for handled topics
+MEDCRED_PLUGIN = "agents.acapy_plugin"  # what it changes: the package docstring
 DEFAULT_PLUGINS = (MEDCRED_PLUGIN,)
 WEBHOOK_TOPICS_OPTION = "medcred.webhook_topics"  # read by agents/acapy_plugin/webhook_topics.py
 WEBHOOK_STATES_OPTION = "medcred.webhook_states"  # likewise
