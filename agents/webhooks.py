@@ -83,6 +83,7 @@ class WebhookRouter:
             raise ConfigurationError("the webhook receiver needs an API key")
         self.events = events
         self._handlers: dict[str, Handler] = {}
+        self._awaited: set[str] = set()
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._max_seen = max_seen
         self._tasks: set[asyncio.Task[None]] = set()
@@ -100,10 +101,14 @@ class WebhookRouter:
             raise ConfigurationError(f"a webhook handler for {topic!r} is already registered")
         self._handlers[topic] = handler
 
+    def awaited(self, topic: str) -> None:
+        """Declare a topic that no handler takes but flows await (`EventWaiter.wait_for`)."""
+        self._awaited.add(topic)
+
     @property
     def topics(self) -> frozenset[str]:
-        """The topics with a handler: the ones the agent is told to post (`AgentConfig.webhook_topics`)."""
-        return frozenset(self._handlers)
+        """The topics handled or awaited: the ones the agent is told to post (`AgentConfig.webhook_topics`)."""
+        return frozenset(self._handlers) | frozenset(self._awaited)
 
     async def drain(self) -> None:
         """Wait for the handlers still running (at shutdown, and in tests)."""

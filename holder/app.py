@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
-from holder import proofs
+from holder import proofs, wallet
 from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext
 from holder.portal import HospitalPortal
@@ -51,6 +51,7 @@ def create_app(
 
     context.consents = ConsentService(context, on_event=consent_event, clock=clock)
     link.webhooks.on(proofs.TOPIC, context.consents.on_proof_event)
+    link.webhooks.awaited(wallet.CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
     context.portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key,
                                     timeout=settings.hospital_timeout, transport=portal_transport)  # fmt: skip
 

@@ -55,9 +55,11 @@ class HolderAdminClient(AdminClient):
             raise AgentError("agent answered POST /wallet/jwt/sign without a compact JWS")
         return answer
 
-    async def connections(self) -> list[dict[str, Any]]:
-        """GET /connections: the (sub-)wallet's connection records."""
-        return [record for record in await self._list("GET", "/connections", key="results") if isinstance(record, dict)]
+    async def connections(self, *, their_public_did: str | None = None) -> list[dict[str, Any]]:
+        """GET /connections: the (sub-)wallet's connection records (to that public DID only, if given)."""
+        params = {"their_public_did": their_public_did} if their_public_did is not None else None
+        records = await self._list("GET", "/connections", key="results", params=params)
+        return [record for record in records if isinstance(record, dict)]
 
 
 @dataclass

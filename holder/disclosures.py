@@ -92,10 +92,10 @@ def disclosures(audit: ServiceAudit, patient: Patient) -> list[Disclosure]:
 async def _hospital(context: HolderContext, patient: Patient) -> list[Disclosure]:
     """The hospital's entries for this patient; none (and a warning) when it cannot say."""
     try:
-        key = await records.connection_key(context, patient)
-        if key is None:
+        connection = await records.hospital_connection(context, patient)
+        if connection is None:
             return []
-        answer = await context.portal.call("GET", key, "disclosures")
+        answer = await context.portal.call("GET", connection, "disclosures")
     except MedcredError as exc:
         log.warning("patient %s: the hospital's accesses are left out (%s: %s)",
                     patient.patient_id, type(exc).__name__, exc.message)  # fmt: skip

@@ -2,11 +2,13 @@
 
     portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key)
     await portal.open()
-    answer = await portal.call("GET", connection_key, "records")
+    hospital = await portal.hospital_did()          # the public DID the hospital's invitations name
+    answer = await portal.call("GET", connection, "records")
     await portal.aclose()
 
-A patient is named to the hospital by `connection_key`: the `invitation_msg_id` of their wallet's
-connection to it (`holder.records` finds it). Every call carries the portal key (`X-API-Key`); failures
+A patient is named to the hospital by their wallet's connection to it: its two DIDs (`ConnectionDids`,
+as the wallet sees them, sent as `X-Patient-DID` and `X-Hospital-DID`), which only the two ends have
+(`holder.records` finds the connection). Every call carries the portal key (`X-API-Key`); failures
 become the project's errors at this boundary:
 
     unreachable, timed out, 5xx, not JSON   -> HospitalError (502)
@@ -24,6 +26,8 @@ import httpx
 from pydantic import SecretStr
 
 from agents.admin_transport import segment
+from agents.connections import ConnectionDids
+from ledger.identity import validate_did
 from medcred.errors import (
     ConfigurationError,
     MedcredError,
@@ -76,6 +80,7 @@ class HospitalPortal:
         self._timeout = timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._hospital_did: str | None = None
 
     async def open(self) -> None:
         if self._client is None:
@@ -86,19 +91,37 @@ class HospitalPortal:
             await self._client.aclose()
             self._client = None
 
-    async def call(self, method: str, connection_key: str, *path: str, json: Any = None) -> Any:
-        """`method /portal/patients/{connection_key}/{path...}`: the hospital's parsed JSON answer."""
+    async def hospital_did(self) -> str:
+        """The hospital's public DID (its nym), as its portal says it: asked once, then kept."""
+        if self._hospital_did is None:
+            answer = await self._request("GET", "/portal/hospital", "GET /portal/hospital")
+            did = answer.get("did") if isinstance(answer, dict) else None
+            try:
+                self._hospital_did = validate_did(did) if isinstance(did, str) else None
+            except MedcredError:
+                self._hospital_did = None
+            if self._hospital_did is None:
+                raise HospitalError("the hospital answered GET /portal/hospital without an Indy DID")
+        return self._hospital_did
+
+    async def call(self, method: str, connection: ConnectionDids, *path: str, json: Any = None) -> Any:
+        """`method /portal/patient/{path...}` for the patient of this connection: the parsed JSON answer."""
+        url = "/".join(["/portal/patient", *(segment(part) for part in path)])
+        headers = {"X-Patient-DID": connection.mine, "X-Hospital-DID": connection.theirs}
+        return await self._request(method, url, f"{method} /portal/patient/{'/'.join(path)}", json, headers)
+
+    async def _request(
+        self, method: str, url: str, what: str, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Any:
         if self._client is None:
             raise ConfigurationError("the hospital portal client is used before the app started")
         if self._key is None:
             raise ConfigurationError(
                 "the wallet has no key for the hospital's portal (MEDCRED_HOLDER_HOSPITAL_PORTAL_KEY)"
             )
-        url = "/".join(["/portal/patients", segment(connection_key), *(segment(part) for part in path)])
-        what = f"{method} /portal/patients/.../{'/'.join(path)}"
         try:
             response = await self._client.request(
-                method, url, json=json, headers={"X-API-Key": self._key.get_secret_value()}
+                method, url, json=json, headers={**(headers or {}), "X-API-Key": self._key.get_secret_value()}
             )
         except httpx.TimeoutException as exc:
             raise HospitalError(f"the hospital did not answer {what} within {self._timeout:g} s") from exc

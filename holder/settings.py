@@ -33,5 +33,4 @@ class HolderSettings(RoleSettings):
     # The hospital's patient portal (issuer controller): patients' records and their shares.
     hospital_url: str = "http://127.0.0.1:8001"
     hospital_portal_key: SecretStr | None = None  # its X-API-Key for the portal (the network passes it)
-    hospital_label: str = "City Hospital"  # how the hospital labels itself: finds its connection in a wallet
     hospital_timeout: float = Field(default=30.0, gt=0, le=300)  # seconds per portal call

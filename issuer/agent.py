@@ -7,13 +7,17 @@ answers one of our offers is issued). A global `--auto-accept-requests` would al
 invitations made without it, and `--auto-respond-credential-request` would also issue on requests a
 holder starts itself. No seed either: the public DID is created in the wallet and registered on the
 ledger at start-up (`issuer.onboarding`), so no secret seed needs keeping.
+
+Invitations name the public DID (`--public-invites`), but a DID Exchange request to that DID is accepted
+only against one of our invitations, once: without `--requests-through-public-did`, ACA-Py refuses an
+unsolicited request and one that names an invitation already used.
 """
 
 from __future__ import annotations
 
 from agents.config import AgentConfig
+from agents.connections import CONNECTED_STATES, GONE_STATES
 from issuer.issuance import EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC
-from issuer.patients import CONNECTED_STATES, GONE_STATES
 from issuer.settings import IssuerSettings
 
 __all__ = ["WEBHOOK_STATES", "WEBHOOK_TOPICS", "agent_config"]
@@ -26,7 +30,9 @@ WEBHOOK_STATES = {"connections": tuple(sorted(CONNECTED_STATES | GONE_STATES))}
 
 
 def agent_config(settings: IssuerSettings) -> AgentConfig:
-    """The issuer agent: the common configuration plus the tails server (it uploads tails files)."""
+    """The issuer agent: the common configuration plus the tails server (it uploads tails files); patients'
+    invitations name its public DID (`--public-invites`)."""
     return settings.agent_config(
-        tails_server_base_url=settings.tails_url, webhook_topics=list(WEBHOOK_TOPICS), webhook_states=WEBHOOK_STATES
-    )
+        tails_server_base_url=settings.tails_url, public_invites=True,
+        webhook_topics=list(WEBHOOK_TOPICS), webhook_states=WEBHOOK_STATES,
+    )  # fmt: skip

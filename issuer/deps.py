@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from issuer.patients import check_patient_ref
+from agents.connections import ConnectionDids
+from issuer.patients import NOT_CONNECTED, check_patient_ref
 from issuer.record_models import RecordUpload
 from issuer.service import IssuerService
-from medcred.errors import PayloadTooLargeError
+from medcred.errors import NotFoundError, PayloadTooLargeError
 from medcred.web import require_api_key
 
 __all__ = [
@@ -54,9 +55,17 @@ async def valid_patient_ref(patient_ref: str) -> str:
     return check_patient_ref(patient_ref)
 
 
-async def portal_patient(connection_key: str, request: Request) -> str:
-    """The patient_ref of the patient a portal call acts for (named by their connection_key), or 404."""
-    return get_issuer(request).patients.by_connection_key(connection_key).patient_ref
+async def portal_patient(
+    request: Request,
+    patient_did: Annotated[str, Header(alias="X-Patient-DID", description="the patient's DID on their connection")],
+    hospital_did: Annotated[str, Header(alias="X-Hospital-DID", description="the hospital's DID on it")],
+) -> str:
+    """The patient_ref of the patient a portal call acts for, named by the DIDs of their wallet's connection
+    to the hospital (as the wallet sees them), or 404."""
+    dids = ConnectionDids.parse(patient_did, hospital_did)
+    if dids is None:
+        raise NotFoundError(NOT_CONNECTED)
+    return (await get_issuer(request).patients.for_portal(dids)).patient_ref
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -92,3 +92,10 @@ class CredentialView(BaseModel):
 class IssuerView(BaseModel):
     did: str = Field(description="the hospital's public DID (verifiers restrict proofs to it)")
     credential_definitions: dict[CredentialType, str]
+
+
+class HospitalView(BaseModel):
+    """Who the hospital is to the patients' wallet service: the public DID its invitations name."""
+
+    did: str
+    label: str

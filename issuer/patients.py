@@ -1,8 +1,18 @@
 """Patients: their FHIR Patient record, and inviting their wallet (out-of-band, DID Exchange 1.1).
 
-An invitation is remembered by its message id; the `connections` webhook that carries that id in
-`invitation_msg_id` links the new connection to the patient once it is active. Only the patient's name,
-birth date and health ID are kept (the credentials need them); none of them is ever logged.
+An invitation names the hospital's public DID (so a wallet can tell the hospital from a look-alike) and
+is remembered by its message id; the `connections` webhook that carries that id in `invitation_msg_id`
+links the new connection to the patient once it completed. An invitation is used once: the first
+connection that completes from it is the patient's, and any later one is not linked (ACA-Py also
+refuses a second DID Exchange request to a single-use invitation).
+
+The patient portal knows a patient by their connection alone (`for_portal`): the wallet shows the two
+DIDs of its connection to the hospital, which only the two ends have, and the hospital admits the call
+only if they are those of the connection that completed with that patient and the agent still has it
+active. An invitation id, which is in the QR code, admits nobody.
+
+Only the patient's name, birth date and health ID are kept (the credentials need them); none of them is
+ever logged.
 """
 
 from __future__ import annotations
@@ -14,19 +24,19 @@ from datetime import date
 from typing import Any
 
 from agents.admin import AdminClient
+from agents.connections import GONE_STATES, ConnectionDids, is_connected
 from agents.events import WebhookEvent
 from issuer.fhir import parse_patient
 from issuer.models import PATIENT_REF, InvitationView
 from issuer.records import IssuerRecords, PatientRecord, now
-from medcred.errors import AgentError, InvalidInputError, NotFoundError
+from medcred.errors import AgentError, InvalidInputError, MedcredError, NotFoundError
 from medcred.qr import qr_svg
 
 __all__ = ["PatientService", "check_patient_ref"]
 
 log = logging.getLogger(__name__)
 
-CONNECTED_STATES = frozenset({"active", "completed"})
-GONE_STATES = frozenset({"abandoned", "error", "deleted"})
+NOT_CONNECTED = "no active patient connection with these DIDs"
 
 
 def check_patient_ref(patient_ref: str) -> str:
@@ -37,9 +47,10 @@ def check_patient_ref(patient_ref: str) -> str:
 
 
 class PatientService:
-    def __init__(self, admin: AdminClient, records: IssuerRecords) -> None:
+    def __init__(self, admin: AdminClient, records: IssuerRecords, *, link_wait: float = 5.0) -> None:
         self.admin = admin
         self.records = records
+        self.link_wait = link_wait
         self._connections = asyncio.Condition()  # notified whenever a patient's connection changes
 
     def require(self, patient_ref: str) -> PatientRecord:
@@ -49,13 +60,32 @@ class PatientService:
             raise NotFoundError(f"no patient {patient_ref}")
         return record
 
-    def by_connection_key(self, connection_key: str) -> PatientRecord:
-        """The patient whose wallet was invited with message id `connection_key` (the portal's key), or 404."""
-        patient_ref = self.records.invitation_patient(connection_key) if len(connection_key) <= 200 else None
-        record = self.records.patient(patient_ref) if patient_ref is not None else None
-        if record is None:
-            raise NotFoundError("no patient connection with this connection_key")
-        return record
+    async def for_portal(self, wallet_view: ConnectionDids) -> PatientRecord:
+        """The patient whose live connection to the hospital has these DIDs (as their wallet sees it), or 404.
+
+        A wallet may ask as soon as its side of the exchange completed, before the hospital's webhook
+        linked the connection: the link is awaited up to `link_wait` seconds."""
+        dids = wallet_view.mirrored()
+        linked = self.records.connection_patient(dids.theirs)
+        if linked is None and self.link_wait > 0:
+            try:
+                async with asyncio.timeout(self.link_wait), self._connections:
+                    await self._connections.wait_for(lambda: self.records.connection_patient(dids.theirs) is not None)
+            except TimeoutError:
+                pass
+            linked = self.records.connection_patient(dids.theirs)
+        patient = self.records.patient(linked[0]) if linked is not None else None
+        if linked is None or patient is None or patient.connection_id != linked[1] or not _same(patient, dids):
+            raise NotFoundError(NOT_CONNECTED)
+        try:
+            record = await self.admin.get_connection(linked[1])
+        except MedcredError as exc:  # gone from the agent (404) or the agent unreadable: not admitted
+            log.info("patient %s: connection %s not readable (%s)", patient.patient_ref, linked[1], type(exc).__name__)
+            raise NotFoundError(NOT_CONNECTED) from exc
+        live = ConnectionDids.of(record)
+        if not is_connected(record) or live is None or not live.same_as(dids):
+            raise NotFoundError(NOT_CONNECTED)
+        return patient
 
     def upsert(self, patient_ref: str, resource: Mapping[str, Any]) -> tuple[PatientRecord, bool]:
         """Store a FHIR Patient under `patient_ref` (its connection, if any, is kept); True if it is new."""
@@ -85,9 +115,10 @@ class PatientService:
         return self.require(patient_ref)
 
     async def invite(self, patient_ref: str) -> InvitationView:
-        """A single-use out-of-band invitation (DID Exchange 1.1, a fresh peer DID) for the patient's wallet."""
+        """A single-use out-of-band invitation (DID Exchange 1.1, to the hospital's public DID) for the patient's
+        wallet; the connection it makes has fresh peer DIDs on both sides."""
         self.require(patient_ref)
-        oob = await self.admin.create_oob_invitation(alias=patient_ref, handshake=True, use_public_did=False)
+        oob = await self.admin.create_oob_invitation(alias=patient_ref, handshake=True, use_public_did=True)
         invitation = oob.get("invitation")
         message_id = oob.get("invi_msg_id") or (invitation.get("@id") if isinstance(invitation, dict) else None)
         url = oob.get("invitation_url")
@@ -98,7 +129,8 @@ class PatientService:
         return InvitationView(invitation_url=url, qr_svg=await asyncio.to_thread(qr_svg, url), invitation_id=message_id)
 
     async def on_connection(self, event: WebhookEvent) -> None:
-        """`connections` webhook: link an active connection to the patient its invitation was made for."""
+        """`connections` webhook: link a completed connection to the patient its invitation was made for,
+        once per invitation; forget it when it is gone."""
         payload = event.payload
         connection_id, message_id = payload.get("connection_id"), payload.get("invitation_msg_id")
         if not isinstance(connection_id, str) or not isinstance(message_id, str):
@@ -107,14 +139,35 @@ class PatientService:
         patient = self.records.patient(patient_ref) if patient_ref else None
         if patient is None:
             return
-        state, rfc23_state = payload.get("state"), payload.get("rfc23_state")
-        if (state in CONNECTED_STATES or rfc23_state == "completed") and patient.connection_id != connection_id:
-            self.records.save_patient(patient.model_copy(update={"connection_id": connection_id}))
+        dids = ConnectionDids.of(payload)
+        if is_connected(payload) and dids is not None and patient.connection_id != connection_id:
+            used_by = self.records.invitation_used_by(message_id)
+            if used_by is not None and used_by != connection_id:
+                log.warning("patient %s: connection %s answered invitation %s, already used by %s: not linked",
+                            patient.patient_ref, connection_id, message_id, used_by)  # fmt: skip
+                return
+            self.records.use_invitation(message_id, connection_id)
+            if patient.patient_did is not None:
+                self.records.unlink_connection(patient.patient_did)
+            self.records.link_connection(dids.theirs, patient.patient_ref, connection_id)
+            self.records.save_patient(patient.model_copy(update={
+                "connection_id": connection_id, "hospital_did": dids.mine, "patient_did": dids.theirs,
+            }))  # fmt: skip
             log.info("patient %s connected (connection %s)", patient.patient_ref, connection_id)
-        elif state in GONE_STATES and patient.connection_id == connection_id:
-            self.records.save_patient(patient.model_copy(update={"connection_id": None}))
-            log.info("patient %s lost connection %s (%s)", patient.patient_ref, connection_id, state)
+        elif payload.get("state") in GONE_STATES and patient.connection_id == connection_id:
+            if patient.patient_did is not None:
+                self.records.unlink_connection(patient.patient_did)
+            self.records.save_patient(patient.model_copy(update={
+                "connection_id": None, "hospital_did": None, "patient_did": None,
+            }))  # fmt: skip
+            log.info("patient %s lost connection %s (%s)", patient.patient_ref, connection_id, payload.get("state"))
         else:
             return
         async with self._connections:
             self._connections.notify_all()
+
+
+def _same(patient: PatientRecord, dids: ConnectionDids) -> bool:
+    if patient.hospital_did is None or patient.patient_did is None:
+        return False
+    return ConnectionDids(patient.hospital_did, patient.patient_did).same_as(dids)

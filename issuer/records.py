@@ -1,7 +1,8 @@
 """What the hospital remembers, kept in its `DocumentStore` so a restart loses nothing.
 
     patients       patient_ref -> PatientRecord (name, birth date, health ID; the DIDComm connection)
-    invitations    invitation message id -> patient_ref (links the connection that answers it)
+    invitations    invitation message id -> patient_ref, and the connection that used it (single use)
+    connections    the patient's DID on their connection -> patient_ref, connection_id (the portal's key)
     credentials    credential_id -> CredentialRecord (ids and states only: never attribute values)
     exchanges      cred_ex_id -> credential_id
     onboarding     the public DID, and each credential type's schema and credential definition
@@ -52,6 +53,9 @@ class PatientRecord(BaseModel):
     health_id: str
     fhir_id: str | None = None
     connection_id: str | None = None
+    # The DIDs of that connection, as the hospital sees it (`agents.connections.ConnectionDids`).
+    hospital_did: str | None = None
+    patient_did: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -111,6 +115,27 @@ class IssuerRecords:
     def invitation_patient(self, invitation_msg_id: str) -> str | None:
         document = self.store.get("invitations", invitation_msg_id)
         return str(document["patient_ref"]) if document else None
+
+    def invitation_used_by(self, invitation_msg_id: str) -> str | None:
+        """The connection that completed from this invitation, if one did."""
+        document = self.store.get("invitations", invitation_msg_id)
+        used_by = document.get("connection_id") if document else None
+        return str(used_by) if used_by else None
+
+    def use_invitation(self, invitation_msg_id: str, connection_id: str) -> None:
+        document = self.store.get("invitations", invitation_msg_id) or {}
+        self.store.put("invitations", invitation_msg_id, {**document, "connection_id": connection_id})
+
+    def link_connection(self, patient_did: str, patient_ref: str, connection_id: str) -> None:
+        self.store.put("connections", patient_did, {"patient_ref": patient_ref, "connection_id": connection_id})
+
+    def unlink_connection(self, patient_did: str) -> None:
+        self.store.delete("connections", patient_did)
+
+    def connection_patient(self, patient_did: str) -> tuple[str, str] | None:
+        """(patient_ref, connection_id) of the connection on which the patient has this DID, if any."""
+        document = self.store.get("connections", patient_did)
+        return (str(document["patient_ref"]), str(document["connection_id"])) if document else None
 
     def credential(self, credential_id: str) -> CredentialRecord | None:
         document = self.store.get("credentials", credential_id)

@@ -59,7 +59,7 @@ class IssuerService:
         self.staff_key = settings.secret("api_key").get_secret_value()
         self.portal_key = settings.secret("portal_api_key").get_secret_value()
         self.onboarding = Onboarding(link.admin, self.records, settings, ledger_transport=ledger_transport)
-        self.patients = PatientService(link.admin, self.records)
+        self.patients = PatientService(link.admin, self.records, link_wait=settings.portal_link_wait)
         self.issuance = IssuanceService(link.admin, link.events, self.records, self.patients, self.identity, audit)
         self.revocation = RevocationService(link.admin, self.records, self.issuance, audit)
         self.record_store = record_store

@@ -35,6 +35,8 @@ class IssuerSettings(RoleSettings):
     # The patient portal (/portal): the patients' wallet service calls it for an authenticated patient, with
     # this key in X-API-Key (generated into the data folder when unset; the network passes it to the wallet).
     portal_api_key: SecretStr | None = None
+    # How long a portal call waits for a connection the wallet has completed but our webhook not yet linked.
+    portal_link_wait: float = Field(default=5.0, ge=0, le=60, description="seconds")
     # Where recipients reach this controller: the base of every SMART Health Link's manifest URL (https, or
     # http on this machine's loopback). Empty: http://{host}:{port}.
     public_url: str = ""

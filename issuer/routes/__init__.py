@@ -6,8 +6,9 @@ Staff (the staff key in `X-API-Key`):
     records      POST /patients/{ref}/records, GET /patients/{ref}/records
     credentials  GET /credentials, GET /credentials/{id}[?wait=s], POST /credentials/{id}/revoke
 The patients' wallet service, for a patient (the portal key in `X-API-Key`):
-    portal       /portal/patients/{connection_key}/records, .../records/{id}/erase, .../shares,
-                 .../shares/{id}/revoke, .../disclosures
+    portal       GET /portal/hospital (its public DID); for the patient named by the DIDs of their
+                 connection (X-Patient-DID, X-Hospital-DID): /portal/patient/records,
+                 .../records/{id}/erase, .../shares, .../shares/{id}/revoke, .../disclosures
 Anyone holding a SMART Health Link (the link is the capability):
     shl          POST /shl/{share_id}, GET /shl/{share_id}/files/{file_id}?ticket=, GET /shl/{share_id}/proofs?ticket=
 

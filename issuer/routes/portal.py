@@ -1,7 +1,9 @@
 """The patient portal: the patients' wallet service, acting for an authenticated patient, lists the
 patient's records, shares them as SMART Health Links, revokes shares, erases records and reads who
-opened what. It calls with the portal key (`X-API-Key`); the patient is named by their `connection_key`
-(the message id of the invitation their wallet accepted). Unknown key: 404."""
+opened what. It calls with the portal key (`X-API-Key`); the patient is named by the two DIDs of their
+wallet's connection to the hospital (`X-Patient-DID`, `X-Hospital-DID`), which only that wallet and the
+hospital have: a call is admitted only for the connection that completed with the patient and is still
+active (else 404). `GET /portal/hospital` tells the wallet service which public DID is the hospital's."""
 
 from __future__ import annotations
 
@@ -10,25 +12,32 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, status
 
 from issuer.deps import IssuerDep, PortalPatient, portal_only
+from issuer.models import HospitalView
 from issuer.record_models import ErasureView, RecordView, ShareDisclosure, ShareRequest, ShareView
 
-router = APIRouter(prefix="/portal/patients/{connection_key}", tags=["portal"], dependencies=[Depends(portal_only)])
+router = APIRouter(prefix="/portal", tags=["portal"], dependencies=[Depends(portal_only)])
 
 
-@router.get("/records")
+@router.get("/hospital")
+async def get_hospital(issuer: IssuerDep) -> HospitalView:
+    """The hospital's public DID: the wallet's connection to it is the patient's key to this portal."""
+    return HospitalView(did=issuer.identity().did, label=issuer.settings.label)
+
+
+@router.get("/patient/records")
 async def list_records(patient_ref: PortalPatient, issuer: IssuerDep) -> list[RecordView]:
     """The patient's records (metadata only)."""
     return [RecordView.of(record) for record in await issuer.patient_records.of_patient(patient_ref)]
 
 
-@router.post("/records/{record_id}/erase")
+@router.post("/patient/records/{record_id}/erase")
 async def erase_record(patient_ref: PortalPatient, record_id: str, issuer: IssuerDep) -> ErasureView:
     """Crypto-shred the record (its key and ciphertext destroyed, an anchored erasure entry kept); every
     share of it then fails with 'erased'. Idempotent."""
     return ErasureView.of(await issuer.patient_records.erase(patient_ref, record_id))
 
 
-@router.post("/shares", status_code=status.HTTP_201_CREATED)
+@router.post("/patient/shares", status_code=status.HTTP_201_CREATED)
 async def create_share(
     patient_ref: PortalPatient, request: Annotated[ShareRequest, Body()], issuer: IssuerDep
 ) -> ShareView:
@@ -36,19 +45,19 @@ async def create_share(
     return await issuer.sharing.create(patient_ref, request)
 
 
-@router.get("/shares")
+@router.get("/patient/shares")
 async def list_shares(patient_ref: PortalPatient, issuer: IssuerDep) -> list[ShareView]:
     """The patient's shares, each with its status now."""
     return issuer.sharing.of_patient(patient_ref)
 
 
-@router.post("/shares/{share_id}/revoke")
+@router.post("/patient/shares/{share_id}/revoke")
 async def revoke_share(patient_ref: PortalPatient, share_id: str, issuer: IssuerDep) -> ShareView:
     """Revoke the share at once (idempotent)."""
     return await issuer.sharing.revoke(patient_ref, share_id)
 
 
-@router.get("/disclosures")
+@router.get("/patient/disclosures")
 async def list_disclosures(patient_ref: PortalPatient, issuer: IssuerDep) -> list[ShareDisclosure]:
     """Every opening of the patient's shares and every file downloaded, with inclusion proofs."""
     return await issuer.disclosures(patient_ref)

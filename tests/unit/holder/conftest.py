@@ -131,6 +131,7 @@ class FakeAgent:
     reports: list[tuple[str, str]] = field(default_factory=list)  # problem reports (pres_ex_id, description)
     deliver: Callable[[WebhookEvent], object] | None = None  # webhooks: the app's WebhookRouter.dispatch
     request_arrives: str = "at-once"  # "by-webhook": the record appears later, with its webhook; "never"
+    connection_state: str = "active"  # what a connection made by receive-invitation is in: "request", "abandoned"
     keys: dict[str, dict[str, SigningKey]] = field(default_factory=dict)  # wallet id -> did:key -> its key
     signed: list[tuple[str, Json]] = field(default_factory=list)  # (wallet id, POST /wallet/jwt/sign body)
 
@@ -239,7 +240,8 @@ class FakeAgent:
 
     def _receive(self, wallet_id: str, invitation: Json) -> httpx.Response:
         if invitation.get("handshake_protocols"):
-            self.connections["conn-1"] = {"connection_id": "conn-1", "their_label": invitation.get("label")}
+            self.connections["conn-1"] = {"connection_id": "conn-1", "their_label": invitation.get("label"),
+                                          "state": self.connection_state, "rfc23_state": "completed"}  # fmt: skip
             return httpx.Response(200, json={"oob_id": "oob-1", "state": "done", "connection_id": "conn-1"})
         message = invitation["requests~attach"][0]["data"]["json"]
         request = json.loads(base64.b64decode(message["request_presentations~attach"][0]["data"]["base64"]))

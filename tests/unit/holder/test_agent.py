@@ -32,6 +32,8 @@ def test_the_holder_agent_is_multitenant_and_never_answers_proof_requests_by_its
 
 async def test_the_agent_posts_exactly_the_webhook_topics_the_controller_handles(holder: Holder) -> None:
     topics = agent_config(holder.settings).webhook_topics
-    assert topics is not None and set(topics) == holder.app.state.link.webhooks.topics == {"present_proof_v2_0"}
-    # of a proof exchange, only its arrival: the one state the wallet acts on
-    assert agent_config(holder.settings).webhook_states == {"present_proof_v2_0": ["request-received"]}
+    assert topics is not None and set(topics) == holder.app.state.link.webhooks.topics == {
+        "present_proof_v2_0", "connections"}
+    # of a proof exchange, only its arrival: the one state the wallet acts on; of a connection, its ends
+    assert agent_config(holder.settings).webhook_states == {"present_proof_v2_0": ["request-received"],
+                                                            "connections": ["abandoned", "active"]}

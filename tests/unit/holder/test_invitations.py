@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
 
 import pytest
 
+from agents.events import WebhookEvent
 from holder.invitations import parse_invitation_url, proof_request_thread
 from medcred.errors import InvalidInputError
 from tests.unit.holder.conftest import VACCINATION_REQUEST, Holder, connection_invitation, proof_invitation, url_of
@@ -69,7 +71,7 @@ async def test_a_hospital_invitation_connects_the_patients_sub_wallet(holder: Ho
     response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
                                       headers=patient.headers)  # fmt: skip
     assert response.status_code == 201, response.text
-    assert response.json() == {"connection_id": "conn-1", "state": "done"}
+    assert response.json() == {"connection_id": "conn-1", "state": "active"}
     received = next(r for r in holder.agent.requests if r.url.path == "/out-of-band/receive-invitation")
     assert received.url.params["auto_accept"] == "true"
     assert received.url.params["use_existing_connection"] == "true"
@@ -105,3 +107,28 @@ async def test_a_proof_request_that_never_arrives_is_a_504(holder: Holder) -> No
     url = url_of(proof_invitation(VACCINATION_REQUEST, THREAD))
     response = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
     assert response.status_code == 504
+
+
+async def test_a_connection_is_awaited_until_its_exchange_completes(holder: Holder) -> None:
+    holder.agent.connection_state = "request"
+    patient = await holder.patient()
+
+    def complete() -> None:
+        holder.agent.connections["conn-1"]["state"] = "active"
+        assert holder.agent.deliver is not None
+        holder.agent.deliver(WebhookEvent("connections", dict(holder.agent.connections["conn-1"]),
+                                          wallet_id=patient.wallet_id))  # fmt: skip
+
+    asyncio.get_running_loop().call_later(0.05, complete)
+    response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
+                                      headers=patient.headers)  # fmt: skip
+    assert response.status_code == 201, response.text
+    assert response.json() == {"connection_id": "conn-1", "state": "active"}
+
+
+async def test_a_connection_the_inviter_refused_is_409_with_its_reason(holder: Holder) -> None:
+    holder.agent.connection_state = "abandoned"
+    patient = await holder.patient()
+    response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
+                                      headers=patient.headers)  # fmt: skip
+    assert response.status_code == 409 and "the inviter refused the connection" in response.text

@@ -1,6 +1,7 @@
 """The patient's records and shares through the hospital's portal (a fake, httpx.MockTransport): the
-portal key and the patient's own connection key on every call, the hospital's refusals passed on,
-patients kept apart, and the hospital's accesses merged into the accounting of disclosures."""
+portal key and the DIDs of the patient's own connection to the hospital's public DID on every call (never
+a look-alike's, never an invitation's id), the hospital's refusals passed on, patients kept apart, and
+the hospital's accesses merged into the accounting of disclosures."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from fastapi import FastAPI
 
 from agents.audit import ServiceAudit
 from holder import HolderSettings, create_app
-from holder.records import HOSPITAL_CONNECTIONS
 from tests.unit.holder.conftest import STAFF, FakeAgent, PatientHandle, connection_invitation
 from tests.unit.medcred.qr_reader import read_qr_svg
 
@@ -27,11 +27,17 @@ type Json = dict[str, Any]
 
 PORTAL_KEY = "portal-key"
 HOSPITAL_LABEL = "City Hospital"
-PREFIX = "/portal/patients/"
+HOSPITAL_DID = "EWWExmvTPTTaet8ipxYg3T"
+PREFIX = "/portal/patient/"
+
+
+def hospital_invitation(invitation_id: str) -> Json:
+    return connection_invitation(HOSPITAL_LABEL) | {"@id": invitation_id, "services": [f"did:sov:{HOSPITAL_DID}"]}
 
 
 class HospitalAgent(FakeAgent):
-    """The fake agent, whose hospital connections carry the invitation's id, one list per sub-wallet."""
+    """The fake agent, whose connections completed at once with fresh DIDs, one list per sub-wallet; a
+    connection to a public DID carries it (as ACA-Py's do: `their_public_did`, unqualified)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,11 +45,20 @@ class HospitalAgent(FakeAgent):
 
     def _tenant(self, wallet_id: str, method: str, parts: list[str], request: httpx.Request) -> httpx.Response:
         if (method, parts) == ("GET", ["connections"]):
-            return httpx.Response(200, json={"results": self.by_wallet.get(wallet_id, [])})
+            wanted = request.url.params.get("their_public_did")
+            found = [c for c in self.by_wallet.get(wallet_id, []) if wanted is None or c["their_public_did"] == wanted]
+            return httpx.Response(200, json={"results": found})
         if (method, parts) == ("POST", ["out-of-band", "receive-invitation"]):
             invitation = json.loads(request.content)
-            connection = {"connection_id": f"conn-{uuid.uuid4()}", "their_label": invitation.get("label"),
-                          "invitation_msg_id": invitation["@id"], "state": "request"}  # fmt: skip
+            service = invitation["services"][0]
+            connection = {
+                "connection_id": f"conn-{uuid.uuid4()}", "their_label": invitation.get("label"),
+                "invitation_msg_id": invitation["@id"], "state": "active", "rfc23_state": "completed",
+                "their_public_did": service.removeprefix("did:sov:") if service.startswith("did:sov:") else None,
+                "my_did": f"did:peer:4zQmPatient{uuid.uuid4().hex}",
+                "their_did": f"did:peer:4zQmHospital{uuid.uuid4().hex}",
+                "updated_at": "2026-05-01T00:00:00Z",
+            }  # fmt: skip
             self.connections[connection["connection_id"]] = connection
             self.by_wallet.setdefault(wallet_id, []).append(connection)
             return httpx.Response(200, json={"state": "done", "connection_id": connection["connection_id"]})
@@ -60,9 +75,10 @@ def record_view(key: str, name: str) -> Json:
 
 @dataclass
 class FakePortal:
-    """The hospital's patient portal: each patient's records and shares, under their connection key."""
+    """The hospital's patient portal: each patient's records and shares, under their connection's DIDs."""
 
-    records: dict[str, list[Json]] = field(default_factory=dict)  # connection key -> records
+    records: dict[str, list[Json]] = field(default_factory=dict)  # the patient's DID on it -> records
+    hospital_dids: dict[str, str] = field(default_factory=dict)  # the patient's DID -> the hospital's
     shares: dict[str, list[Json]] = field(default_factory=dict)
     disclosures: dict[str, list[Json]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
@@ -79,9 +95,11 @@ class FakePortal:
             status, body = self.answer
             self.answer = None
             return httpx.Response(status, json=body)
-        key, *route = request.url.path.removeprefix(PREFIX).split("/")
-        if key not in self.records:
-            return httpx.Response(404, json={"detail": "no such patient"})
+        if request.url.path == "/portal/hospital":
+            return httpx.Response(200, json={"did": HOSPITAL_DID, "label": HOSPITAL_LABEL})
+        key, route = request.headers.get("x-patient-did", ""), request.url.path.removeprefix(PREFIX).split("/")
+        if key not in self.records or self.hospital_dids.get(key) != request.headers.get("x-hospital-did"):
+            return httpx.Response(404, json={"detail": "no active patient connection with these DIDs"})
         return self._route(key, request.method, route, request)
 
     def _route(self, key: str, method: str, route: list[str], request: httpx.Request) -> httpx.Response:
@@ -125,7 +143,10 @@ class FakePortal:
         return httpx.Response(201, json=share)
 
     def keys_used(self) -> list[str]:
-        return [r.url.path.removeprefix(PREFIX).split("/")[0] for r in self.requests]
+        return [r.headers["x-patient-did"] for r in self.requests if r.url.path.startswith(PREFIX)]
+
+    def patient_calls(self) -> list[httpx.Request]:
+        return [r for r in self.requests if r.url.path.startswith(PREFIX)]
 
 
 @dataclass
@@ -141,17 +162,21 @@ class Wallet:
         return audit
 
     async def patient(self, *, connected: bool = True) -> tuple[PatientHandle, str]:
-        """A new patient; `connected`: whose wallet accepted the hospital's invitation (their key, with records)."""
+        """A new patient; `connected`: whose wallet accepted the hospital's invitation (their DID on the
+        connection it made, with records at the hospital)."""
         response = await self.http.post("/patients", headers=STAFF)
         assert response.status_code == 201, response.text
         body = response.json()
         patient = PatientHandle(body["patient_id"], body["token"], list(self.agent.wallets.values())[-1])
-        key = str(uuid.uuid4())
-        if connected:
-            invitation = connection_invitation(HOSPITAL_LABEL) | {"@id": key}
-            accepted = await self.http.post("/me/invitations", json={"invitation": invitation}, headers=patient.headers)
-            assert accepted.status_code == 201, accepted.text
-            self.portal.records[key] = [record_view(key, "immunizations.json"), record_view(key, "letter.pdf")]
+        if not connected:
+            return patient, ""
+        invitation = hospital_invitation(str(uuid.uuid4()))
+        accepted = await self.http.post("/me/invitations", json={"invitation": invitation}, headers=patient.headers)
+        assert accepted.status_code == 201, accepted.text
+        connection = self.agent.connections[accepted.json()["connection_id"]]
+        key = connection["my_did"]
+        self.portal.hospital_dids[key] = connection["their_did"]
+        self.portal.records[key] = [record_view(key, "immunizations.json"), record_view(key, "letter.pdf")]
         return patient, key
 
 
@@ -171,9 +196,11 @@ async def test_records_come_from_the_portal_under_the_patients_own_connection(wa
     response = await wallet.http.get("/me/records", headers=patient.headers)
     assert response.status_code == 200, response.text
     assert [r["name"] for r in response.json()] == ["immunizations.json", "letter.pdf"]
-    (request,) = wallet.portal.requests
-    assert str(request.url) == f"http://hospital.test{PREFIX}{key}/records"
+    (request,) = wallet.portal.patient_calls()
+    assert str(request.url) == f"http://hospital.test{PREFIX}records"
     assert request.headers["x-api-key"] == PORTAL_KEY
+    assert request.headers["x-patient-did"] == key
+    assert request.headers["x-hospital-did"] == wallet.portal.hospital_dids[key]
     assert "authorization" not in request.headers  # the patient's token never goes to the hospital
 
 
@@ -186,24 +213,49 @@ async def test_without_a_hospital_connection_it_is_a_409(wallet: Wallet) -> None
         assert response.json() == {"detail": "no connection to the hospital yet"}
     response = await wallet.http.post("/me/shares", json={"record_ids": ["r"]}, headers=patient.headers)
     assert response.status_code == 409
-    assert wallet.portal.requests == []
+    assert wallet.portal.patient_calls() == []
 
 
-async def test_a_wallet_connected_earlier_is_found_by_the_hospitals_label(wallet: Wallet) -> None:
+async def test_only_a_live_connection_to_the_hospitals_public_did_is_the_hospitals(wallet: Wallet) -> None:
     patient, _ = await wallet.patient(connected=False)
+    live = {"state": "active", "rfc23_state": "completed"}
     wallet.agent.by_wallet[patient.wallet_id] = [
-        {"connection_id": "c-0", "their_label": "Riverside Clinic", "invitation_msg_id": "k-clinic", "state": "active"},
-        {"connection_id": "c-1", "their_label": HOSPITAL_LABEL, "invitation_msg_id": "k-old", "state": "active",
-         "updated_at": "2026-05-01T00:00:00Z"},
-        {"connection_id": "c-2", "their_label": HOSPITAL_LABEL, "invitation_msg_id": "k-new", "state": "active",
-         "updated_at": "2026-05-02T00:00:00Z"},
+        # labelled as the hospital, but to another peer: a look-alike
+        {"connection_id": "c-0", "their_label": HOSPITAL_LABEL, "their_public_did": None, **live,
+         "my_did": "did:peer:4zQmA", "their_did": "did:peer:4zQmB", "updated_at": "2026-05-09T00:00:00Z"},
+        {"connection_id": "c-1", "their_label": HOSPITAL_LABEL, "their_public_did": "Th7MpTaRZVRYnPiabds81Y",
+         **live, "my_did": "did:peer:4zQmC", "their_did": "did:peer:4zQmD", "updated_at": "2026-05-09T00:00:00Z"},
+        # the hospital's, but its exchange has not completed
+        {"connection_id": "c-2", "their_public_did": HOSPITAL_DID, "state": "request", "rfc23_state": "request-sent",
+         "my_did": "did:peer:4zQmE", "their_did": None, "updated_at": "2026-05-09T00:00:00Z"},
     ]  # fmt: skip
-    wallet.portal.records["k-new"] = [record_view("k-new", "scan.json")]
+    response = await wallet.http.get("/me/records", headers=patient.headers)
+    assert response.status_code == 409 and response.json() == {"detail": "no connection to the hospital yet"}
+    assert wallet.portal.patient_calls() == []
+
+    for connection_id, updated_at in (("c-3", "2026-05-01T00:00:00Z"), ("c-4", "2026-05-02T00:00:00Z")):
+        wallet.agent.by_wallet[patient.wallet_id].append({
+            "connection_id": connection_id, "their_public_did": HOSPITAL_DID, **live, "updated_at": updated_at,
+            "my_did": f"did:peer:4zQm{connection_id}:zLongForm", "their_did": f"did:peer:4zQmH{connection_id}",
+        })  # fmt: skip
+    wallet.portal.records["did:peer:4zQmc-4"] = [record_view("c-4", "scan.json")]
+    wallet.portal.hospital_dids["did:peer:4zQmc-4"] = "did:peer:4zQmHc-4"
     response = await wallet.http.get("/me/records", headers=patient.headers)
     assert response.status_code == 200, response.text
-    assert [r["name"] for r in response.json()] == ["scan.json"]
-    stored = wallet.app.state.holder.store.get(HOSPITAL_CONNECTIONS, patient.patient_id)
-    assert stored == {"connection_key": "k-new", "connection_id": "c-2"}  # remembered: no second lookup
+    assert [r["name"] for r in response.json()] == ["scan.json"]  # the latest, its DIDs in their short form
+    assert [r.url.path for r in wallet.portal.requests].count("/portal/hospital") == 1
+    await wallet.http.get("/me/records", headers=patient.headers)
+    assert [r.url.path for r in wallet.portal.requests].count("/portal/hospital") == 1  # asked once
+
+
+async def test_a_look_alikes_invitation_leaves_the_patients_connection_as_it_was(wallet: Wallet) -> None:
+    patient, key = await wallet.patient()
+    rogue = connection_invitation(HOSPITAL_LABEL) | {"@id": str(uuid.uuid4())}  # its own service: not the DID
+    accepted = await wallet.http.post("/me/invitations", json={"invitation": rogue}, headers=patient.headers)
+    assert accepted.status_code == 201, accepted.text
+    response = await wallet.http.get("/me/records", headers=patient.headers)
+    assert response.status_code == 200 and len(response.json()) == 2
+    assert wallet.portal.keys_used() == [key]
 
 
 async def test_a_share_is_made_with_its_qr_code_and_audited_by_ids(wallet: Wallet) -> None:
@@ -233,7 +285,8 @@ async def test_a_share_is_revoked_and_audited(wallet: Wallet) -> None:
     response = await wallet.http.post(f"/me/shares/{share['share_id']}/revoke", headers=patient.headers)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "revoked"
-    assert wallet.portal.requests[-1].url.path == f"{PREFIX}{key}/shares/{share['share_id']}/revoke"
+    assert wallet.portal.requests[-1].url.path == f"{PREFIX}shares/{share['share_id']}/revoke"
+    assert wallet.portal.requests[-1].headers["x-patient-did"] == key
     events = [(e.event, e.details) for e in wallet.audit.log.entries(subject=patient.patient_id)]
     assert ("share.revoked", {"share_id": share["share_id"]}) in events
 
@@ -290,7 +343,7 @@ async def test_body_checks_before_the_hospital_is_asked(wallet: Wallet) -> None:
                  {"record_ids": ["r"], "unknown": 1}):  # fmt: skip
         response = await wallet.http.post("/me/shares", json=body, headers=patient.headers)
         assert response.status_code == 422, body
-    assert wallet.portal.requests == []
+    assert wallet.portal.patient_calls() == []
     assert (await wallet.http.get("/me/records")).status_code == 401
 
 
@@ -311,7 +364,7 @@ async def test_patients_reach_only_their_own_records_and_shares(wallet: Wallet) 
     assert (revoke.status_code, erase.status_code, shared.status_code) == (404, 404, 404)
     assert wallet.portal.shares[alice_key][0]["status"] == "active"
     assert wallet.portal.records[alice_key][0]["erased_at"] is None
-    calls = list(zip(wallet.portal.keys_used(), wallet.portal.requests, strict=True))
+    calls = list(zip(wallet.portal.keys_used(), wallet.portal.patient_calls(), strict=True))
     assert {key for key, request in calls if request.url.path.endswith("/revoke")} == {bob_key}
 
 
@@ -343,7 +396,8 @@ async def test_the_accounting_of_disclosures_merges_the_hospitals_accesses(walle
     assert wallet_entry["revealed"] == ["vaccine_code"] and wallet_entry["share_id"] is None
     assert found[0]["share_id"] == "s-1" and found[0]["recipient"] == "Riverside Clinic"
     assert found[0]["record_ids"] == ["r-1"] and found[0]["verifier"] is None
-    assert wallet.portal.requests[-1].url.path == f"{PREFIX}{key}/disclosures"
+    assert wallet.portal.requests[-1].url.path == f"{PREFIX}disclosures"
+    assert wallet.portal.requests[-1].headers["x-patient-did"] == key
 
 
 async def test_without_the_hospital_the_wallets_own_disclosures_are_answered(

@@ -30,7 +30,10 @@ class Issuer:
     agent: FakeAgent
     ledger: FakeLedger
     app: FastAPI
-    connection_keys: dict[str, str] = field(default_factory=dict)  # patient_ref -> accepted invitation's id
+    # patient_ref -> the patient's DID on their connection (how the portal knows them), and that DID -> the
+    # hospital's DID on the same connection
+    connection_keys: dict[str, str] = field(default_factory=dict)
+    hospital_dids: dict[str, str] = field(default_factory=dict)
 
     @property
     def service(self) -> IssuerService:
@@ -43,24 +46,39 @@ class Issuer:
         await self.app.state.link.webhooks.drain()
 
     async def connected_patient(self, patient_ref: str = "p1") -> str:
-        """A stored patient whose wallet accepted an invitation; the connection id."""
+        """A stored patient whose wallet accepted an invitation and completed the connection; its id."""
         assert (await self.http.put(f"/patients/{patient_ref}", json=examples.patient())).status_code in (200, 201)
         invitation = (await self.http.post(f"/patients/{patient_ref}/invitation")).json()
-        self.connection_keys[patient_ref] = invitation["invitation_id"]
         connection_id = f"conn-{patient_ref}"
-        await self.webhook("connections", {"connection_id": connection_id, "state": "active",
-                                           "rfc23_state": "completed", "invitation_msg_id": invitation["invitation_id"],
-                                           "updated_at": "2025-01-01T00:00:00Z"})  # fmt: skip
+        connection = connection_record(connection_id, invitation["invitation_id"], patient_ref)
+        self.agent.connections[connection_id] = connection
+        self.connection_keys[patient_ref] = connection["their_did"]
+        self.hospital_dids[connection["their_did"]] = connection["my_did"]
+        await self.webhook("connections", connection)
         return connection_id
 
     async def portal_patient(self, patient_ref: str = "p1") -> str:
-        """A connected patient; their key at the portal (the id of the invitation their wallet accepted)."""
+        """A connected patient; their key at the portal (their DID on the connection, as their wallet has it)."""
         await self.connected_patient(patient_ref)
         return self.connection_keys[patient_ref]
 
     async def portal(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """A call to /portal/... with the portal key, as the patients' wallet service makes it."""
-        return await self.http.request(method, f"/portal/patients/{path}", headers={"X-API-Key": PORTAL_KEY}, **kwargs)
+        """`method /portal/patient/<rest>` for `path` = "<patient's DID>/<rest>", as the patients' wallet
+        service calls it: the portal key, and the connection's DIDs as the wallet sees them."""
+        key, _, rest = path.partition("/")
+        headers = {"X-API-Key": PORTAL_KEY, "X-Patient-DID": key, "X-Hospital-DID": self.hospital_dids.get(key, key)}
+        return await self.http.request(method, f"/portal/patient/{rest}", headers=headers, **kwargs)
+
+
+def connection_record(
+    connection_id: str, invitation_id: str, patient_ref: str, state: str = "active",
+) -> dict[str, str]:
+    """The hospital agent's record of a completed connection (what its `connections` webhook carries)."""
+    return {
+        "connection_id": connection_id, "state": state, "rfc23_state": "completed" if state == "active" else state,
+        "invitation_msg_id": invitation_id, "my_did": f"did:peer:4zQmHospitalFor{patient_ref}",
+        "their_did": f"did:peer:4zQmPatient{patient_ref}:zLongFormOfIt", "updated_at": "2025-01-01T00:00:00Z",
+    }  # fmt: skip
 
 
 def issuer_settings(data_dir: Path, **overrides: Any) -> IssuerSettings:
@@ -68,7 +86,7 @@ def issuer_settings(data_dir: Path, **overrides: Any) -> IssuerSettings:
         "data_dir": data_dir, "api_key": SecretStr(STAFF_KEY), "webhook_api_key": SecretStr(HOOK_KEY),
         "agent_admin_api_key": SecretStr("admin-key"), "ledger_api_key": SecretStr("ledger-key"),
         "ledger_url": "http://ledger.test", "records_kek": SecretStr(RECORDS_KEK),
-        "portal_api_key": SecretStr(PORTAL_KEY), "public_url": PUBLIC_URL, **overrides,
+        "portal_api_key": SecretStr(PORTAL_KEY), "public_url": PUBLIC_URL, "portal_link_wait": 0.05, **overrides,
     })  # fmt: skip
 
 

@@ -40,6 +40,7 @@ class FakeAgent:
     requests: list[httpx.Request] = field(default_factory=list)
     offers: dict[str, dict[str, Any]] = field(default_factory=dict)  # cred_ex_id -> offer body
     revocation_ids: dict[str, dict[str, str]] = field(default_factory=dict)  # cred_ex_id -> rev ids
+    connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # connection_id -> record
     on_offer: Callable[[str], None] | None = None  # called with the new cred_ex_id before answering
     _pending_registry: dict[str, int] = field(default_factory=dict)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -88,6 +89,9 @@ class FakeAgent:
                 self._pending_registry[cred_def_id] -= 1
                 return not_found("No active registry")
             return ok({"result": {"revoc_reg_id": f"{cred_def_id}:rev", "state": "active"}})
+        if request.method == "GET" and path.startswith("/connections/"):
+            found = self.connections.get(path.removeprefix("/connections/"))
+            return ok(found) if found is not None else not_found()
         if route == ("POST", "/out-of-band/create-invitation"):
             message_id = f"invitation-{next(self._counter)}"
             invitation = {"@id": message_id, "handshake_protocols": body.get("handshake_protocols")}

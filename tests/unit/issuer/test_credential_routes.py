@@ -11,7 +11,7 @@ import pytest
 from agents.events import WebhookEvent
 from medcred.credentials import SCHEMAS, CredentialType
 from tests.unit.issuer import examples
-from tests.unit.issuer.conftest import Issuer
+from tests.unit.issuer.conftest import Issuer, connection_record
 
 VACCINATION = {"type": "vaccination", "fhir": examples.immunization()}
 
@@ -184,8 +184,7 @@ async def test_issuing_waits_for_a_wallet_that_is_still_connecting(issuer: Issue
 
     async def wallet_connects() -> None:
         await asyncio.sleep(0.05)
-        await issuer.webhook("connections", {"connection_id": "conn-late", "state": "active",
-                                             "invitation_msg_id": invitation["invitation_id"]})  # fmt: skip
+        await issuer.webhook("connections", connection_record("conn-late", invitation["invitation_id"], "p1"))
 
     task = asyncio.create_task(wallet_connects())
     response = await issuer.http.post("/patients/p1/credentials", json=VACCINATION, params={"wait_connection": 5})

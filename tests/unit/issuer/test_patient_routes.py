@@ -9,7 +9,7 @@ import pytest
 
 from medcred.credentials import CredentialType
 from tests.unit.issuer import examples
-from tests.unit.issuer.conftest import Issuer, running
+from tests.unit.issuer.conftest import Issuer, connection_record, running
 from tests.unit.issuer.fakes import NEW_DID, FakeAgent, FakeLedger
 
 ROUTES = [
@@ -102,7 +102,8 @@ async def test_invitation_is_an_oob_didexchange_invitation_with_a_qr_code(issuer
     (request,) = issuer.agent.calls("POST", "/out-of-band/create-invitation")
     sent = json.loads(request.content)
     assert sent["handshake_protocols"] == ["https://didcomm.org/didexchange/1.1"]
-    assert sent["use_public_did"] is False and sent["alias"] == "p1" and "attachments" not in sent
+    # to the hospital's public DID, so that a wallet can tell the hospital from a look-alike
+    assert sent["use_public_did"] is True and sent["alias"] == "p1" and "attachments" not in sent
     assert request.url.params["auto_accept"] == "true"
     assert issuer.service.records.invitation_patient(body["invitation_id"]) == "p1"
 
@@ -112,12 +113,12 @@ async def test_an_active_connection_links_the_patient_and_survives_a_restart(tmp
     async for issuer in running(tmp_path, agent, ledger):
         await issuer.http.put("/patients/p1", json=examples.patient())
         invitation = (await issuer.http.post("/patients/p1/invitation")).json()
-        base = {"connection_id": "conn-9", "invitation_msg_id": invitation["invitation_id"]}
-        await issuer.webhook("connections", base | {"state": "request", "updated_at": "1"})
+        base = connection_record("conn-9", invitation["invitation_id"], "p1")
+        await issuer.webhook("connections", base | {"state": "request", "rfc23_state": "request-received",
+                                                    "updated_at": "1"})  # fmt: skip
         assert issuer.service.records.patient("p1").connection_id is None
-        await issuer.webhook("connections", base | {"state": "active", "updated_at": "2"})
-        await issuer.webhook("connections", {"connection_id": "conn-x", "invitation_msg_id": "someone-else's",
-                                             "state": "active", "updated_at": "3"})  # fmt: skip
+        await issuer.webhook("connections", base | {"updated_at": "2"})
+        await issuer.webhook("connections", connection_record("conn-x", "someone-else's", "p2"))
     published = len(agent.publishing_calls())
     async for issuer in running(tmp_path, agent, ledger):
         assert issuer.service.records.patient("p1").connection_id == "conn-9"

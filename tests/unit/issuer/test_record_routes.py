@@ -17,7 +17,7 @@ from issuer import IssuerSettings, create_app
 from medcred.errors import ConfigurationError
 from medcred.network import records_kek
 from tests.unit.issuer import examples
-from tests.unit.issuer.conftest import PORTAL_KEY, Issuer, issuer_settings, running
+from tests.unit.issuer.conftest import PORTAL_KEY, Issuer, connection_record, issuer_settings, running
 from tests.unit.issuer.fakes import FakeAgent, FakeLedger
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 16 + b"\n%%EOF\n"
@@ -167,27 +167,63 @@ PORTAL_ROUTES = [
 @pytest.mark.parametrize(("method", "path"), PORTAL_ROUTES)
 @pytest.mark.parametrize("key", [None, "wrong", "staff-key"])
 async def test_every_portal_route_needs_the_portal_key(issuer: Issuer, method: str, path: str, key: str | None) -> None:
-    connection_key = await issuer.portal_patient("p1")
+    patient_did = await issuer.portal_patient("p1")
     issuer.http.headers.pop("X-API-Key")
-    headers = {"X-API-Key": key} if key else {}
-    response = await issuer.http.request(method, f"/portal/patients/{connection_key}/{path}", headers=headers,
+    headers = {"X-Patient-DID": patient_did, "X-Hospital-DID": issuer.hospital_dids[patient_did]}
+    headers |= {"X-API-Key": key} if key else {}
+    response = await issuer.http.request(method, f"/portal/patient/{path}", headers=headers,
                                          json={"record_ids": [UNKNOWN_ID]})  # fmt: skip
     assert response.status_code == 401
 
 
 @pytest.mark.parametrize(("method", "path"), PORTAL_ROUTES)
-async def test_an_unknown_connection_key_is_404(issuer: Issuer, method: str, path: str) -> None:
-    await issuer.portal_patient("p1")
-    for key in ("invitation-999", "x" * 300):
-        response = await issuer.portal(method, f"{key}/{path}", json={"record_ids": [UNKNOWN_ID]})
-        assert response.status_code == 404 and "connection_key" in response.text
+async def test_dids_of_no_live_connection_are_404(issuer: Issuer, method: str, path: str) -> None:
+    patient_did = await issuer.portal_patient("p1")
+    hospital_did = issuer.hospital_dids[patient_did]
+    forged = [("did:peer:4zQmNobody", hospital_did), (patient_did, "did:peer:4zQmNobody"), (hospital_did, patient_did),
+              ("x" * 300, "y"), ("did:" + "x" * 5000, hospital_did)]  # fmt: skip
+    for patient, hospital in forged:
+        response = await issuer.http.request(
+            method, f"/portal/patient/{path}", json={"record_ids": [UNKNOWN_ID]},
+            headers={"X-API-Key": "portal-key", "X-Patient-DID": patient, "X-Hospital-DID": hospital},
+        )
+        assert response.status_code == 404 and "no active patient connection" in response.text, (patient, hospital)
 
 
-async def test_an_invited_patient_is_known_to_the_portal_by_the_invitation_id(issuer: Issuer) -> None:
+async def test_an_invitation_id_admits_nobody(issuer: Issuer) -> None:
+    """The invitation is in the patient's QR code: knowing it, or a wallet having accepted it, is no key."""
     await issuer.http.put("/patients/p1", json=examples.patient())
-    invitation = (await issuer.http.post("/patients/p1/invitation")).json()
-    response = await issuer.portal("GET", f"{invitation['invitation_id']}/records")
-    assert response.status_code == 200 and response.json() == []
+    invitation = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]
+    assert (await issuer.portal("GET", f"{invitation}/records")).status_code == 404
+    connection = connection_record("conn-1", invitation, "p1") | {"state": "request", "rfc23_state": "request-received"}
+    await issuer.webhook("connections", connection)  # a connection from it, not completed
+    headers = {"X-API-Key": "portal-key", "X-Patient-DID": connection["their_did"],
+               "X-Hospital-DID": connection["my_did"]}  # fmt: skip
+    assert (await issuer.http.get("/portal/patient/records", headers=headers)).status_code == 404
+
+
+async def test_an_invitation_links_one_connection_and_a_gone_one_admits_nobody(issuer: Issuer) -> None:
+    await issuer.http.put("/patients/p1", json=examples.patient())
+    invitation = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]
+    first = connection_record("conn-1", invitation, "p1")
+    second = connection_record("conn-2", invitation, "p1-again")  # a second exchange from the same invitation
+    for connection in (first, second):
+        issuer.agent.connections[connection["connection_id"]] = connection
+        await issuer.webhook("connections", connection)
+    assert issuer.service.records.patient("p1").connection_id == "conn-1"
+
+    def admitted(connection: dict[str, str]) -> dict[str, str]:
+        return {"X-API-Key": "portal-key", "X-Patient-DID": connection["their_did"],
+                "X-Hospital-DID": connection["my_did"]}  # fmt: skip
+
+    assert (await issuer.http.get("/portal/patient/records", headers=admitted(first))).status_code == 200
+    assert (await issuer.http.get("/portal/patient/records", headers=admitted(second))).status_code == 404
+    issuer.agent.connections["conn-1"] = first | {"state": "error", "rfc23_state": "abandoned"}  # gone, no webhook
+    assert (await issuer.http.get("/portal/patient/records", headers=admitted(first))).status_code == 404
+    issuer.agent.connections.pop("conn-1")
+    assert (await issuer.http.get("/portal/patient/records", headers=admitted(first))).status_code == 404
+    await issuer.webhook("connections", first | {"state": "deleted", "updated_at": "2025-01-02T00:00:00Z"})
+    assert issuer.service.records.patient("p1").connection_id is None
 
 
 # Settings and start-up

@@ -381,14 +381,16 @@ async def test_a_flipped_byte_in_a_stored_ciphertext_is_409_never_garbage(
 
 
 async def test_a_restart_keeps_shares_tickets_and_counts(tmp_path: Path) -> None:
-    async for issuer in running(tmp_path, FakeAgent(), FakeLedger()):
+    agent = FakeAgent()  # the agent keeps its connections across the controller's restart
+    async for issuer in running(tmp_path, agent, FakeLedger()):
         patient = await new_patient(issuer)
         share = await patient.share(passcode="1234")
         assert (await fetch_manifest(issuer, share["shlink"], passcode="0000"))[0] == 401
         _, manifest = await fetch_manifest(issuer, share["shlink"], passcode="1234")
         revoked = await patient.share()
         await issuer.portal("POST", f"{patient.key}/shares/{revoked['share_id']}/revoke")
-    async for issuer in running(tmp_path, FakeAgent(), FakeLedger()):
+    async for issuer in running(tmp_path, agent, FakeLedger()):
+        issuer.hospital_dids = patient.issuer.hospital_dids
         patient.issuer = issuer
         listed = await patient.shares()
         assert [(s["share_id"], s["status"]) for s in listed] == [(share["share_id"], "active"),
