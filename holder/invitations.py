@@ -4,7 +4,10 @@ Everything malformed is an `InvalidInputError` (400) that says what is wrong, ne
 An invitation may carry a proof request (a verifier's QR code): `proof_request_thread()` finds the
 thread id the wallet's presentation record will carry (`~thread.thid`, else the message's `@id`).
 A verifier names itself by its public DID as the invitation's one service (`"services":
-["did:sov:<nym>"]`): `verifier_did()` reads that nym, the key to the patient's consents for it.
+["did:sov:<nym>"]`): `verifier_did()` reads that nym, the key to the patient's consents for it. The
+answer goes to that DID's endpoint, encrypted to its key, so only the DID's holder reads it; an attached
+message that names a reply address of its own (`~service`, which ACA-Py would answer to instead) is
+refused, or anyone could ask in a trusted verifier's name and read the answer.
 """
 
 from __future__ import annotations
@@ -113,6 +116,9 @@ def proof_request_thread(invitation: Json) -> str | None:
         raise InvalidInputError("requests~attach is not a list")
     for attachment in attachments:
         message = _attached_message(attachment)
+        if "~service" in message:
+            raise InvalidInputError("an attached message names its own reply address (~service): only the "
+                                    "invitation's service is answered")  # fmt: skip
         if _unqualified(message.get("@type")) != PRES_REQUEST:
             continue
         thread = message.get("~thread")

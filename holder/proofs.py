@@ -126,11 +126,11 @@ def request_of(record: Json) -> tuple[str, Json]:
 async def _origin(
     context: HolderContext, patient: Patient, tenant: AdminClient, record: Json, known: dict[str, Origin]
 ) -> Origin:
-    """Who asks: the connection's label and public DID, else what the scanned invitation said."""
-    scanned = origin_of(context, patient, record.get("thread_id")) or Origin()
+    """Who asks: over a connection, its peer (label and public DID) and no one else; without one, what the
+    scanned invitation said. A peer cannot borrow a scanned verifier's DID by asking on its thread id."""
     connection_id = record.get("connection_id")
     if not isinstance(connection_id, str):
-        return scanned
+        return origin_of(context, patient, record.get("thread_id")) or Origin()
     if connection_id not in known:
         try:
             connection = await tenant.get_connection(connection_id)
@@ -139,7 +139,7 @@ async def _origin(
         label = connection.get("their_label")
         known[connection_id] = Origin(label if isinstance(label, str) and label else None,
                                       indy_nym(connection.get("their_public_did")))  # fmt: skip
-    return Origin(known[connection_id].label or scanned.label, known[connection_id].did or scanned.did)
+    return known[connection_id]
 
 
 async def verifier_did(context: HolderContext, patient: Patient, record: Json) -> str | None:

@@ -112,9 +112,10 @@ async def test_a_rogue_peer_calling_itself_the_hospital_is_not_the_hospital(
     # with Alice's invitation id, to a connection of its own.
     rogue = network.verifier.agent.config
     headers = {"X-API-Key": rogue.admin_api_key.get_secret_value()}
-    made = await http.post(f"{rogue.admin_url}/out-of-band/create-invitation", params={"auto_accept": "true", "multi_use": "true"},
-                           headers=headers, json={"my_label": "City Hospital",
-                                                  "handshake_protocols": ["https://didcomm.org/didexchange/1.1"]})
+    made = await http.post(
+        f"{rogue.admin_url}/out-of-band/create-invitation", params={"auto_accept": "true", "multi_use": "true"},
+        headers=headers, json={"my_label": "City Hospital", "handshake_protocols": ["https://didcomm.org/didexchange/1.1"]},
+    )  # fmt: skip
     made.raise_for_status()
     rogue_invitation = made.json()["invitation"]
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 import pytest
 
@@ -58,3 +62,27 @@ async def test_patients_cannot_see_or_answer_each_other(
         assert refused.value.status_code in (403, 404)
     assert any(r["id"] == request_id for r in await alice.wallet.proof_requests())
     assert len(await alice.wallet.credentials()) == 1
+
+
+async def test_a_clinics_request_rerouted_to_another_reply_address_is_refused(
+    clinic: VerifierClient, onboard: Onboard
+) -> None:
+    """The clinic's own QR code, with a `~service` added to its request: the answer would go there instead
+    of to the clinic's DID, while the patient's consents judged it as the clinic's."""
+    patient = await onboard()
+    started = await clinic.start("vaccination-status")
+    url = started["invitation_url"]
+    encoded = parse_qs(urlsplit(url).query)["oob"][0]
+    invitation = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    attached = invitation["requests~attach"][0]["data"]
+    message = attached["json"] if "json" in attached else json.loads(base64.b64decode(attached["base64"]))
+    assert "~service" not in message  # the clinic's own request answers to the invitation's service
+    message["~service"] = {"recipientKeys": ["8HH5gYEeNc3z7PYXmd54d4x6qAfCNrqQqEB3nS7Zfu7K"],
+                           "routingKeys": [], "serviceEndpoint": "http://127.0.0.1:9/attacker"}  # fmt: skip
+    attached.clear()
+    attached["json"] = message
+    with pytest.raises(ControllerError) as refused:
+        await patient.wallet.call("POST", "/me/invitations", json={"invitation": invitation})
+    assert refused.value.status_code == 400 and "~service" in refused.value.detail
+    accepted = await patient.wallet.accept_invitation(url)  # the clinic's own, unchanged, is answered as ever
+    assert accepted["proof_request_id"]

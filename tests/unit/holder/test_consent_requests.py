@@ -113,6 +113,24 @@ async def test_a_request_over_a_connection_without_a_public_did_waits(holder: Ho
     assert [item["id"] for item in await waiting(holder, patient)] == [pres_ex_id]
 
 
+async def test_a_request_over_a_connection_cannot_borrow_a_scanned_verifiers_did(holder: Holder) -> None:
+    """A peer connected without a public DID asks on the thread of a clinic's QR code the patient scanned:
+    it is still that peer asking (no DID), not the clinic, so the clinic's auto-answer grant does not apply."""
+    patient = await holder.patient()
+    await give(holder, patient, auto_answer=True)
+    holder.agent.default_candidates = [candidate(vaccination("d2", 2, "2021-06-01"), ["vaccine", "doses"])]
+    await scan(holder, patient)  # the clinic's own request (thread THREAD), answered under the grant
+    sent = len(holder.agent.sent)
+    holder.agent.connections["conn-rogue"] = {"connection_id": "conn-rogue", "their_label": "City Clinic"}
+    pres_ex_id = holder.agent.add_request(patient.wallet_id, STATUS, thread_id=THREAD, connection_id="conn-rogue")
+    record = holder.agent.proofs[patient.wallet_id][pres_ex_id]
+    holder.agent.deliver(WebhookEvent("present_proof_v2_0", dict(record), wallet_id=patient.wallet_id))
+    await holder.app.state.link.webhooks.drain()
+    assert len(holder.agent.sent) == sent  # nothing presented to the peer
+    (waiting_request,) = [item for item in await waiting(holder, patient) if item["id"] == pres_ex_id]
+    assert waiting_request["verifier_did"] is None
+
+
 # -- answered automatically ----------------------------------------------------------------------------
 
 

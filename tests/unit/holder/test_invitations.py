@@ -132,3 +132,14 @@ async def test_a_connection_the_inviter_refused_is_409_with_its_reason(holder: H
     response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
                                       headers=patient.headers)  # fmt: skip
     assert response.status_code == 409 and "the inviter refused the connection" in response.text
+
+
+async def test_a_request_naming_its_own_reply_address_is_refused(holder: Holder) -> None:
+    """Asked in a trusted verifier's DID but answered to `~service`: the answer would go to whoever wrote it."""
+    invitation = proof_invitation(VACCINATION_REQUEST, THREAD, public_did="EWWExmvTPTTaet8ipxYg3T")
+    invitation["requests~attach"][0]["data"]["json"]["~service"] = {
+        "recipientKeys": ["8HH5gYEeNc3z7PYXmd54d4x6qAfCNrqQqEB3nS7Zfu7K"], "serviceEndpoint": "http://attacker.test"}
+    patient = await holder.patient()
+    response = await holder.http.post("/me/invitations", json={"invitation": invitation}, headers=patient.headers)
+    assert response.status_code == 400 and "~service" in response.json()["detail"]
+    assert not any(r.url.path == "/out-of-band/receive-invitation" for r in holder.agent.requests)
