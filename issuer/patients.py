@@ -2,9 +2,11 @@
 
 An invitation names the hospital's public DID (so a wallet can tell the hospital from a look-alike) and
 is remembered by its message id; the `connections` webhook that carries that id in `invitation_msg_id`
-links the new connection to the patient once it completed. An invitation is used once: the first
-connection that completes from it is the patient's, and any later one is not linked (ACA-Py also
-refuses a second DID Exchange request to a single-use invitation).
+links the new connection to the patient once it completed. An invitation is used once, and only within
+MEDCRED_ISSUER_INVITATION_TTL_HOURS (72) of its making: the first connection that completes from it in
+time is the patient's, and any later one is not linked (ACA-Py also refuses a second DID Exchange
+request to a single-use invitation). Until it is used, the QR code is a bearer key: show it to the
+patient only.
 
 The patient portal knows a patient by their connection alone (`for_portal`): the wallet shows the two
 DIDs of its connection to the hospital, which only the two ends have, and the hospital admits the call
@@ -20,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from agents.admin import AdminClient
@@ -47,10 +49,14 @@ def check_patient_ref(patient_ref: str) -> str:
 
 
 class PatientService:
-    def __init__(self, admin: AdminClient, records: IssuerRecords, *, link_wait: float = 5.0) -> None:
+    def __init__(
+        self, admin: AdminClient, records: IssuerRecords, *, link_wait: float = 5.0,
+        invitation_ttl: timedelta = timedelta(hours=72),
+    ) -> None:  # fmt: skip
         self.admin = admin
         self.records = records
         self.link_wait = link_wait
+        self.invitation_ttl = invitation_ttl
         self._connections = asyncio.Condition()  # notified whenever a patient's connection changes
 
     def require(self, patient_ref: str) -> PatientRecord:
@@ -145,6 +151,11 @@ class PatientService:
             if used_by is not None and used_by != connection_id:
                 log.warning("patient %s: connection %s answered invitation %s, already used by %s: not linked",
                             patient.patient_ref, connection_id, message_id, used_by)  # fmt: skip
+                return
+            created_at = self.records.invitation_created_at(message_id)
+            if used_by is None and (created_at is None or now() - created_at > self.invitation_ttl):
+                log.warning("patient %s: connection %s answered invitation %s, which has expired: not linked",
+                            patient.patient_ref, connection_id, message_id)  # fmt: skip
                 return
             self.records.use_invitation(message_id, connection_id)
             if patient.patient_did is not None:

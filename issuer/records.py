@@ -116,6 +116,13 @@ class IssuerRecords:
         document = self.store.get("invitations", invitation_msg_id)
         return str(document["patient_ref"]) if document else None
 
+    def invitation_created_at(self, invitation_msg_id: str) -> datetime | None:
+        document = self.store.get("invitations", invitation_msg_id)
+        try:
+            return datetime.fromisoformat(str(document["created_at"])) if document else None
+        except (KeyError, ValueError):
+            return None
+
     def invitation_used_by(self, invitation_msg_id: str) -> str | None:
         """The connection that completed from this invitation, if one did."""
         document = self.store.get("invitations", invitation_msg_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import httpx
 
@@ -59,7 +60,8 @@ class IssuerService:
         self.staff_key = settings.secret("api_key").get_secret_value()
         self.portal_key = settings.secret("portal_api_key").get_secret_value()
         self.onboarding = Onboarding(link.admin, self.records, settings, ledger_transport=ledger_transport)
-        self.patients = PatientService(link.admin, self.records, link_wait=settings.portal_link_wait)
+        self.patients = PatientService(link.admin, self.records, link_wait=settings.portal_link_wait,
+                                       invitation_ttl=timedelta(hours=settings.invitation_ttl_hours))
         self.issuance = IssuanceService(link.admin, link.events, self.records, self.patients, self.identity, audit)
         self.revocation = RevocationService(link.admin, self.records, self.issuance, audit)
         self.record_store = record_store

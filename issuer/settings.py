@@ -35,6 +35,9 @@ class IssuerSettings(RoleSettings):
     # The patient portal (/portal): the patients' wallet service calls it for an authenticated patient, with
     # this key in X-API-Key (generated into the data folder when unset; the network passes it to the wallet).
     portal_api_key: SecretStr | None = None
+    # How long a patient's invitation can be used: its QR code is a bearer key to the patient's records until
+    # a connection completed from it, so a connection from an older one is not linked (the desk invites again).
+    invitation_ttl_hours: float = Field(default=72, gt=0, le=24 * 365, description="hours")
     # How long a portal call waits for a connection the wallet has completed but our webhook not yet linked.
     portal_link_wait: float = Field(default=5.0, ge=0, le=60, description="seconds")
     # Where recipients reach this controller: the base of every SMART Health Link's manifest URL (https, or

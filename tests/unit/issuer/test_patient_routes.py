@@ -125,3 +125,16 @@ async def test_an_active_connection_links_the_patient_and_survives_a_restart(tmp
         response = await issuer.http.put("/patients/p1", json=examples.patient())
         assert response.status_code == 200 and response.json()["connected"] is True
     assert len(agent.publishing_calls()) == published  # the restart found its DID and definitions
+
+
+async def test_a_connection_from_an_expired_invitation_is_not_linked(issuer: Issuer) -> None:
+    await issuer.http.put("/patients/p1", json=examples.patient())
+    invitation = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]
+    stored = issuer.service.records.store.get("invitations", invitation)
+    assert stored is not None
+    issuer.service.records.store.put("invitations", invitation, stored | {"created_at": "2020-01-01T00:00:00+00:00"})
+    await issuer.webhook("connections", connection_record("conn-1", invitation, "p1"))
+    assert issuer.service.records.patient("p1").connection_id is None
+    fresh = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]  # the desk invites again
+    await issuer.webhook("connections", connection_record("conn-2", fresh, "p1"))
+    assert issuer.service.records.patient("p1").connection_id == "conn-2"
