@@ -83,3 +83,4 @@ def install() -> None:
 
     receive_pres.__wrapped__ = original  # type: ignore[attr-defined]
     V20PresManager.receive_pres = receive_pres  # type: ignore[method-assign]
+    LOGGER.info("medcred plugin: presentations refused on receipt end their exchange abandoned")
