@@ -205,7 +205,6 @@ class IssuanceService:
             self._apply({"cred_ex_id": record.cred_ex_id, **{k: detail.get(k) for k in ("rev_reg_id", "cred_rev_id")}})
         return self.require(record.credential_id)
 
-
     def resume(self) -> None:
         """Arm the deadline of every exchange the store holds unfinished (at start-up), with the time left:
         one whose deadline passed while the controller was down ends at once."""
