@@ -5,6 +5,7 @@ AgentProcess     the agent as a child process: start, wait until ready, stop, re
 AdminClient      the typed admin API client; every failure becomes a `medcred.errors` error
 WebhookRouter    the FastAPI receiver of the agent's webhooks: key check, dedup, topic -> handler
 EventWaiter      await a record's state instead of sleeping
+Timers           one timer per key (a flow's deadline), cancelled at shutdown
 AgentLink        a controller's admin client + webhook receiver + event waiter, opened together
 RoleSettings     the settings every role controller shares (ports, generated secrets)
 """
@@ -17,6 +18,7 @@ from agents.controller import AgentLink, create_controller_app
 from agents.events import EventWaiter, WebhookEvent
 from agents.process import AgentProcess
 from agents.settings import RoleSettings
+from agents.timers import Timers
 from agents.webhooks import Handler, WebhookRouter
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "Handler",
     "RoleSettings",
     "SubWallet",
+    "Timers",
     "WebhookEvent",
     "WebhookRouter",
     "create_controller_app",

@@ -4,29 +4,39 @@
     on_exchange()        `issue_credential_v2_0` webhook: the exchange's state (offer-sent ... done)
     on_revocation_ids()  `issue_credential_v2_0_anoncreds` webhook: rev_reg_id and cred_rev_id
     wait_until_issued()  await done (the wallet stored it) or abandoned, instead of polling
+    resume()             at start-up: re-arm the deadline of every exchange left unfinished in the store
 
 Our records hold ids and states only: the attribute values go to the agent and nowhere else. A webhook
 may come before its record is saved (the agent is fast): `issue()` then applies the events already seen.
+
+Every exchange has a deadline (`MEDCRED_ISSUER_ISSUANCE_TIMEOUT`, from its offer; a restart re-arms it
+with the time left). An exchange still unfinished then (the wallet never answered, or never confirmed)
+ends `abandoned` with the reason, and the agent is told: a credential already issued is revoked, the
+wallet gets a problem report, and the agent's exchange record is deleted, so a late credential request
+finds nothing to answer. A final record never moves again: a webhook that shows the agent going on with
+an abandoned exchange only repeats that ending on the agent.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Any
 
 from agents.admin import AdminClient
+from agents.admin_transport import segment
 from agents.audit import NO_AUDIT, AuditRecorder
 from agents.events import EventWaiter, WebhookEvent
+from agents.timers import Timers
 from issuer.attributes import allergy_attributes, health_id_attributes, vaccination_attributes
 from issuer.models import CredentialRequest, FhirCredentialRequest
 from issuer.onboarding import IssuerIdentity
 from issuer.patients import PatientService
 from issuer.records import CredentialRecord, CredentialState, IssuerRecords, PatientRecord, now
 from medcred.credentials import CredentialType
-from medcred.errors import AgentError, AgentRejectedError, ConflictError, NotFoundError, TimeoutError_
+from medcred.errors import AgentError, AgentRejectedError, ConflictError, MedcredError, NotFoundError, TimeoutError_
 
 __all__ = ["EXCHANGE_TOPIC", "REVOCATION_IDS_TOPIC", "IssuanceService"]
 
@@ -36,6 +46,10 @@ EXCHANGE_TOPIC = "issue_credential_v2_0"
 REVOCATION_IDS_TOPIC = "issue_credential_v2_0_anoncreds"
 # "credential-issued" is not final: only "done" (after the wallet's ack) means the patient holds it.
 FINAL_STATES = frozenset({"done", "abandoned"})
+# What the agent posts when an exchange goes on: after we abandoned it, each is a reason to end it there.
+GOING_ON = frozenset({"request-received", "credential-issued", "done"})
+
+type Revoke = Callable[[str], Awaitable[object]]
 
 
 class IssuanceService:
@@ -47,13 +61,23 @@ class IssuanceService:
         patients: PatientService,
         identity: Callable[[], IssuerIdentity],
         audit: AuditRecorder = NO_AUDIT,
+        *,
+        timeout: float = 120.0,
+        revoke: Revoke | None = None,
+        clock: Callable[[], datetime] = now,
     ) -> None:
+        """`timeout`: seconds an exchange may stay unfinished; `revoke(credential_id)` revokes a credential
+        that was issued to an exchange that then ran out of time."""
         self.admin = admin
         self.events = events
         self.records = records
         self.patients = patients
         self.identity = identity
         self.audit = audit
+        self.timeout = timeout
+        self.timers = Timers()
+        self._revoke = revoke
+        self._clock = clock
 
     def require(self, credential_id: str) -> CredentialRecord:
         record = self.records.credential(credential_id)
@@ -99,32 +123,50 @@ class IssuanceService:
             seen = self.events.latest(topic, "cred_ex_id", cred_ex_id)
             if seen is not None:
                 self._apply(seen.payload)
-        return self.require(record.credential_id)
+        current = self.require(record.credential_id)
+        if not current.state.final:
+            self._schedule(current)
+        return current
 
     async def on_exchange(self, event: WebhookEvent) -> None:
-        self._apply(event.payload)
+        record = self._apply(event.payload)
+        if record is not None and record.state is CredentialState.ABANDONED and event.state in GOING_ON:
+            # We ended it (its deadline passed) but the agent went on, e.g. it was down when told.
+            log.warning("exchange %s of abandoned credential %s is %s on the agent: ending it there again",
+                        record.cred_ex_id, record.credential_id, event.state)  # fmt: skip
+            if event.state != "request-received" and record.issued_at is None:
+                record = record.model_copy(update={"issued_at": now()})  # issued after all: revoke it
+                self.records.save_credential(record)
+            await self._end_on_agent(record)
 
     async def on_revocation_ids(self, event: WebhookEvent) -> None:
         self._apply(event.payload)
 
-    def _apply(self, payload: dict[str, Any]) -> None:
-        """Fold one exchange or anoncreds-detail payload into our record (idempotent; never a step back)."""
+    def _apply(self, payload: dict[str, Any]) -> CredentialRecord | None:
+        """Fold one exchange or anoncreds-detail payload into our record (idempotent; never a step back);
+        the record after it, or None if the exchange is none of ours."""
         cred_ex_id = payload.get("cred_ex_id")
         record = self.records.credential_by_exchange(cred_ex_id) if isinstance(cred_ex_id, str) else None
         if record is None:
-            return
+            return None
         rev_reg_id, cred_rev_id = payload.get("rev_reg_id"), payload.get("cred_rev_id")
         if isinstance(rev_reg_id, str) and isinstance(cred_rev_id, str) and record.cred_rev_id is None:
             record = record.model_copy(update={"rev_reg_id": rev_reg_id, "cred_rev_id": cred_rev_id})
             self.records.save_credential(record)
         reason = payload.get("error_msg")
         moved = record.moved_to(payload.get("state"), reason if isinstance(reason, str) else None)
-        if moved is not None:
-            self.records.save_credential(moved)
-            if moved.state in (CredentialState.DONE, CredentialState.ABANDONED):
-                event = "credential.issued" if moved.state is CredentialState.DONE else "credential.abandoned"
-                self.audit.record(event, subject=moved.patient_ref, credential_id=moved.credential_id, type=moved.type)
-            log.info("credential %s (cred_ex_id %s) is %s", record.credential_id, cred_ex_id, moved.state)
+        if moved is None:
+            return record
+        self._save_move(moved)
+        return moved
+
+    def _save_move(self, moved: CredentialRecord) -> None:
+        self.records.save_credential(moved)
+        if moved.state.final:
+            self.timers.cancel(moved.credential_id)
+            event = "credential.issued" if moved.state is CredentialState.DONE else "credential.abandoned"
+            self.audit.record(event, subject=moved.patient_ref, credential_id=moved.credential_id, type=moved.type)
+        log.info("credential %s (cred_ex_id %s) is %s", moved.credential_id, moved.cred_ex_id, moved.state)
 
     async def wait_until_issued(self, credential_id: str, timeout: float) -> CredentialRecord:
         """The record once issued (or abandoned); `TimeoutError_` if neither happens within `timeout` s."""
@@ -152,7 +194,7 @@ class IssuanceService:
 
     async def with_revocation_ids(self, record: CredentialRecord) -> CredentialRecord:
         """The record with its rev_reg_id and cred_rev_id, read from the agent if no webhook brought them."""
-        if record.cred_rev_id is not None or not record.state.issued:
+        if record.cred_rev_id is not None or record.issued_at is None:  # abandoned after issuance: issued_at
             return record
         try:
             detail = (await self.admin.issue_credential_record(record.cred_ex_id)).get("anoncreds")
@@ -162,6 +204,55 @@ class IssuanceService:
         if isinstance(detail, dict):
             self._apply({"cred_ex_id": record.cred_ex_id, **{k: detail.get(k) for k in ("rev_reg_id", "cred_rev_id")}})
         return self.require(record.credential_id)
+
+    def resume(self) -> None:
+        """Arm the deadline of every exchange the store holds unfinished (at start-up), with the time left:
+        one whose deadline passed while the controller was down ends at once."""
+        unfinished = self.records.unfinished()
+        for record in unfinished:
+            self._schedule(record)
+        if unfinished:
+            log.info("%d unfinished issuance(s) resumed with their deadlines", len(unfinished))
+
+    async def close(self) -> None:
+        """Cancel the deadlines (at shutdown); the exchanges stay unfinished in the store until `resume()`."""
+        await self.timers.close()
+
+    def _schedule(self, record: CredentialRecord) -> None:
+        left = (record.created_at - self._clock()).total_seconds() + self.timeout
+        self.timers.start(record.credential_id, left, self._expire)
+
+    async def _expire(self, credential_id: str) -> None:
+        """The deadline passed: an exchange still unfinished ends abandoned, here first, then on the agent."""
+        record = self.records.credential(credential_id)
+        if record is None or record.state.final:
+            return
+        reason = (f"the patient's wallet did not complete the issuance within {self.timeout:g} s "
+                  f"(it stopped at {record.state})")  # fmt: skip
+        abandoned = record.model_copy(update={"state": CredentialState.ABANDONED, "reason": reason})
+        self._save_move(abandoned)  # saved before any await: a webhook meanwhile finds it final
+        await self._end_on_agent(abandoned)
+        # Our own ending, fed like the agent's, so `wait_until_issued` callers return (the agent may be down).
+        self.events.feed(WebhookEvent(EXCHANGE_TOPIC, {"cred_ex_id": record.cred_ex_id, "state": "abandoned"}))
+
+    async def _end_on_agent(self, record: CredentialRecord) -> None:
+        """Revoke what was issued, report the problem to the wallet, delete the agent's exchange record.
+        Each step that fails is logged: our record is abandoned whatever the agent answers."""
+        if record.issued_at is not None and not record.revoked and self._revoke is not None:
+            try:
+                await self._revoke(record.credential_id)
+            except MedcredError as exc:
+                log.warning("could not revoke abandoned credential %s: %s", record.credential_id, type(exc).__name__)
+        path = f"/issue-credential-2.0/records/{segment(record.cred_ex_id)}"
+        for method, step, body in (("POST", "/problem-report", {"description": record.reason}),
+                                   ("DELETE", "", None)):  # fmt: skip
+            try:
+                await self.admin.request(method, path + step, json=body)
+            except NotFoundError:
+                return  # the agent has no such exchange (any more): nothing left to answer a late request
+            except MedcredError as exc:
+                log.warning("could not end exchange %s on the agent (%s %s): %s", record.cred_ex_id, method,
+                            step or "record", type(exc).__name__)  # fmt: skip
 
 
 def _attributes(patient: PatientRecord, request: CredentialRequest) -> tuple[CredentialType, dict[str, str]]:

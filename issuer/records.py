@@ -42,6 +42,11 @@ class CredentialState(StrEnum):
     def issued(self) -> bool:
         return self in (CredentialState.CREDENTIAL_ISSUED, CredentialState.DONE)
 
+    @property
+    def final(self) -> bool:
+        """Done (the wallet stored it) or abandoned: nothing moves the exchange on from here."""
+        return self in (CredentialState.ABANDONED, CredentialState.DONE)
+
 
 _ORDER = list(CredentialState)
 
@@ -81,12 +86,13 @@ class CredentialRecord(BaseModel):
         return self.revoked_at is not None
 
     def moved_to(self, state: str | None, reason: str | None = None) -> CredentialRecord | None:
-        """This record in a later state, or None if `state` is unknown or not a step forward (webhooks repeat)."""
+        """This record in a later state, or None if `state` is unknown or not a step forward (webhooks repeat),
+        or if the record is final: a late `done` never revives an exchange we abandoned."""
         try:
             new = CredentialState(state or "")
         except ValueError:
             return None
-        if _ORDER.index(new) <= _ORDER.index(self.state):
+        if self.state.final or _ORDER.index(new) <= _ORDER.index(self.state):
             return None
         changes: dict[str, Any] = {"state": new}
         if new.issued and self.issued_at is None:
@@ -159,6 +165,10 @@ class IssuerRecords:
     def credentials(self, patient_ref: str | None = None) -> list[CredentialRecord]:
         records = (CredentialRecord.model_validate(doc) for _, doc in self.store.all("credentials"))
         return [r for r in records if patient_ref is None or r.patient_ref == patient_ref]
+
+    def unfinished(self) -> list[CredentialRecord]:
+        """The credentials whose exchange is neither done nor abandoned."""
+        return [record for record in self.credentials() if not record.state.final]
 
     def onboarding(self, key: str) -> dict[str, Any] | None:
         return self.store.get("onboarding", key)

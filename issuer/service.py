@@ -62,7 +62,10 @@ class IssuerService:
         self.onboarding = Onboarding(link.admin, self.records, settings, ledger_transport=ledger_transport)
         self.patients = PatientService(link.admin, self.records, link_wait=settings.portal_link_wait,
                                        invitation_ttl=timedelta(hours=settings.invitation_ttl_hours))
-        self.issuance = IssuanceService(link.admin, link.events, self.records, self.patients, self.identity, audit)
+        self.issuance = IssuanceService(
+            link.admin, link.events, self.records, self.patients, self.identity, audit,
+            timeout=settings.issuance_timeout, revoke=lambda credential_id: self.revocation.revoke(credential_id),
+        )  # fmt: skip
         self.revocation = RevocationService(link.admin, self.records, self.issuance, audit)
         self.record_store = record_store
         self.patient_records = PatientRecordService(record_store, self.patients)
@@ -85,11 +88,14 @@ class IssuerService:
         self._check_public_url()
         self.share_access.forget_expired_tickets()
         self._identity = await self.onboarding.run()
+        self.issuance.resume()
         log.info("issuer %s ready: %s", self._identity.did, dict(self._identity.credential_definitions))
 
     async def stop(self) -> None:
-        """Let running webhook handlers finish (they write to the store), then close the stores."""
+        """Let running webhook handlers finish (they write to the store), stop the issuances' deadlines
+        (re-armed at the next start), then close the stores."""
         await self.link.webhooks.drain()
+        await self.issuance.close()
         self.records.store.close()
         self.record_store.close()
 

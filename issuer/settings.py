@@ -24,7 +24,8 @@ class IssuerSettings(RoleSettings):
     agent_admin_port: int = 8021
     label: str = Field(default="City Hospital", min_length=1, max_length=100)
     revocation_registry_size: int = Field(default=1000, ge=4, le=32768)
-    issuance_timeout: float = Field(default=30.0, gt=0, description="seconds an issuance may take")
+    # Seconds from an offer until an exchange the wallet has not finished ends as abandoned (issuer/issuance.py).
+    issuance_timeout: float = Field(default=120.0, gt=0, le=86_400, description="seconds an issuance may take")
     onboarding_timeout: float = Field(
         default=60.0, gt=0, description="seconds a credential definition's revocation registry may take to appear"
     )

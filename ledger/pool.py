@@ -68,7 +68,9 @@ class LocalPool:
         return self.genesis_path.exists()
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, CONFIG_DIR_VARIABLE: str(self.folder), "PYTHONDONTWRITEBYTECODE": "1"}
+        # Not our PYTHONPATH: this repository's `ledger` package would shadow plenum's own `ledger`.
+        inherited = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        return {**inherited, CONFIG_DIR_VARIABLE: str(self.folder), "PYTHONDONTWRITEBYTECODE": "1"}
 
     def _python(self) -> str:
         python = self.settings.validator_python

@@ -189,6 +189,13 @@ class MedcredNetwork:
         """Stop and start one agent on its wallet (tests use it to show nothing is lost)."""
         await role.agent.restart()
 
+    async def restart_controller(self, role: Role) -> None:
+        """Stop and start one controller on its data folder (tests use it to show what a start resumes)."""
+        if role.server is not None:
+            await role.server.stop()
+            role.server = None
+        await self._start_controller(role)
+
     def agent_config(self, role: Role) -> AgentConfig:
         return role.agent.config
 

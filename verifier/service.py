@@ -30,12 +30,12 @@ from agents.admin import AdminClient
 from agents.admin_transport import segment
 from agents.audit import NO_AUDIT, AuditRecorder
 from agents.events import EventWaiter, WebhookEvent
+from agents.timers import Timers
 from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
 from verifier.models import Verification, VerificationCreated, VerificationState
 from verifier.records import VerificationRecords
 from verifier.results import Outcome, abandoned_outcome, presentation_outcome
 from verifier.templates import get_template
-from verifier.timers import Timers
 
 __all__ = ["RESULT_TOPIC", "VerificationService"]
 

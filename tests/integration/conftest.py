@@ -61,6 +61,8 @@ async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncItera
     # Anchor audit batches within a second, so tests see inclusion proofs quickly.
     for role in ("ISSUER", "HOLDER", "VERIFIER"):
         os.environ[f"MEDCRED_{role}_AUDIT_MAX_WAIT"] = "1"
+    # An issuance the wallet never finishes ends abandoned after 15 s (120 s by default), so tests see it.
+    os.environ.setdefault("MEDCRED_ISSUER_ISSUANCE_TIMEOUT", "15")
     # The records key-encryption key comes from the environment (never beside the data).
     os.environ.setdefault("MEDCRED_ISSUER_RECORDS_KEK", secrets.token_bytes(32).hex())
     network = MedcredNetwork(stack_home, ledger=ledger_network)

@@ -10,6 +10,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from holder.context import HolderAdminClient, HolderContext
+from holder.models import Patient as WalletAccount
 from medcred import samples
 from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 from medcred.network import MedcredNetwork
@@ -74,3 +76,13 @@ async def request_proof(clinic: VerifierClient, patient: Patient, template: str)
     started = await clinic.start(template)
     accepted = await patient.wallet.accept_invitation(started["invitation_url"])
     return started["verification_id"], accepted["proof_request_id"]
+
+
+def tenant(network: MedcredNetwork, patient: Patient) -> HolderAdminClient:
+    """The admin client of the patient's own sub-wallet on the holder agent, as the wallet service holds it
+    (for tests that act as the patient's agent would, around the wallet service)."""
+    assert network.holder.server is not None
+    context: HolderContext = network.holder.server.app.state.holder
+    document = context.store.get("patients", patient.patient_id)
+    assert document is not None
+    return context.tenant(WalletAccount.model_validate(document))

@@ -34,6 +34,7 @@ async def test_every_agent_has_the_plugin_set_up(network: MedcredNetwork, http: 
         assert "medcred plugin: ledger definitions cached for 600 s" in log, role.name
         assert "medcred plugin: marshmallow schema instances reused" in log, role.name
         assert "medcred plugin: Askar sessions reused" in log, role.name
+        assert "medcred plugin: presentations refused on receipt end their exchange abandoned" in log, role.name
         assert f"medcred plugin: webhooks posted for {', '.join(sorted(config.webhook_topics or []))} only" in log
         for topic, states in config.webhook_states.items():
             assert f"medcred plugin: {topic} webhooks posted in states {', '.join(sorted(states))} only" in log

@@ -42,6 +42,8 @@ class FakeAgent:
     revocation_ids: dict[str, dict[str, str]] = field(default_factory=dict)  # cred_ex_id -> rev ids
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # connection_id -> record
     on_offer: Callable[[str], None] | None = None  # called with the new cred_ex_id before answering
+    ended: list[tuple[str, str]] = field(default_factory=list)  # (problem-report | delete, cred_ex_id)
+    down: bool = False  # every issue-credential record call answers 503 (the agent is restarting)
     _pending_registry: dict[str, int] = field(default_factory=dict)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -103,6 +105,16 @@ class FakeAgent:
             if self.on_offer is not None:
                 self.on_offer(cred_ex_id)
             return ok({"cred_ex_id": cred_ex_id, "state": "offer-sent", "connection_id": body["connection_id"]})
+        if path.startswith("/issue-credential-2.0/records/") and self.down:
+            return httpx.Response(503, text="agent unavailable")
+        if route[0] in ("POST", "DELETE") and path.startswith("/issue-credential-2.0/records/"):
+            cred_ex_id = path.removeprefix("/issue-credential-2.0/records/").removesuffix("/problem-report")
+            if cred_ex_id not in self.offers:
+                return not_found()
+            if request.method == "DELETE":
+                del self.offers[cred_ex_id]
+            self.ended.append(("delete" if request.method == "DELETE" else "problem-report", cred_ex_id))
+            return ok({})
         if request.method == "GET" and path.startswith("/issue-credential-2.0/records/"):
             cred_ex_id = path.rsplit("/", 1)[-1]
             if cred_ex_id not in self.offers:

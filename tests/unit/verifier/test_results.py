@@ -62,6 +62,10 @@ def test_not_verified_fails_with_the_agents_codes_only() -> None:
         (None, VerificationState.DECLINED, "declined by the patient"),
         ("", VerificationState.DECLINED, "declined by the patient"),
         ("abandoned: the\x00 agent\n broke", VerificationState.FAILED, "abandoned: the agent broke"),
+        # The verifier agent's own refusal on receipt (agents/acapy_plugin/refused_presentations.py).
+        ("Presented attr group revealed does not satisfy proof request restrictions [{'schema_name': 'x'}].",
+         VerificationState.FAILED,
+         "Presented attr group revealed does not satisfy proof request restrictions [{'schema_name': 'x'}]."),
     ],
 )  # fmt: skip
 def test_abandoned_maps_the_holders_reason(error_msg: str | None, state: VerificationState, reason: str) -> None:

@@ -1,7 +1,8 @@
-"""One timer per key: an asyncio task that runs an action once its delay has passed (verification expiry).
+"""One timer per key: an asyncio task that runs an action once its delay has passed (a verification's expiry,
+an issuance's deadline).
 
 A timer, not a polling loop: it sleeps once. `cancel(key)` stops one (not the task calling it: a timer
-may finish its own verification); `close()` stops all of them, at shutdown.
+may end its own flow); `close()` stops all of them, at shutdown.
 """
 
 from __future__ import annotations
