@@ -14,12 +14,11 @@ ACA-Py logs nothing more for it.
 from __future__ import annotations
 
 from agents.config import AgentConfig
-from verifier.service import HANDLED_STATES
+from verifier.service import HANDLED_STATES, PROOF_TOPIC
 from verifier.settings import VerifierSettings
 
 __all__ = ["WEBHOOK_STATES", "WEBHOOK_TOPICS", "agent_config"]
 
-PROOF_TOPIC = "present_proof_v2_0"
 # What the controller handles (verifier/app.py): its proof exchanges. The agent posts no other topic,
 # and of its exchanges only the states the controller acts on: not `request-sent`, nor
 # `presentation-received` (the whole presentation again, with `--debug-webhooks`).

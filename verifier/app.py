@@ -18,11 +18,10 @@ from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.store import DocumentStore
-from verifier.agent import PROOF_TOPIC
 from verifier.integrity import LedgerReader
 from verifier.records import VerificationRecords
 from verifier.routes import identity, shares, templates, verifications
-from verifier.service import VerificationService
+from verifier.service import PROOF_TOPIC, VerificationService
 from verifier.settings import VerifierSettings
 from verifier.shares import ShareReader
 from verifier.shl_client import ShlClient
@@ -62,7 +61,7 @@ def create_app(
             )
         # Invitations name this DID, so a patient knows who asks and can consent to exactly that verifier.
         service.public_did = await ensure_public_did(link.admin, settings, StoredPendingDid(store))
-        service.resume()
+        await service.resume()
         await share_client.open()
 
     async def stop() -> None:

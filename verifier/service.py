@@ -37,11 +37,12 @@ from verifier.records import VerificationRecords
 from verifier.results import Outcome, abandoned_outcome, presentation_outcome
 from verifier.templates import get_template
 
-__all__ = ["RESULT_TOPIC", "VerificationService"]
+__all__ = ["HANDLED_STATES", "PROOF_TOPIC", "RESULT_TOPIC", "VerificationService"]
 
 log = logging.getLogger(__name__)
 
 # The present_proof_v2_0 states `on_presentation` acts on: the agent posts no other (verifier/agent.py).
+PROOF_TOPIC = "present_proof_v2_0"
 HANDLED_STATES = ("done", "abandoned", "deleted")
 RESULT_TOPIC = "medcred_verification"  # our own event, fed to the EventWaiter when a verification ends
 FINAL_STATES = frozenset(state for state in VerificationState if state is not VerificationState.PENDING)
@@ -145,10 +146,21 @@ class VerificationService:
                 # A `done` record is auto-removed by the agent; any other is ours to delete.
                 await self._finish(verification, outcome, delete_agent_record=event.state != "done")
 
-    def resume(self) -> None:
-        """Start the timers of the verifications still pending in the store (at start-up)."""
-        for verification in self._records.pending():
+    async def resume(self) -> None:
+        """At start-up: start the timers of the verifications still pending in the store, and end at once
+        those whose exchange ended while no one listened (a webhook lost while this controller was down)."""
+        pending = self._records.pending()
+        for verification in pending:
             self._schedule(verification)
+        for verification in pending:
+            try:
+                record = await self._admin.present_proof_record(verification.pres_ex_id)
+            except MedcredError as exc:  # gone (nothing to learn) or the agent unreachable: the timer decides
+                log.info("pending verification %s: pres_ex %s not read at start (%s)",
+                         verification.verification_id, verification.pres_ex_id, type(exc).__name__)  # fmt: skip
+                continue
+            if record.get("state") in ("abandoned", "done"):
+                await self.on_presentation(WebhookEvent(PROOF_TOPIC, record))
 
     async def close(self) -> None:
         """Cancel every timer (at shutdown); the verifications stay pending in the store."""

@@ -16,6 +16,7 @@ from medcred.store import DocumentStore
 from tests.unit.verifier.conftest import FakeAgent
 from tests.unit.verifier.presentations import webhook
 from verifier.records import VerificationRecords
+from verifier.results import abandoned_outcome
 from verifier.service import VerificationService
 
 START = datetime(2026, 5, 9, 12, 0, tzinfo=UTC)
@@ -82,7 +83,26 @@ async def test_resume_times_out_what_expired_while_stopped_and_rearms_the_rest(s
     await setup.service.close()
     assert len(setup.service.timers) == 0
     setup.clock.now = START + timedelta(seconds=75)  # "restart": old expired at 60 s, fresh expires at 90 s
-    setup.service.resume()
+    await setup.service.resume()
     assert (await setup.service.get(old, wait=5)).state == "timed_out"
     assert fresh in setup.service.timers
     assert (await setup.service.get(fresh)).pending
+
+
+async def test_resume_ends_at_once_an_exchange_that_ended_while_no_one_listened(setup: Setup) -> None:
+    """A presentation refused (or verified) while the controller was down: its webhook is lost, but the
+    agent's record says how it ended, and that is the result at start-up, not a time-out later."""
+    refused = (await setup.service.create("allergy-check")).verification_id
+    verified = (await setup.service.create("vaccination-status")).verification_id
+    waiting = (await setup.service.create("allergy-check")).verification_id
+    await setup.service.close()
+    records = {vid: setup.service._records.get(vid).pres_ex_id for vid in (refused, verified)}  # type: ignore[union-attr]
+    setup.agent.records[records[refused]] = webhook(records[refused], "abandoned") | {
+        "error_msg": "Presented attr group revealed does not satisfy proof request restrictions"}
+    setup.agent.records[records[verified]] = webhook(records[verified], "done", verified="true")
+    await setup.service.resume()
+    ended = await setup.service.get(refused)
+    assert (ended.state, ended.reason) == ("failed", abandoned_outcome(
+        "Presented attr group revealed does not satisfy proof request restrictions").reason)
+    assert not (await setup.service.get(verified)).pending
+    assert (await setup.service.get(waiting)).pending and waiting in setup.service.timers
