@@ -75,7 +75,10 @@ class LocalPool:
         return self.genesis_path.exists()
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, CONFIG_DIR_VARIABLE: str(self.folder), "PYTHONDONTWRITEBYTECODE": "1"}
+        """The validators' environment: ours without PYTHONPATH (this repository's `ledger` package would
+        hide plenum's own `ledger` from the validators' Python)."""
+        inherited = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+        return {**inherited, CONFIG_DIR_VARIABLE: str(self.folder), "PYTHONDONTWRITEBYTECODE": "1"}
 
     def _python(self) -> str:
         python = self.settings.validator_python
