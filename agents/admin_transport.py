@@ -3,7 +3,8 @@
 `AdminTransport.request()` sends the admin key (and, for a multitenant sub-wallet, its bearer token)
 and turns whatever goes wrong into the project's errors:
 
-    unreachable, timed out, not JSON      -> AgentError
+    refused, connection dropped, 503      -> AgentUnavailableError (503 + Retry-After: down or restarting)
+    timed out, not JSON, other failures   -> AgentError
     401                                   -> AuthenticationError (our key or the tenant's token)
     404                                   -> NotFoundError
     other 4xx                             -> AgentRejectedError, with the agent's status
@@ -27,6 +28,7 @@ from pydantic import SecretStr
 from medcred.errors import (
     AgentError,
     AgentRejectedError,
+    AgentUnavailableError,
     AuthenticationError,
     ConfigurationError,
     InvalidInputError,
@@ -38,6 +40,8 @@ __all__ = ["AdminTransport", "Secret", "reveal", "segment"]
 log = logging.getLogger(__name__)
 
 MAX_ERROR_TEXT = 200
+# The agent is not there (or not yet listening, or gone mid-call): it is down or being restarted.
+_AGENT_AWAY = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 
 type Secret = str | SecretStr
 
@@ -64,10 +68,13 @@ class AdminTransport:
         *,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        retry_after: int = 5,
     ) -> None:
+        """`retry_after`: the seconds an `AgentUnavailableError` tells callers to wait before trying again."""
         self.base_url = base_url.rstrip("/")
         self._api_key = SecretStr(reveal(api_key))
         self._timeout = timeout
+        self.retry_after = retry_after
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._token: SecretStr | None = None
@@ -95,7 +102,9 @@ class AdminTransport:
         """A view whose calls act on one sub-wallet; it shares this client's connections (open it first)."""
         if self._client is None:
             raise ConfigurationError("open the admin client before making tenant views of it")
-        view = type(self)(self.base_url, self._api_key, timeout=self._timeout, transport=self._transport)
+        view = type(self)(
+            self.base_url, self._api_key, timeout=self._timeout, transport=self._transport, retry_after=self.retry_after
+        )
         view._client, view._token, view._owner = self._client, SecretStr(reveal(token)), False
         return view
 
@@ -118,13 +127,18 @@ class AdminTransport:
         query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in (params or {}).items() if v is not None}
         try:
             response = await self._client.request(method, path, json=json, params=query, headers=headers)
+        except _AGENT_AWAY as exc:
+            raise AgentUnavailableError(
+                f"the agent at {self.base_url} is down or restarting ({type(exc).__name__} on {method} {path}): "
+                f"try again in {self.retry_after} s", self.retry_after,
+            ) from exc
         except httpx.TimeoutException as exc:
             raise AgentError(f"agent at {self.base_url} timed out on {method} {path}") from exc
         except httpx.HTTPError as exc:
             raise AgentError(f"agent at {self.base_url} unreachable on {method} {path}: {exc}") from exc
         log.debug("%s %s -> %s", method, path, response.status_code)
         if not response.is_success:
-            raise _translate(method, path, response)
+            raise _translate(method, path, response, self.retry_after)
         if not response.content:
             return None
         try:
@@ -133,7 +147,9 @@ class AdminTransport:
             raise AgentError(f"agent answered {method} {path} with something not JSON") from exc
 
 
-def _translate(method: str, path: str, response: httpx.Response) -> AgentError | AuthenticationError | NotFoundError:
+def _translate(
+    method: str, path: str, response: httpx.Response, retry_after: int
+) -> AgentError | AuthenticationError | NotFoundError:
     status = response.status_code
     text = " ".join(response.text.split())
     text = text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + "..."
@@ -144,4 +160,6 @@ def _translate(method: str, path: str, response: httpx.Response) -> AgentError |
         return NotFoundError(message)
     if 400 <= status < 500:
         return AgentRejectedError(message, agent_status=status)
+    if status == 503:  # ACA-Py's answer while it starts
+        return AgentUnavailableError(f"{message} (starting: try again in {retry_after} s)", retry_after)
     return AgentError(message)

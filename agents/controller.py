@@ -5,8 +5,13 @@
 
 The app's lifespan opens the admin client, waits until the agent is ready, runs the role's own
 start-up (publishing schemas, say), then serves. It mounts the agent's webhook receiver at
-`/webhooks/topic/{topic}/`, the one error handler, and `GET /health` (200 once it and its agent are
-ready, 503 before).
+`/webhooks/topic/{topic}/`, the one error handler, and `GET /health`:
+
+    200 {"status": "ok", "agent": "up", "agent_ready": true}          it and its agent are ready
+    503 {"status": "starting", "agent": ..., "agent_ready": ...}       its own start-up is not done
+    503 {"status": "degraded", "agent": "down", "agent_ready": false}  its agent is down (or restarting)
+
+While the agent is down, calls that need it get 503 with `Retry-After` (`AgentUnavailableError`).
 """
 
 from __future__ import annotations
@@ -48,7 +53,9 @@ class AgentLink:
         """The link to a role's own agent; `transport` replaces the network under the admin client (tests)."""
         admin_key = settings.secret("agent_admin_api_key")
         link = cls(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
-        link.admin = admin_class(settings.agent_admin_url, admin_key, transport=transport)
+        link.admin = admin_class(
+            settings.agent_admin_url, admin_key, transport=transport, retry_after=settings.agent_retry_after
+        )
         return link
 
     async def open(self, ready_timeout: float = 60.0) -> None:
@@ -113,11 +120,12 @@ def create_controller_app(
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:
-        """200 once the controller and its agent are ready; 503 before."""
+        """200 once the controller and its agent are ready; 503 while starting, or while the agent is down."""
         agent = await link.agent_ready()
-        ready = bool(app.state.ready) and agent
-        body = {"status": "ok" if ready else "starting", "agent_ready": agent}
-        return JSONResponse(body, status_code=200 if ready else 503)
+        started = bool(app.state.ready)
+        status = ("ok" if agent else "degraded") if started else "starting"
+        body = {"status": status, "agent": "up" if agent else "down", "agent_ready": agent}
+        return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
     app.include_router(link.webhooks.api_router)
     for router in routers:

@@ -73,6 +73,16 @@ class AgentProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def name(self) -> str:
+        return f"agent {self.config.role_name}"
+
+    async def wait(self) -> int:
+        """The exit code of the current run once it ends (negative: the signal that killed it)."""
+        if self._process is None:
+            raise ProcessError(f"agent {self.config.role_name} was not started")
+        return await self._process.wait()
+
     def _command(self) -> list[str]:
         if self.aca_py_path is None:
             if importlib.util.find_spec("acapy_agent") is None:

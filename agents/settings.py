@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
 from agents.config import AgentConfig
@@ -41,6 +41,8 @@ class RoleSettings(BaseSettings):
     # every 30 s, ~0.013. Entries are hash-chained at once either way.
     audit_max_wait: float = 30.0
     audit_anchoring: bool = True  # anchor audit batches on the ledger (unit tests turn it off)
+    # Retry-After (s) of the 503 a call needing the agent gets while the agent is down or restarting.
+    agent_retry_after: int = Field(default=5, ge=1)
 
     def folder(self) -> Path:
         folder = (self.data_dir or data_home() / self.role).resolve()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -162,21 +163,39 @@ class LedgerClient:
 
         return await _retry_until_found(read, attempts, pause)
 
-    async def validator_info(self) -> dict[str, NodeInfo | str]:
-        """Each node's own account of itself (mode, catch-up, ledger sizes), or why it did not answer."""
+    def _validator_info_request(self) -> Request:
         request = ledger.build_get_validator_info_request(self._trustee.did)
         request.set_signature(self._trustee.sign(request.signature_input))
+        return request
+
+    async def validator_info(self) -> dict[str, NodeInfo | str]:
+        """Each node's own account of itself (mode, catch-up, ledger sizes), or why it did not answer.
+
+        indy-vdr waits for every node's answer (or its own timeout): see `node_info` for one node, bounded."""
         try:
-            replies = await self._pool.submit_action(request)
+            replies = await self._pool.submit_action(self._validator_info_request())
         except VdrError as exc:
             raise LedgerError(f"the pool did not answer a validator-info request: {exc}") from exc
-        result: dict[str, NodeInfo | str] = {}
-        for node, raw in replies.items():
-            try:
-                result[node] = json.loads(raw)["result"]["data"]
-            except (ValueError, KeyError, TypeError):
-                result[node] = str(raw)[:200]
-        return result
+        return {node: _node_info(raw) for node, raw in replies.items()}
+
+    async def node_names(self) -> list[str]:
+        """The validators' aliases, as the pool's transactions name them."""
+        try:
+            verifiers = await self._pool.get_verifiers()
+        except VdrError as exc:
+            raise LedgerError(f"the pool's validators are unknown: {exc}") from exc
+        return sorted(verifiers)
+
+    async def node_info(self, node: str, timeout: float) -> NodeInfo | str:
+        """One validator's own account of itself, or why it gave none within `timeout` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                replies = await self._pool.submit_action(self._validator_info_request(), [node], math.ceil(timeout))
+        except TimeoutError:
+            return f"no answer within {timeout:g} s"
+        except VdrError as exc:
+            return f"no answer: {exc}"[:200]
+        return _node_info(replies[node]) if node in replies else "no answer"
 
     async def ledger_size(self, which: LedgerName) -> int:
         """How many transactions a ledger holds, as the nodes that answered report it (the largest)."""
@@ -188,6 +207,14 @@ class LedgerClient:
         if not sizes:
             raise LedgerError("no validator reported its ledger size")
         return max(sizes)
+
+
+def _node_info(raw: object) -> NodeInfo | str:
+    try:
+        data = json.loads(raw)["result"]["data"]  # type: ignore[arg-type]
+    except (ValueError, KeyError, TypeError):
+        return str(raw)[:200]
+    return data if isinstance(data, dict) else str(data)[:200]
 
 
 async def _retry_until_found[T](read: Callable[[], Awaitable[T | None]], attempts: int, pause: float) -> T | None:

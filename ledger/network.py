@@ -4,7 +4,8 @@
         print(network.genesis_url)
 
 Start order: validators (until the pool is ready), then the web server, then the tails server;
-stop order is the reverse. The web and tails servers run in this process's event loop.
+stop order is the reverse. The web and tails servers run in this process's event loop. Once started,
+the validators and both servers are watched (`medcred.supervisor`): one that ends unasked is started again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ledger.tails import create_app as create_tails_app
 from ledger.web import create_app as create_web_app
 from medcred.servers import EmbeddedServer
 from medcred.settings import generated_secret
+from medcred.supervisor import RestartPolicy, Supervisor
 
 __all__ = ["LedgerNetwork"]
 
@@ -30,13 +32,17 @@ def _silent(_: str) -> None:
 
 
 class LedgerNetwork:
-    def __init__(self, settings: LedgerSettings, tails: TailsSettings, progress: Progress = _silent) -> None:
+    def __init__(
+        self, settings: LedgerSettings, tails: TailsSettings, progress: Progress = _silent,
+        restart_policy: RestartPolicy | None = None,
+    ) -> None:
         self.settings = settings
         self.tails_settings = tails
-        self.pool = LocalPool(settings)
+        self.restart_policy = restart_policy or RestartPolicy()
+        self.pool = LocalPool(settings, self.restart_policy)
         self.progress = progress
         self.pool_start_seconds: float | None = None
-        self._servers: list[EmbeddedServer] = []
+        self._servers: list[tuple[EmbeddedServer, Supervisor]] = []
 
     @property
     def genesis_url(self) -> str:
@@ -68,14 +74,17 @@ class LedgerNetwork:
             tails = EmbeddedServer("tails server", tails_app, self.tails_settings.host, self.tails_settings.port)
             for server in (web, tails):
                 await server.start()
-                self._servers.append(server)
+                supervisor = Supervisor(server, self.restart_policy)
+                self._servers.append((server, supervisor))
+                supervisor.watch()
                 self.progress(f"{server.name} listening on {server.url}")
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
-        for server in reversed(self._servers):
+        for server, supervisor in reversed(self._servers):
+            await supervisor.release()
             await server.stop()
         self._servers.clear()
         await self.pool.stop()

@@ -8,6 +8,10 @@
 The validators run in their own Python (see ledger/validator/README.md). Readiness comes from the
 pool itself: each node logs when its catch-up is complete, and a validator-info request must then
 find every node participating.
+
+Once the pool is ready, each validator is watched (`medcred.supervisor`): one that dies unasked is
+started again after a backoff, and catches up by itself. `stop_node` stops one on purpose (it stays
+down until `restart_node`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from ledger.settings import LedgerSettings
 from medcred.errors import ConfigurationError, ProcessError
 from medcred.processes import ChildProcess, ensure_ports_free, log_tail
+from medcred.supervisor import RestartPolicy, Supervisor
 
 __all__ = ["LocalPool", "NodeSpec"]
 
@@ -43,14 +48,16 @@ class NodeSpec:
 
 
 class LocalPool:
-    def __init__(self, settings: LedgerSettings) -> None:
+    def __init__(self, settings: LedgerSettings, restart_policy: RestartPolicy | None = None) -> None:
         self.settings = settings
+        self.restart_policy = restart_policy or RestartPolicy()
         self.folder = settings.folder() / "pool"
         self.nodes = [
             NodeSpec(n, settings.host, settings.base_port + 2 * n - 1, settings.base_port + 2 * n)
             for n in range(1, settings.node_count + 1)
         ]
         self._processes: dict[int, ChildProcess] = {}
+        self._supervisors: dict[int, Supervisor] = {}
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -68,8 +75,9 @@ class LocalPool:
         return self.genesis_path.exists()
 
     def _env(self) -> dict[str, str]:
-        # Not our PYTHONPATH: this repository's `ledger` package would shadow plenum's own `ledger`.
-        inherited = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        """The validators' environment: ours without PYTHONPATH (this repository's `ledger` package would
+        hide plenum's own `ledger` from the validators' Python)."""
+        inherited = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
         return {**inherited, CONFIG_DIR_VARIABLE: str(self.folder), "PYTHONDONTWRITEBYTECODE": "1"}
 
     def _python(self) -> str:
@@ -110,18 +118,34 @@ class LocalPool:
         except BaseException:
             await self.stop()
             raise
+        for node in self.nodes:
+            self.supervisor(node.number).watch()
         return time.perf_counter() - began
 
     async def start_node(self, number: int) -> None:
+        """Start one validator (unwatched: `start` and `restart_node` hand it to its supervisor)."""
         node = self.nodes[number - 1]
-        process = ChildProcess(
-            node.name,
-            [self._python(), str(VALIDATOR_CODE / "run_node.py"), node.name, node.host,
-             str(node.node_port), node.host, str(node.client_port)],
-            self.node_output(node), env=self._env(), cwd=self.folder,
-        )
+        process = self._processes.get(number)
+        if process is None:
+            process = ChildProcess(
+                f"validator {node.name}",
+                [self._python(), str(VALIDATOR_CODE / "run_node.py"), node.name, node.host,
+                 str(node.node_port), node.host, str(node.client_port)],
+                self.node_output(node), env=self._env(), cwd=self.folder,
+            )
+            self._processes[number] = process
         await process.start()
-        self._processes[number] = process
+
+    def supervisor(self, number: int) -> Supervisor:
+        """The supervisor of validator `number` (it restarts the validator while watching)."""
+        supervisor = self._supervisors.get(number)
+        if supervisor is None:
+            supervisor = self._supervisors[number] = Supervisor(self._processes[number], self.restart_policy)
+        return supervisor
+
+    def pid(self, number: int) -> int | None:
+        process = self._processes.get(number)
+        return process.pid if process is not None and process.running else None
 
     async def restart_node(self, number: int, timeout: float = 30.0) -> float:
         """Start a stopped validator again and wait until it has caught up; return the seconds taken."""
@@ -130,12 +154,15 @@ class LocalPool:
         offset = self._log_size(node)
         await self.start_node(number)
         await self._wait_for_catchup({number: offset}, timeout)
+        self.supervisor(number).watch()
         return time.perf_counter() - began
 
     async def stop_node(self, number: int, *, kill: bool = False) -> None:
+        """Stop one validator on purpose (SIGKILL with `kill`): it is not restarted."""
         process = self._processes.get(number)
         if process is None:
             return
+        await self.supervisor(number).release()
         if kill:
             process.kill()
             await process.wait()
@@ -143,6 +170,7 @@ class LocalPool:
             await process.stop(self.settings.stop_grace)
 
     async def stop(self) -> None:
+        await asyncio.gather(*(supervisor.release() for supervisor in self._supervisors.values()))
         await asyncio.gather(*(p.stop(self.settings.stop_grace) for p in self._processes.values()))
 
     def running_nodes(self) -> dict[str, bool]:

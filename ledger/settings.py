@@ -24,6 +24,9 @@ class LedgerSettings(BaseSettings):
     validator_python: Path = PROJECT_ROOT / ".venv-validators" / "bin" / "python"
     start_timeout: float = 60.0
     stop_grace: float = 10.0
+    status_timeout: float = Field(
+        default=2.0, gt=0, description="GET /status waits this long (s) for each validator's answer"
+    )
     trustee_seed: SecretStr = SecretStr(VON_TRUSTEE_SEED)
     register_open: bool = Field(
         default=False,

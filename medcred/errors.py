@@ -21,7 +21,8 @@
     ├── UpstreamError                  502: a service we call (the hospital's portal, a link's host) failed
     │   └── UpstreamRejectedError      its 4xx with no class of its own here, passed on with its status
     └── AgentError                     502: an ACA-Py admin call failed
-        └── AgentRejectedError         the agent answered 4xx: carries the agent's status
+        ├── AgentRejectedError         the agent answered 4xx: carries the agent's status
+        └── AgentUnavailableError      503 + Retry-After: the agent is down or (re)starting
 
 Each class carries `status_code`, which the one exception handler per app (`medcred.web`) turns into
 an HTTP response `{"detail": message}`. Errors of libraries underneath (httpx, indy_vdr, jwcrypto) are
@@ -33,6 +34,7 @@ from __future__ import annotations
 __all__ = [
     "AgentError",
     "AgentRejectedError",
+    "AgentUnavailableError",
     "AuditLogError",
     "AuthenticationError",
     "ConfigurationError",
@@ -175,3 +177,15 @@ class AgentRejectedError(AgentError):
     def __init__(self, message: str, agent_status: int) -> None:
         super().__init__(message)
         self.agent_status = agent_status
+
+
+class AgentUnavailableError(AgentError):
+    """The agent does not take calls now (refused, dropped, or it says it is starting): try again later.
+
+    Its supervisor restarts a dead agent within seconds, so the caller is told when to come back."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

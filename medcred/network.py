@@ -6,7 +6,9 @@
       -> holder controller :8002, verifier controller :8003 (told the hospital's DID)
 
 Stopping goes in the reverse order. All data lives under one data folder, so starting again resumes.
-Controllers run in this process's event loop; validators and agents are child processes.
+Controllers run in this process's event loop; validators and agents are child processes. Once ready,
+every agent is watched (`medcred.supervisor`): one that dies is started again on its wallet, and its
+controller answers 503 with `Retry-After` meanwhile (its `/health` says the agent is down).
 
 The hospital's records key-encryption key is never kept in the data folder: it is
 `MEDCRED_ISSUER_RECORDS_KEK` when set, otherwise generated once into `~/.config/medcred/records-kek`
@@ -44,6 +46,7 @@ from medcred.clients import HospitalClient, VerifierClient, WalletAdminClient
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.servers import EmbeddedServer
 from medcred.settings import data_home
+from medcred.supervisor import RestartPolicy, Supervisor
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
@@ -96,6 +99,7 @@ class Role:
     agent: AgentProcess
     make_app: Callable[[], FastAPI]
     server: EmbeddedServer | None = None
+    supervisor: Supervisor | None = None  # watches `agent` once the network is up
 
     @property
     def url(self) -> str:
@@ -107,15 +111,18 @@ class Role:
 
 class MedcredNetwork:
     def __init__(
-        self, home: Path | None = None, progress: Progress = _silent, *, ledger: LedgerNetwork | None = None
+        self, home: Path | None = None, progress: Progress = _silent, *, ledger: LedgerNetwork | None = None,
+        restart_policy: RestartPolicy | None = None,
     ) -> None:
         """`ledger`: an already running ledger to use (and leave running); by default, one of our own."""
         home = (home or data_home()).resolve()
         self.home = home
         self.progress = progress
+        self.restart_policy = restart_policy or RestartPolicy()
         self._owns_ledger = ledger is None
         self.ledger = ledger or LedgerNetwork(
-            LedgerSettings(data_dir=home / "ledger"), TailsSettings(storage_dir=home / "tails"), progress
+            LedgerSettings(data_dir=home / "ledger"), TailsSettings(storage_dir=home / "tails"), progress,
+            self.restart_policy,
         )
         common = {
             "ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url,
@@ -149,6 +156,9 @@ class MedcredNetwork:
             self.progress("starting the three agents")
             await asyncio.gather(*(role.agent.start() for role in self.roles))
             await asyncio.gather(*(role.agent.wait_until_ready(60) for role in self.roles))
+            for role in self.roles:
+                role.supervisor = Supervisor(role.agent, self.restart_policy)
+                role.supervisor.watch()
             self.progress("agents ready")
             await self._start_controller(self.issuer)
             self._verifier_settings.issuer_did = await self._issuer_did()
@@ -174,6 +184,9 @@ class MedcredNetwork:
 
     async def stop(self) -> None:
         errors: list[BaseException] = []
+        for role in self.roles:
+            if role.supervisor is not None:
+                await role.supervisor.release()
         for role in reversed(self.roles):
             if role.server is not None:
                 await role.server.stop()
@@ -187,7 +200,13 @@ class MedcredNetwork:
 
     async def restart_agent(self, role: Role) -> None:
         """Stop and start one agent on its wallet (tests use it to show nothing is lost)."""
-        await role.agent.restart()
+        if role.supervisor is not None:
+            await role.supervisor.release()
+        try:
+            await role.agent.restart()
+        finally:
+            if role.supervisor is not None:
+                role.supervisor.watch()
 
     async def restart_controller(self, role: Role) -> None:
         """Stop and start one controller on its data folder (tests use it to show what a start resumes)."""

@@ -135,5 +135,7 @@ class ChildProcess:
                 self._process.kill()
 
     async def wait(self) -> int:
-        assert self._process is not None
+        """The exit code of the current run once it ends (negative: the signal that killed it)."""
+        if self._process is None:
+            raise ProcessError(f"{self.name} was not started")
         return await self._process.wait()

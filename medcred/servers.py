@@ -2,6 +2,8 @@
 
 uvicorn's `Server.serve()` takes over SIGINT/SIGTERM; an embedded server must not, because the
 supervisor owns Ctrl-C and stops everything in order. `EmbeddedServer` leaves signals alone.
+It can be started again after it stopped (each start makes a fresh uvicorn server), and `wait()`
+awaits the end of its current run, so a `medcred.supervisor.Supervisor` can watch it like a process.
 """
 
 from __future__ import annotations
@@ -30,16 +32,33 @@ class EmbeddedServer:
 
     def __init__(self, name: str, app: FastAPI, host: str, port: int) -> None:
         self.name, self.host, self.port, self.app = name, host, port, app
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
-        self._server = _QuietSignalsServer(config)
+        self._server = self._new_server()
         self._task: asyncio.Task[None] | None = None
+
+    def _new_server(self) -> _QuietSignalsServer:
+        config = uvicorn.Config(
+            self.app, host=self.host, port=self.port, log_level="warning", lifespan="on", access_log=False
+        )
+        return _QuietSignalsServer(config)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        """None: it runs in this process."""
+        return None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     async def start(self, timeout: float = 30.0) -> None:
+        if self.running:
+            return
         ensure_ports_free(self.host, [self.port], self.name)
+        self._server = self._new_server()  # a uvicorn server serves once
         self._task = asyncio.create_task(self._server.serve(), name=self.name)
         async with asyncio.timeout(timeout):
             while not self._server.started:
@@ -49,6 +68,21 @@ class EmbeddedServer:
                         self._task.result()
                     raise ProcessError(f"{self.name} failed to start on {self.url}")
                 await asyncio.sleep(0.02)
+
+    async def wait(self) -> int:
+        """The end of the current run: 0 if the server returned, 1 if it failed."""
+        task = self._task
+        if task is None:
+            raise ProcessError(f"{self.name} was not started")
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise
+            return 1
+        except BaseException:  # uvicorn ends with SystemExit when its lifespan fails
+            return 1
+        return 0
 
     async def stop(self) -> None:
         if self._task is None:

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from medcred.errors import AuthenticationError, MedcredError
+from medcred.errors import AgentUnavailableError, AuthenticationError, MedcredError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,9 @@ API_KEY_HEADER = "X-API-Key"
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MedcredError)
     async def _medcred_error(_: Request, exc: MedcredError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        if isinstance(exc, AgentUnavailableError):
+            headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -26,7 +26,7 @@ def create_app(settings: LedgerSettings, genesis_path: Path, register_key: str |
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         trustee = Signer.from_seed(normalise_seed(settings.trustee_seed.get_secret_value()))
         client = await LedgerClient.open(genesis_path, trustee)
-        app.state.service = LedgerService(client)
+        app.state.service = LedgerService(client, settings.status_timeout)
         try:
             yield
         finally:

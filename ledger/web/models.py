@@ -35,8 +35,12 @@ class ValidatorStatus(BaseModel):
 
 
 class PoolStatus(BaseModel):
-    ready: bool
+    """von-network's `ready` and `validators`, plus how many are ready and how many writes need."""
+
+    ready: bool = Field(description="the pool orders writes: at least `write_quorum` validators are ready")
     validators: list[ValidatorStatus]
+    validators_ready: int = 0
+    write_quorum: int = Field(default=0, description="n - f of the n validators (3 of 4)")
 
 
 class TransactionPage(BaseModel):

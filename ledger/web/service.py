@@ -8,6 +8,7 @@ import time
 from ledger.client import LedgerClient, LedgerName
 from ledger.identity import Role, Signer, normalise_seed, validate_did, validate_verkey
 from ledger.web.models import PoolStatus, RegisterRequest, RegisterResponse, TransactionPage, ValidatorStatus
+from ledger.web.pool_status import pool_status, validator_status
 from medcred.errors import ConflictError, InvalidInputError, LedgerError, LedgerRejectedError, NotFoundError
 
 MAX_PAGE_SIZE = 100
@@ -15,8 +16,10 @@ _SIZE_TTL = 1.0
 
 
 class LedgerService:
-    def __init__(self, client: LedgerClient) -> None:
+    def __init__(self, client: LedgerClient, status_timeout: float = 2.0) -> None:
+        """`status_timeout`: how long `status()` waits for each validator's answer (all asked at once)."""
         self.client = client
+        self.status_timeout = status_timeout
         self._sizes: dict[LedgerName, tuple[float, int]] = {}
 
     async def register(self, body: RegisterRequest) -> RegisterResponse:
@@ -46,26 +49,13 @@ class LedgerService:
         return RegisterResponse(did=did, seed=body.seed, verkey=verkey, seq_no=existing.get("seqNo"))
 
     async def status(self) -> PoolStatus:
+        """Each validator asked at once, each for at most `status_timeout` s: one down costs no more."""
         try:
-            infos = await asyncio.wait_for(self.client.validator_info(), 10)
-        except (LedgerError, TimeoutError) as exc:
-            problem = str(exc) or "no answer within 10 s"
-            return PoolStatus(ready=False, validators=[ValidatorStatus(name="pool", ready=False, problem=problem)])
-        validators = []
-        for name, info in sorted(infos.items()):
-            if not isinstance(info, dict):
-                validators.append(ValidatorStatus(name=name, ready=False, problem=info))
-                continue
-            node = info.get("Node_info", {})
-            mode = node.get("Mode")
-            synced = all(s == "synced" for s in node.get("Catchup_status", {}).get("Ledger_statuses", {}).values())
-            validators.append(ValidatorStatus(
-                name=name, ready=mode == "participating" and synced, mode=mode, ledgers_synced=synced,
-                transaction_count=node.get("Metrics", {}).get("transaction-count"),
-            ))
-        # BFT: the pool serves writes while n - f nodes participate (3 of 4).
-        quorum = len(validators) - (len(validators) - 1) // 3
-        return PoolStatus(ready=sum(v.ready for v in validators) >= quorum, validators=validators)
+            names = await self.client.node_names()
+        except LedgerError as exc:
+            return PoolStatus(ready=False, validators=[ValidatorStatus(name="pool", ready=False, problem=str(exc))])
+        infos = await asyncio.gather(*(self.client.node_info(name, self.status_timeout) for name in names))
+        return pool_status([validator_status(name, info) for name, info in zip(names, infos, strict=True)])
 
     async def _size(self, which: LedgerName) -> int:
         cached = self._sizes.get(which)

@@ -12,6 +12,7 @@ from agents.admin import AdminClient
 from medcred.errors import (
     AgentError,
     AgentRejectedError,
+    AgentUnavailableError,
     AuthenticationError,
     ConfigurationError,
     InvalidInputError,
@@ -107,6 +108,40 @@ async def test_transport_failures_become_agent_errors(failure: Exception) -> Non
         assert await admin.status_ready() is False
     assert KEY not in str(caught.value)
     assert isinstance(caught.value.__cause__, httpx.HTTPError)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("connection refused"), httpx.RemoteProtocolError("server disconnected"),
+     httpx.ReadError("connection reset")],
+)  # fmt: skip
+async def test_an_agent_that_is_down_is_unavailable_with_a_retry_after(failure: Exception) -> None:
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise failure
+
+    async with AdminClient(BASE, KEY, transport=httpx.MockTransport(fail), retry_after=7) as admin:
+        with pytest.raises(AgentUnavailableError) as caught:
+            await admin.for_tenant("tok").request("GET", "/credentials")
+    assert caught.value.status_code == 503 and caught.value.retry_after == 7
+    assert "down or restarting" in caught.value.message and "try again in 7 s" in caught.value.message
+
+
+async def test_an_agent_still_starting_is_unavailable_too() -> None:
+    agent = FakeAgent(lambda _: httpx.Response(503, text="503: Service Unavailable"))
+    async with client(agent) as admin:
+        with pytest.raises(AgentUnavailableError) as caught:
+            await admin.status()
+    assert caught.value.retry_after == 5
+
+
+async def test_a_timeout_is_not_taken_for_an_agent_that_is_down() -> None:
+    def slow(_: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow")
+
+    async with client(FakeAgent(slow)) as admin:
+        with pytest.raises(AgentError) as caught:
+            await admin.status()
+    assert not isinstance(caught.value, AgentUnavailableError) and caught.value.status_code == 502
 
 
 async def test_non_json_and_unexpected_shapes_are_agent_errors() -> None:

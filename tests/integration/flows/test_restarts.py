@@ -1,0 +1,69 @@
+"""Each agent killed with SIGKILL comes back by itself; meanwhile its controller's /health says so and a
+call that needs the agent gets 503 with Retry-After at once (not a hang). After it, the agent works again."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+from typing import Any
+
+import httpx
+import pytest
+
+from medcred import samples
+from medcred.clients import HospitalClient
+from medcred.network import MedcredNetwork, Role
+from tests.integration.flows.conftest import Onboard, issue
+
+
+async def health_until(http: httpx.AsyncClient, role: Role, status: str, timeout: float) -> httpx.Response:
+    """GET /health until its status is `status`; fails after `timeout` s."""
+    async with asyncio.timeout(timeout):
+        while True:
+            response = await http.get(f"{role.url}/health")
+            if response.json()["status"] == status:
+                return response
+            await asyncio.sleep(0.2)
+
+
+@pytest.mark.parametrize("role_name", ["issuer", "holder", "verifier"])
+async def test_a_killed_agent_is_restarted_and_its_controller_answers_503_meanwhile(
+    role_name: str, network: MedcredNetwork, http: httpx.AsyncClient, hospital: HospitalClient, onboard: Onboard,
+) -> None:
+    role: Role = getattr(network, role_name)
+    patient = await onboard()
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=1))  # connected
+    invited = f"p-{secrets.token_hex(6)}"  # a patient of its own for the invitations asked below
+    await hospital.put_patient(invited, samples.patient(invited))
+    # One call per role that needs its agent: an invitation, a new patient wallet, a proof request.
+    calls: dict[str, tuple[str, str, dict[str, Any]]] = {
+        "issuer": ("POST", f"/patients/{invited}/invitation", {"headers": {"X-API-Key": role.api_key()}}),
+        "holder": ("POST", "/patients", {"headers": {"X-API-Key": role.api_key()}}),
+        "verifier": ("POST", "/verifications",
+                     {"headers": {"X-API-Key": role.api_key()}, "json": {"template": "vaccination-status"}}),
+    }  # fmt: skip
+    method, path, options = calls[role_name]
+    assert (await http.request(method, role.url + path, **options)).is_success
+
+    supervisor = role.supervisor
+    assert supervisor is not None and supervisor.watching
+    restarts, pid = supervisor.restarts, role.agent.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    try:
+        health = await health_until(http, role, "degraded", 30)
+        assert health.status_code == 503 and health.json()["agent"] == "down"
+        refused = await http.request(method, role.url + path, **options)
+        assert refused.status_code == 503, refused.text
+        assert int(refused.headers["Retry-After"]) > 0
+        assert "down or restarting" in refused.json()["detail"]
+    finally:
+        health = await health_until(http, role, "ok", 180)  # the stack is whole again for the next test
+    assert health.status_code == 200 and health.json() == {"status": "ok", "agent": "up", "agent_ready": True}
+    assert supervisor.restarts == restarts + 1 and role.agent.pid not in (None, pid)
+
+    assert (await http.request(method, role.url + path, **options)).is_success
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=2))
+    assert len(await patient.wallet.credentials()) == 2
