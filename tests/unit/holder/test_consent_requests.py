@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agents.events import WebhookEvent
@@ -151,7 +152,8 @@ async def test_a_request_within_a_live_auto_answer_grant_is_presented(holder: Ho
     assert details == {"grant_id": grant_id, "proof_request_id": pres_ex_id, "verifier_did": VERIFIER,
                        "revealed": ["vaccine_code", "occurrence_date"], "proved": ["dose_number"],
                        "purpose": "school enrolment"}  # fmt: skip
-    assert "2021-06-01" not in repr(holder.events) and "208" not in repr(holder.events)
+    shown = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>", repr(holder.events))
+    assert "2021-06-01" not in shown and "208" not in shown  # (random ids may hold "208": not values)
 
 
 async def test_an_auto_answer_uses_only_credentials_of_the_granted_types(holder: Holder) -> None:
