@@ -14,11 +14,13 @@ from fastapi.responses import JSONResponse
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
+from issuer.deps import upload_limit
 from issuer.record_store import RecordStore
 from issuer.routes import credentials, identity, patients, portal, records, shl
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
 from issuer.share_access import WrongPasscodeError
+from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import ConfigurationError
 from medcred.store import DocumentStore
 
@@ -66,6 +68,7 @@ def create_app(
         on_startup=issuer.start,
         on_shutdown=issuer.stop,
         audit=audit,
+        max_json_bytes=max(MAX_BODY_BYTES, upload_limit(settings)),
     )
     app.add_exception_handler(WrongPasscodeError, _wrong_passcode)
     app.state.issuer = issuer

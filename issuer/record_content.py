@@ -4,7 +4,6 @@ FHIR R4 resource. Problems are 4xx errors that say what is wrong, never what was
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 
@@ -12,6 +11,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.resource import Resource
 
 from issuer.fhir import load
+from medcred.bounded_json import loads
 from medcred.errors import InvalidInputError, UnprocessableError
 
 __all__ = ["FHIR_JSON", "check_fhir", "media_type", "sanitize_name"]
@@ -43,17 +43,11 @@ def media_type(value: str) -> str:
 def check_fhir(data: bytes) -> str:
     """Validate FHIR JSON content as an R4 resource (fhir.resources, R4B models); its resourceType."""
     try:
-        resource = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise UnprocessableError("application/fhir+json content must be UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise UnprocessableError(
-            f"application/fhir+json content is not valid JSON ({exc.msg} at line {exc.lineno})"
-        ) from None
-    except ValueError:  # e.g. an integer past Python's 4300-digit conversion limit
-        raise UnprocessableError("FHIR JSON content has a number too long to read") from None
-    except RecursionError:
-        raise UnprocessableError("application/fhir+json content is nested too deeply") from None
+    # Not valid JSON, a number too long to read, nested too deeply: 422 saying which.
+    resource = loads(text, what="application/fhir+json content", error=UnprocessableError)
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
     if not isinstance(resource_type, str):
         raise UnprocessableError("application/fhir+json content must be a FHIR resource: an object with a resourceType")

@@ -19,13 +19,13 @@ refusals become the project's errors with the host's own reason:
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from medcred.bounded_json import loads
 from medcred.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -69,8 +69,8 @@ def url_problem(url: str) -> str | None:
 
 def _body(content: bytes) -> Any:
     try:
-        return json.loads(content)
-    except (ValueError, RecursionError):
+        return loads(content, what="the answer")
+    except InvalidInputError:  # not JSON, or nested too deeply
         return None
 
 
