@@ -11,7 +11,8 @@ Controllers run in this process's event loop; validators and agents are child pr
 The hospital's records key-encryption key is never kept in the data folder: it is
 `MEDCRED_ISSUER_RECORDS_KEK` when set, otherwise generated once into `~/.config/medcred/records-kek`
 (0600) and read from there after. The patients' wallet (holder) is told the hospital's URL and its
-patient-portal key when the network builds its settings.
+patient-portal key when the network builds its settings; the clinic (verifier) may open shared links on
+the hospital's origin, and on no other local address.
 """
 
 from __future__ import annotations
@@ -130,7 +131,11 @@ class MedcredNetwork:
             hospital_portal_key=issuer.secret("portal_api_key"),
             **common,  # type: ignore[arg-type]
         )
-        self._verifier_settings = VerifierSettings(data_dir=home / "verifier", **common)  # type: ignore[arg-type]
+        # The clinic opens the links of this network's hospital, on this machine's loopback: that origin
+        # exactly is allowed; every other local address stays refused (verifier.share_hosts).
+        self._verifier_settings = VerifierSettings(
+            data_dir=home / "verifier", share_allowed_origins=[issuer.public_url], **common  # type: ignore[arg-type]
+        )
         self.issuer = Role("issuer", issuer, AgentProcess(issuer_agent(issuer)), lambda: create_issuer_app(issuer))
         self.holder = Role("holder", holder, AgentProcess(holder_agent(holder)), lambda: create_holder_app(holder))
         self.verifier = Role(
