@@ -20,6 +20,7 @@ FHIR_JSON = "application/fhir+json"
 MAX_NAME_CHARS = 200
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
 _RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+_ABSTRACT = frozenset({"Resource", "DomainResource"})  # base types: no resource is one of them alone
 
 
 def sanitize_name(name: str) -> str:
@@ -41,7 +42,8 @@ def media_type(value: str) -> str:
 
 
 def check_fhir(data: bytes) -> str:
-    """Validate FHIR JSON content as an R4 resource (fhir.resources, R4B models); its resourceType."""
+    """Validate FHIR JSON content as an R4 resource (fhir.resources, R4B models, and the codes of required
+    value sets: `issuer.fhir.load`, as for credentials); its resourceType."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -52,7 +54,8 @@ def check_fhir(data: bytes) -> str:
     if not isinstance(resource_type, str):
         raise UnprocessableError("application/fhir+json content must be a FHIR resource: an object with a resourceType")
     try:
-        model = get_fhir_model_class(resource_type) if _RESOURCE_TYPE.fullmatch(resource_type) else None
+        concrete = _RESOURCE_TYPE.fullmatch(resource_type) and resource_type not in _ABSTRACT
+        model = get_fhir_model_class(resource_type) if concrete else None
     except ValueError:
         model = None
     if model is None or not issubclass(model, Resource):

@@ -91,6 +91,7 @@ async def test_invalid_fhir_is_422_with_its_reason_and_never_echoed(issuer: Issu
         (fhir_upload() | {"content_type": "application/pdf"}, 422, "content_type application/fhir+json"),
         ({"content_type": "application/pdf", "content_base64": "QUJD"}, 422, "name"),
         (pdf_upload() | {"extra": 1}, 422, "extra"),
+        (fhir_upload({"resourceType": "Bundle", "type": "nonsense"}), 422, "Bundle: type: not a code of its value set"),
     ],
 )
 async def test_bad_uploads_say_what_is_wrong(issuer: Issuer, upload: dict[str, Any], status: int, reason: str) -> None:
