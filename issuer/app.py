@@ -22,6 +22,7 @@ from issuer.settings import IssuerSettings
 from issuer.share_access import WrongPasscodeError
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import ConfigurationError
+from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
 
 __all__ = ["create_app"]
@@ -54,6 +55,7 @@ def create_app(
     ledger_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The issuer controller; the transports replace the network to the agent and the ledger (tests)."""
+    owner_only_files()  # its data folder, stores, logs and secrets: the owner's alone (also under uvicorn)
     settings = settings or IssuerSettings()
     audit = ServiceAudit(settings)
     record_store = _open_record_store(settings, audit)

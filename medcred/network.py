@@ -44,7 +44,7 @@ from ledger.tails import TailsSettings
 from medcred.clients import HospitalClient, VerifierClient, WalletAdminClient
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.servers import EmbeddedServer
-from medcred.settings import data_home
+from medcred.settings import data_home, owner_only_files
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
@@ -139,6 +139,7 @@ class MedcredNetwork:
         return self.issuer, self.holder, self.verifier
 
     async def start(self) -> None:
+        owner_only_files()  # everything under the data folder is its owner's alone
         try:
             if self._owns_ledger:
                 await self.ledger.start()

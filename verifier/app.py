@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
+from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
 from verifier.agent import PROOF_TOPIC
 from verifier.integrity import LedgerReader
@@ -44,6 +45,7 @@ def create_app(
     """The verifier app. Tests replace the network: `admin_transport` under the admin client,
     `share_transport` under the client of share hosts (`share_resolver` their names' DNS), and `ledger`
     the audit trail's ledger client."""
+    owner_only_files()  # its data folder, stores, logs and secrets: the owner's alone (also under uvicorn)
     settings = settings or VerifierSettings()
     link = AgentLink.for_role(settings, transport=admin_transport)
     store = DocumentStore(settings.folder() / "verifier.db")
