@@ -31,6 +31,7 @@ from agents.audit import ServiceAudit
 from agents.events import EventWaiter
 from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
+from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import AgentError, TimeoutError_
 from medcred.web import install_error_handlers
 
@@ -91,8 +92,10 @@ def create_controller_app(
     on_startup: Callable[[], Awaitable[None]] | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     audit: ServiceAudit | None = None,
+    max_json_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """`audit`: the role's audit trail, started before the role's own start-up and stopped after it."""
+    """`audit`: the role's audit trail, started before the role's own start-up and stopped after it;
+    `max_json_bytes`: the largest JSON request body the app takes (`medcred.web`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,7 +119,7 @@ def create_controller_app(
     app.state.ready = False
     app.state.link = link
     app.state.audit = audit
-    install_error_handlers(app)
+    install_error_handlers(app, max_json_bytes=max_json_bytes)
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -5,7 +5,8 @@
     app.include_router(webhooks.api_router)         # the app has medcred.web.install_error_handlers
 
 Each delivery must carry the key the agent was given (`--webhook-url URL#KEY` -> `x-api-key`), compared
-in constant time; a wrong or missing key is a 401. A multitenant agent names the sub-wallet in
+in constant time; a wrong or missing key is a 401. A body is JSON within `medcred.bounded_json`'s bounds
+(its size and nesting), else a 400 or 413 saying which. A multitenant agent names the sub-wallet in
 `x-wallet-id`. Dispatch is an explicit topic -> handler table; a topic without a handler is
 acknowledged and ignored (the `EventWaiter` still sees it).
 
@@ -30,8 +31,9 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import SecretStr
 
 from agents.events import EventWaiter, WebhookEvent
+from medcred.bounded_json import MAX_BODY_BYTES, loads
 from medcred.errors import ConfigurationError, InvalidInputError
-from medcred.web import require_api_key
+from medcred.web import read_body, require_api_key
 
 __all__ = ["RECORD_ID_FIELDS", "Handler", "WebhookRouter"]
 
@@ -121,10 +123,8 @@ class WebhookRouter:
         request: Request,
         x_wallet_id: Annotated[str | None, Header()] = None,
     ) -> dict[str, bool]:
-        try:
-            payload: Any = json.loads(await request.body())
-        except ValueError as exc:
-            raise InvalidInputError("webhook body is not JSON") from exc
+        body = await read_body(request, MAX_BODY_BYTES)
+        payload: Any = loads(body, what="the webhook body")  # 400 / 413 saying what is wrong
         if not isinstance(payload, dict):
             raise InvalidInputError("webhook body is not a JSON object")
         state = payload.get("state")

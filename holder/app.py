@@ -26,6 +26,7 @@ from holder.context import HolderAdminClient, HolderContext
 from holder.portal import HospitalPortal
 from holder.routes import consents, disclosures, me, patients, records
 from holder.settings import HolderSettings
+from medcred.settings import owner_only_files
 
 __all__ = ["create_app"]
 
@@ -38,6 +39,7 @@ def create_app(
     on_consent_event: ConsentHook | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
+    owner_only_files()  # its data folder, stores, logs and secrets: the owner's alone (also under uvicorn)
     settings = settings or HolderSettings()
     link = AgentLink.for_role(settings, transport=admin_transport, admin_class=HolderAdminClient)
     audit = ServiceAudit(settings)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ledger.identity import validate_did
+from medcred.bounded_json import loads
 from medcred.errors import InvalidInputError
 
 __all__ = [
@@ -55,10 +55,7 @@ def _b64_json(text: str, what: str) -> Any:
         raw = base64.b64decode(compact + "=" * (-len(compact) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InvalidInputError(f"{what} is not valid base64") from exc
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInputError(f"{what} does not hold JSON") from exc
+    return loads(raw, what=f"the JSON in {what}")  # 400 saying what is wrong: not JSON, nested too deeply
 
 
 def parse_invitation_url(url: str) -> Json:

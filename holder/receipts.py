@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from jwcrypto import jwk, jws  # type: ignore[import-untyped]
 from jwcrypto.common import JWException  # type: ignore[import-untyped]
 
 from holder.consent import Grant
+from medcred.bounded_json import loads
 from medcred.errors import InvalidInputError
 
 __all__ = ["GRANT", "TYP", "WITHDRAWAL", "grant_claims", "public_jwk", "verify_receipt", "withdrawal_claims"]
@@ -80,9 +80,10 @@ def public_jwk(did_key: str) -> jwk.JWK:
 def _header(token: str) -> Json:
     encoded = token.split(".", 1)[0]
     try:
-        header = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (binascii.Error, ValueError) as exc:
         raise InvalidInputError("the receipt's header is not base64url JSON") from exc
+    header = loads(raw, what="the receipt's header")
     if not isinstance(header, dict):
         raise InvalidInputError("the receipt's header is not a JSON object")
     return header
@@ -110,9 +111,10 @@ def verify_receipt(token: str) -> Json:
         checked.deserialize(token)
         checked.allowed_algs = ["EdDSA"]
         checked.verify(key)
-        claims = json.loads(checked.payload)
+        payload = checked.payload
     except (JWException, ValueError) as exc:
         raise InvalidInputError("the receipt's signature does not verify") from exc
+    claims = loads(payload, what="the receipt's claims")
     if not isinstance(claims, dict) or claims.get("type") not in (GRANT, WITHDRAWAL):
         raise InvalidInputError("not a medcred consent receipt")
     if claims.get("patient") != did:

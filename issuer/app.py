@@ -14,12 +14,15 @@ from fastapi.responses import JSONResponse
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
+from issuer.deps import upload_limit
 from issuer.record_store import RecordStore
 from issuer.routes import credentials, identity, patients, portal, records, shl
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
 from issuer.share_access import WrongPasscodeError
+from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import ConfigurationError
+from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
 
 __all__ = ["create_app"]
@@ -52,6 +55,7 @@ def create_app(
     ledger_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The issuer controller; the transports replace the network to the agent and the ledger (tests)."""
+    owner_only_files()  # its data folder, stores, logs and secrets: the owner's alone (also under uvicorn)
     settings = settings or IssuerSettings()
     audit = ServiceAudit(settings)
     record_store = _open_record_store(settings, audit)
@@ -66,6 +70,7 @@ def create_app(
         on_startup=issuer.start,
         on_shutdown=issuer.stop,
         audit=audit,
+        max_json_bytes=max(MAX_BODY_BYTES, upload_limit(settings)),
     )
     app.add_exception_handler(WrongPasscodeError, _wrong_passcode)
     app.state.issuer = issuer

@@ -13,8 +13,9 @@ from agents.connections import ConnectionDids
 from issuer.patients import NOT_CONNECTED, check_patient_ref
 from issuer.record_models import RecordUpload
 from issuer.service import IssuerService
-from medcred.errors import NotFoundError, PayloadTooLargeError
-from medcred.web import require_api_key
+from issuer.settings import IssuerSettings
+from medcred.errors import NotFoundError
+from medcred.web import read_body, require_api_key
 
 __all__ = [
     "IssuerDep",
@@ -24,6 +25,7 @@ __all__ = [
     "portal_only",
     "read_body",
     "staff_only",
+    "upload_limit",
     "upload_openapi",
 ]
 
@@ -68,24 +70,14 @@ async def portal_patient(
     return (await get_issuer(request).patients.for_portal(dids)).patient_ref
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is longer than `limit` bytes (nothing kept)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"the request body is {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"the request body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def upload_limit(settings: IssuerSettings) -> int:
+    """The largest record upload body: MEDCRED_ISSUER_RECORDS_MAX_BYTES in base64, and the JSON around it."""
+    return settings.records_max_bytes * 4 // 3 + UPLOAD_SLACK
 
 
 async def record_upload(request: Request) -> RecordUpload:
     """A record upload's JSON body, read within MEDCRED_ISSUER_RECORDS_MAX_BYTES (base64) and validated."""
-    limit = get_issuer(request).settings.records_max_bytes * 4 // 3 + UPLOAD_SLACK
-    body = await read_body(request, limit)
+    body = await read_body(request, upload_limit(get_issuer(request).settings))
     try:
         return RecordUpload.model_validate_json(body)
     except ValidationError as exc:

@@ -1,13 +1,15 @@
 """FHIR R4 resources -> what the hospital keeps and what its credentials carry.
 
 Resources are validated with `fhir.resources` (its R4B models: R4's shapes for Patient, Immunization
-and AllergyIntolerance). Every problem is an `UnprocessableError` that names the field and the reason
-but never repeats the submitted value: it may be health data.
+and AllergyIntolerance), and every `code` element bound to a required value set (`Bundle.type`,
+`Immunization.status`, `Patient.gender`...) must hold one of its codes, which fhir.resources lists
+but does not check. Every problem is an `UnprocessableError` that names the field and the reason but
+never repeats the submitted value: it may be health data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,13 +19,14 @@ from fhir.resources.R4B.coding import Coding
 from fhir.resources.R4B.immunization import Immunization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.resource import Resource
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from medcred.errors import UnprocessableError
 
 __all__ = ["PatientFacts", "first_coding", "full_date", "load", "parse_patient", "validation_reasons"]
 
 MAX_REPORTED_PROBLEMS = 5
+MAX_LISTED_CODES = 10
 # HL7 v2-0203 identifier types of a health number: jurisdictional, national plan, health card.
 HEALTH_ID_TYPE_CODES = frozenset({"JHN", "NH", "HC"})
 
@@ -44,11 +47,34 @@ def load[R: Resource](model: type[R], resource: Mapping[str, Any]) -> R:
     if not isinstance(resource, Mapping) or resource.get("resourceType") != expected:
         raise UnprocessableError(f"expected a FHIR {expected} resource (resourceType {expected})")
     try:
-        return model.model_validate(dict(resource))
+        loaded = model.model_validate(dict(resource))
     except ValidationError as exc:
         raise UnprocessableError(f"invalid FHIR {expected}: {validation_reasons(exc)}") from None
     except (LookupError, TypeError, ValueError, AttributeError):  # fhir.resources on odd nested resources
         raise UnprocessableError(f"invalid FHIR {expected}: a nested or contained resource is not valid") from None
+    if problems := list(codes_outside_value_sets(loaded)):
+        more = len(problems) - MAX_REPORTED_PROBLEMS
+        listed = "; ".join(problems[:MAX_REPORTED_PROBLEMS]) + (f" (and {more} more)" if more > 0 else "")
+        raise UnprocessableError(f"invalid FHIR {expected}: {listed}")
+    return loaded
+
+
+def codes_outside_value_sets(element: BaseModel, where: str = "") -> Iterator[str]:
+    """Where a code element holds a code outside its required value set, and the codes it may hold."""
+    for name, field in type(element).model_fields.items():
+        value = getattr(element, name, None)
+        if value is None:
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        codes = extra.get("enum_values")
+        path = f"{where}.{field.alias or name}" if where else (field.alias or name)
+        for index, item in enumerate(value if isinstance(value, list) else [value]):
+            at = f"{path}[{index}]" if isinstance(value, list) else path
+            if isinstance(codes, list) and isinstance(item, str) and item not in codes:
+                shown = ", ".join(str(code) for code in codes[:MAX_LISTED_CODES])
+                yield f"{at}: not a code of its value set ({shown}{', ...' if len(codes) > MAX_LISTED_CODES else ''})"
+            elif isinstance(item, BaseModel):
+                yield from codes_outside_value_sets(item, at)
 
 
 def validation_reasons(exc: ValidationError) -> str:

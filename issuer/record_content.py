@@ -4,7 +4,6 @@ FHIR R4 resource. Problems are 4xx errors that say what is wrong, never what was
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 
@@ -12,6 +11,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.resource import Resource
 
 from issuer.fhir import load
+from medcred.bounded_json import loads
 from medcred.errors import InvalidInputError, UnprocessableError
 
 __all__ = ["FHIR_JSON", "check_fhir", "media_type", "sanitize_name"]
@@ -20,6 +20,7 @@ FHIR_JSON = "application/fhir+json"
 MAX_NAME_CHARS = 200
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
 _RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+_ABSTRACT = frozenset({"Resource", "DomainResource"})  # base types: no resource is one of them alone
 
 
 def sanitize_name(name: str) -> str:
@@ -41,24 +42,20 @@ def media_type(value: str) -> str:
 
 
 def check_fhir(data: bytes) -> str:
-    """Validate FHIR JSON content as an R4 resource (fhir.resources, R4B models); its resourceType."""
+    """Validate FHIR JSON content as an R4 resource (fhir.resources, R4B models, and the codes of required
+    value sets: `issuer.fhir.load`, as for credentials); its resourceType."""
     try:
-        resource = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise UnprocessableError("application/fhir+json content must be UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise UnprocessableError(
-            f"application/fhir+json content is not valid JSON ({exc.msg} at line {exc.lineno})"
-        ) from None
-    except ValueError:  # e.g. an integer past Python's 4300-digit conversion limit
-        raise UnprocessableError("FHIR JSON content has a number too long to read") from None
-    except RecursionError:
-        raise UnprocessableError("application/fhir+json content is nested too deeply") from None
+    # Not valid JSON, a number too long to read, nested too deeply: 422 saying which.
+    resource = loads(text, what="application/fhir+json content", error=UnprocessableError)
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
     if not isinstance(resource_type, str):
         raise UnprocessableError("application/fhir+json content must be a FHIR resource: an object with a resourceType")
     try:
-        model = get_fhir_model_class(resource_type) if _RESOURCE_TYPE.fullmatch(resource_type) else None
+        concrete = _RESOURCE_TYPE.fullmatch(resource_type) and resource_type not in _ABSTRACT
+        model = get_fhir_model_class(resource_type) if concrete else None
     except ValueError:
         model = None
     if model is None or not issubclass(model, Resource):

@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from medcred.errors import ConfigurationError, IntegrityError
 
 __all__ = [
+    "HOW_TO",
     "KEK_SETTING",
     "KEY_BYTES",
     "kek_check_value",
@@ -46,7 +47,7 @@ NONCE_BYTES, TAG_BYTES = 12, 16
 _CHECK_LABEL = b"medcred/records/kek-check/v1"
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]{43}=?")
-_HOW_TO = (
+HOW_TO = (
     'generate one with `python -c "import secrets; print(secrets.token_urlsafe(32))"` and keep it outside '
     "MEDCRED_HOME (e.g. in a secrets manager): without it no stored record can be read"
 )
@@ -56,7 +57,7 @@ def load_kek(value: SecretStr | None) -> bytes:
     """The KEK from its setting: exactly 32 bytes, written as base64url (43 characters) or hex (64)."""
     text = value.get_secret_value().strip() if value is not None else ""
     if not text:
-        raise ConfigurationError(f"{KEK_SETTING} is not set: {_HOW_TO}")
+        raise ConfigurationError(f"{KEK_SETTING} is not set: {HOW_TO}")
     raw = b""
     if _HEX.fullmatch(text):
         raw = bytes.fromhex(text)
@@ -67,7 +68,7 @@ def load_kek(value: SecretStr | None) -> bytes:
             raw = b""
     if len(raw) != KEY_BYTES:  # the value itself is never repeated
         raise ConfigurationError(
-            f"{KEK_SETTING} must be {KEY_BYTES} bytes written as base64url (43 characters) or hex (64): {_HOW_TO}"
+            f"{KEK_SETTING} must be {KEY_BYTES} bytes written as base64url (43 characters) or hex (64): {HOW_TO}"
         )
     return raw
 

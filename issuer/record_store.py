@@ -1,16 +1,18 @@
 """The hospital's encrypted store of patients' records: health data kept off-chain, erasable on request.
 
-    store = RecordStore.from_settings(settings, audit).open()      # ConfigurationError: KEK absent/wrong
+    store = RecordStore.from_settings(settings, audit).open()      # ConfigurationError: KEK absent, wrong...
     record = store.put("p-1", "vaccinations.json", "application/fhir+json", data)
     record, data = store.get(record.record_id)                      # IntegrityError if a stored byte changed
     store.erase(record.record_id, requested_by="p-1")               # then get -> RecordErasedError (410)
 
 In `folder`: `<record_id>.bin` per record (AES-256-GCM under the record's own data key, the record id as
 associated data, so a ciphertext moved to another record's file fails) and `index.sqlite3` (metadata, each
-data key wrapped under the KEK, tombstones, the KEK's check value). No record reaches the ledger: the
-audit trail logs `record.stored` and `record.erased` with the record id and the plaintext's sha256, and
-anchors those entries in batches. Their subject is the record id, not the patient: a recipient checking a
-shared record's anchor sees that entry, and nothing of the hospital's reference for the patient.
+data key wrapped under the KEK, tombstones, the KEK's check value and the id of the data folder the
+records belong to: a KEK, a key file or a records folder of another data folder is refused at start).
+No record reaches the ledger: the audit trail logs `record.stored` and `record.erased` with the record
+id and the plaintext's sha256, and anchors those entries in batches. Their subject is the record id, not
+the patient: a recipient checking a shared record's anchor sees that entry, and nothing of the
+hospital's reference for the patient.
 Erasing destroys the wrapped key (crypto-shredding), deletes the ciphertext and keeps a tombstone; 410
 rather than 404 tells a caller the record existed and is gone for good.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import hmac
+import logging
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +34,7 @@ from issuer.models import PATIENT_REF
 from issuer.record_content import FHIR_JSON, check_fhir, media_type, sanitize_name
 from issuer.record_files import remove_strays, write_atomically
 from issuer.record_index import RecordIndex, StoredRecord, Tombstone
+from issuer.record_keys import data_folder_id, kek_source
 from issuer.settings import IssuerSettings
 from medcred.errors import (
     ConfigurationError,
@@ -44,8 +48,11 @@ from medcred.errors import (
 
 __all__ = ["RecordStore", "StoredRecord", "Tombstone"]
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _KEK_CHECK = "kek_check"
+_FOLDER_ID = "folder_id"
 
 
 def _record_id(value: str) -> str:
@@ -59,19 +66,32 @@ def _record_id(value: str) -> str:
 
 
 class RecordStore:
-    def __init__(self, folder: Path, kek: bytes, audit: AuditRecorder, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, folder: Path, kek: bytes, audit: AuditRecorder, *, max_bytes: int = DEFAULT_MAX_BYTES,
+        folder_id: str | None = None,
+    ) -> None:
+        """`folder_id`: the data folder the records belong to (kept in the index, checked at every open)."""
         if len(kek) != crypto.KEY_BYTES:
             raise ConfigurationError(f"the records key-encryption key must be {crypto.KEY_BYTES} bytes")
         self.folder = folder
         self.max_bytes = max_bytes
+        self.folder_id = folder_id
         self._kek = kek
         self._audit = audit
         self._index: RecordIndex | None = None
 
     @classmethod
     def from_settings(cls, settings: IssuerSettings, audit: AuditRecorder) -> RecordStore:
-        kek = crypto.load_kek(settings.records_kek)
-        return cls(settings.folder() / "records", kek, audit, max_bytes=settings.records_max_bytes)
+        """The store of the data folder's records, under the KEK of its settings, if it is this folder's."""
+        source, folder_id = kek_source(settings), data_folder_id(settings.folder())
+        if source.folder_id is not None and source.folder_id != folder_id:
+            raise ConfigurationError(
+                f"{source.described} belongs to another data folder (id {source.folder_id}), not to "
+                f"{settings.folder()} (id {folder_id}): give this folder's own key"
+            )
+        log.info("records key-encryption key: %s (data folder %s)", source.described, folder_id)
+        return cls(settings.folder() / "records", source.kek, audit, max_bytes=settings.records_max_bytes,
+                   folder_id=folder_id)  # fmt: skip
 
     def open(self) -> RecordStore:
         """Open the index, refuse a KEK other than the records' own, and finish interrupted writes/erasures."""
@@ -87,6 +107,13 @@ class RecordStore:
             index.close()
             raise ConfigurationError("the records key-encryption key does not match the one these records were "
                                      f"stored with ({crypto.KEK_SETTING}; records in {self.folder})")  # fmt: skip
+        owner = index.meta(_FOLDER_ID)
+        if owner is None and self.folder_id is not None:
+            index.set_meta(_FOLDER_ID, self.folder_id)
+        elif self.folder_id is not None and owner != self.folder_id:
+            index.close()
+            raise ConfigurationError(f"the records in {self.folder} belong to another data folder (id {owner}), "
+                                     f"not to this one (id {self.folder_id})")  # fmt: skip
         remove_strays(self.folder, index.record_ids())
         self._index = index
         return self

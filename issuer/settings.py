@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -29,9 +30,12 @@ class IssuerSettings(RoleSettings):
     onboarding_timeout: float = Field(
         default=60.0, gt=0, description="seconds a credential definition's revocation registry may take to appear"
     )
-    # Patients' records kept off-chain (issuer/record_store.py). The key-encryption key is never generated:
-    # losing it loses every record, so it is set on purpose (32 bytes, base64url or hex) and kept elsewhere.
+    # Patients' records kept off-chain (issuer/record_store.py). The key-encryption key is never generated
+    # here: losing it loses every record, so it is set on purpose (32 bytes, base64url or hex) and kept
+    # outside the data folder, as a value or as a key file made for this data folder (issuer/record_keys.py;
+    # `medcred up` makes one per data folder). The value wins when both are set.
     records_kek: SecretStr | None = None
+    records_kek_file: Path | None = None
     records_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=1024**3, description="largest record, bytes")
     # The patient portal (/portal): the patients' wallet service calls it for an authenticated patient, with
     # this key in X-API-Key (generated into the data folder when unset; the network passes it to the wallet).

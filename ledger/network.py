@@ -19,7 +19,7 @@ from ledger.tails import TailsSettings
 from ledger.tails import create_app as create_tails_app
 from ledger.web import create_app as create_web_app
 from medcred.servers import EmbeddedServer
-from medcred.settings import generated_secret
+from medcred.settings import generated_secret, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
 
 __all__ = ["LedgerNetwork"]
@@ -59,6 +59,7 @@ class LedgerNetwork:
         return generated_secret(self.settings.folder(), "ledger_api_key")
 
     async def start(self) -> None:
+        owner_only_files()  # the pool's ledgers and keys, the tails files: their owner's alone
         try:
             if not self.pool.exists():
                 self.progress(f"creating a {self.settings.node_count}-validator pool in {self.pool.folder}")

@@ -26,6 +26,7 @@ from pathlib import Path
 from ledger.settings import LedgerSettings
 from medcred.errors import ConfigurationError, ProcessError
 from medcred.processes import ChildProcess, ensure_ports_free, log_tail
+from medcred.settings import OWNER_ONLY_UMASK
 from medcred.supervisor import RestartPolicy, Supervisor
 
 __all__ = ["LocalPool", "NodeSpec"]
@@ -95,10 +96,11 @@ class LocalPool:
         """Write keys, genesis and indy_config.py unless the pool exists; True if it was created."""
         if self.exists():
             return False
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         argv = [self._python(), str(VALIDATOR_CODE / "init_pool.py"), self.settings.network,
                 str(self.settings.node_count), str(self.settings.base_port)]
-        result = subprocess.run(argv, env=self._env(), capture_output=True, timeout=120, check=False)
+        result = subprocess.run(argv, env=self._env(), capture_output=True, timeout=120, check=False,
+                                umask=OWNER_ONLY_UMASK)  # fmt: skip
         if result.returncode != 0 or not self.exists():
             tail = b"\n".join((result.stdout + result.stderr).splitlines()[-30:]).decode(errors="replace")
             raise ProcessError(f"creating the pool in {self.folder} failed", tail)

@@ -12,6 +12,7 @@ from medcred.audit.commands import app as audit_app
 from medcred.bench import bench
 from medcred.bench.records import app as records_app
 from medcred.demo import demo
+from medcred.settings import owner_only_files
 from medcred.up import up
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app.command()(bench)
 
 
 def main() -> None:
+    owner_only_files()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
 

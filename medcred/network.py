@@ -11,16 +11,17 @@ every agent is watched (`medcred.supervisor`): one that dies is started again on
 controller answers 503 with `Retry-After` meanwhile (its `/health` says the agent is down).
 
 The hospital's records key-encryption key is never kept in the data folder: it is
-`MEDCRED_ISSUER_RECORDS_KEK` when set, otherwise generated once into `~/.config/medcred/records-kek`
-(0600) and read from there after. The patients' wallet (holder) is told the hospital's URL and its
-patient-portal key when the network builds its settings.
+`MEDCRED_ISSUER_RECORDS_KEK` (or the key file `MEDCRED_ISSUER_RECORDS_KEK_FILE`) when set, otherwise a
+key of this data folder's own, generated once into `~/.config/medcred/records-keks/<folder id>` (0600)
+and read from there after; the key file names its data folder, which refuses any other's. The
+patients' wallet (holder) is told the hospital's URL and its patient-portal key when the network builds
+its settings; the clinic (verifier) may open shared links on the hospital's origin, and on no other
+local address.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,6 @@ from types import TracebackType
 
 import httpx
 from fastapi import FastAPI
-from pydantic import SecretStr
 
 from agents.config import AgentConfig
 from agents.process import AgentProcess
@@ -39,19 +39,20 @@ from holder import create_app as create_holder_app
 from issuer import IssuerSettings
 from issuer import agent_config as issuer_agent
 from issuer import create_app as create_issuer_app
+from issuer.record_keys import data_folder_id, new_key_file
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from medcred.clients import HospitalClient, VerifierClient, WalletAdminClient
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.servers import EmbeddedServer
-from medcred.settings import data_home
+from medcred.settings import data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
 
-__all__ = ["MedcredNetwork", "Role", "records_kek"]
+__all__ = ["MedcredNetwork", "Role", "records_kek_file"]
 
 Progress = Callable[[str], None]
 
@@ -60,25 +61,14 @@ def _silent(_: str) -> None:
     pass
 
 
-def records_kek(data_home: Path, config_dir: Path | None = None) -> SecretStr:
-    """The hospital's records KEK kept in `<config_dir>/records-kek` (default `~/.config/medcred`),
-    generated there (0600) on first use; never inside `data_home`, whose records it protects."""
+def records_kek_file(issuer_folder: Path, data_home: Path, config_dir: Path | None = None) -> Path:
+    """The key file of the hospital's data folder: `<config_dir>/records-keks/<its folder id>` (default
+    `~/.config/medcred`), made there (0600) on first use; never inside `data_home`, whose records it protects."""
     folder = (config_dir or Path.home() / ".config" / "medcred").resolve()
     if folder.is_relative_to(data_home.resolve()):
         raise ConfigurationError(f"the records key-encryption key cannot be kept inside the data folder {data_home}")
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / "records-kek"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_urlsafe(32) + "\n")
-    try:
-        return SecretStr(path.read_text().strip())
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read the records key-encryption key {path}: {exc.strerror}") from exc
+    folder_id = data_folder_id(issuer_folder)
+    return new_key_file(folder / "records-keks" / folder_id, folder_id)
 
 
 @dataclass(frozen=True)
@@ -129,15 +119,21 @@ class MedcredNetwork:
             "ledger_api_key": self.ledger.register_key(),
         }
         issuer = IssuerSettings(data_dir=home / "issuer", **common)  # type: ignore[arg-type]
-        if issuer.records_kek is None:  # not in the environment: the one kept outside the data folder
-            issuer = issuer.model_copy(update={"records_kek": records_kek(home)})
+        if issuer.records_kek is None and issuer.records_kek_file is None:  # this data folder's own, kept outside it
+            key_file = records_kek_file(issuer.folder(), home)
+            issuer = issuer.model_copy(update={"records_kek_file": key_file})
+            progress(f"records key-encryption key: {key_file}")
         holder = HolderSettings(
             data_dir=home / "holder",
             hospital_url=issuer.url,
             hospital_portal_key=issuer.secret("portal_api_key"),
             **common,  # type: ignore[arg-type]
         )
-        self._verifier_settings = VerifierSettings(data_dir=home / "verifier", **common)  # type: ignore[arg-type]
+        # The clinic opens the links of this network's hospital, on this machine's loopback: that origin
+        # exactly is allowed; every other local address stays refused (verifier.share_hosts).
+        self._verifier_settings = VerifierSettings(
+            data_dir=home / "verifier", share_allowed_origins=[issuer.public_url], **common  # type: ignore[arg-type]
+        )
         self.issuer = Role("issuer", issuer, AgentProcess(issuer_agent(issuer)), lambda: create_issuer_app(issuer))
         self.holder = Role("holder", holder, AgentProcess(holder_agent(holder)), lambda: create_holder_app(holder))
         self.verifier = Role(
@@ -150,6 +146,7 @@ class MedcredNetwork:
         return self.issuer, self.holder, self.verifier
 
     async def start(self) -> None:
+        owner_only_files()  # everything under the data folder is its owner's alone
         try:
             if self._owns_ledger:
                 await self.ledger.start()

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from medcred.errors import PortInUseError, ProcessError
+from medcred.settings import OWNER_ONLY_UMASK
 
 __all__ = ["ChildProcess", "die_with_parent", "ensure_ports_free", "last_lines", "log_tail", "port_is_open"]
 
@@ -100,11 +101,12 @@ class ChildProcess:
     async def start(self) -> None:
         if self.running:
             return
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             self._process = await asyncio.create_subprocess_exec(
                 *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
                 env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=die_with_parent,
+                umask=OWNER_ONLY_UMASK,
             )
 
     def check_alive(self) -> None:

@@ -6,6 +6,7 @@ this module is the part common to all of them.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -13,6 +14,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The umask of every medcred process and its children: whatever they create under MEDCRED_HOME (wallets,
+# ledgers, tails files, logs, stores, keys) is readable by its owner only (folders 0700, files 0600).
+OWNER_ONLY_UMASK = 0o077
+
+
+def owner_only_files() -> None:
+    """From now on, this process (and the children it starts) creates files and folders for its owner only."""
+    os.umask(OWNER_ONLY_UMASK)
 
 
 class HomeSettings(BaseSettings):

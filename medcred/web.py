@@ -1,7 +1,13 @@
-"""HTTP conventions shared by every medcred web app: one error handler, constant-time API keys.
+"""HTTP conventions shared by every medcred web app: one error handler, bounded bodies, constant-time API keys.
 
 Every app calls `install_error_handlers(app)`; routes then raise `MedcredError`s and never build
 error responses themselves. Anything unexpected becomes a 500 whose body says nothing internal.
+
+The same call bounds every JSON request body (`application/json`, `application/*+json`, or no content
+type, which the routes that read a body themselves take as JSON) before any route sees it: larger than
+the app's limit -> 413, nested deeper than `medcred.bounded_json.MAX_DEPTH` -> 400, each saying so.
+Routes that read a body themselves use `read_body` (the same size bound, for any content type) and
+`medcred.bounded_json.loads`.
 """
 
 from __future__ import annotations
@@ -13,15 +19,20 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medcred.errors import AgentUnavailableError, AuthenticationError, MedcredError
+from medcred.bounded_json import MAX_BODY_BYTES, MAX_DEPTH, nesting_problem
+from medcred.errors import AgentUnavailableError, AuthenticationError, MedcredError, PayloadTooLargeError
 
 log = logging.getLogger(__name__)
 
 API_KEY_HEADER = "X-API-Key"
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES) -> None:
+    """The one error handler of the app, and the bounds of its JSON request bodies."""
+    app.add_middleware(JsonBodyLimits, max_bytes=max_json_bytes)
+
     @app.exception_handler(MedcredError)
     async def _medcred_error(_: Request, exc: MedcredError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
@@ -41,6 +52,85 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
         return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            essence = value.split(b";", 1)[0].strip().lower()
+            return essence == b"application/json" or (
+                essence.startswith(b"application/") and essence.endswith(b"+json")
+            )
+    return True  # no content type: routes that read the body themselves take it as JSON
+
+
+class JsonBodyLimits:
+    """ASGI middleware: a JSON request body larger than `max_bytes` is a 413, one nested deeper than
+    `max_depth` a 400; any other body reaches the app untouched (replayed from memory)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH) -> None:
+        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await _read(scope, receive, self.max_bytes)
+            if body is None:  # the client went away: nothing to answer
+                return
+            problem = nesting_problem(body, what="the request body", max_depth=self.max_depth) if body else None
+        except PayloadTooLargeError as exc:
+            await JSONResponse({"detail": exc.message}, status_code=413)(scope, receive, send)
+            return
+        if problem is not None:
+            await JSONResponse({"detail": problem}, status_code=400)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _read(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, refused (413) as soon as it is declared or grows longer than `limit`;
+    None if the client went away first."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise PayloadTooLargeError(f"the request body is {int(value)} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"the request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is longer than `limit` bytes (nothing kept)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"the request body is {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"the request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def secrets_match(given: str | None, expected: str) -> bool:

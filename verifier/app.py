@@ -17,12 +17,14 @@ from fastapi import FastAPI
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
+from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
 from verifier.integrity import LedgerReader
 from verifier.records import VerificationRecords
 from verifier.routes import identity, shares, templates, verifications
 from verifier.service import PROOF_TOPIC, VerificationService
 from verifier.settings import VerifierSettings
+from verifier.share_hosts import Resolver, ShareHosts, system_resolver
 from verifier.shares import ShareReader
 from verifier.shl_client import ShlClient
 
@@ -37,9 +39,12 @@ def create_app(
     admin_transport: httpx.AsyncBaseTransport | None = None,
     share_transport: httpx.AsyncBaseTransport | None = None,
     ledger: LedgerReader | None = None,
+    share_resolver: Resolver = system_resolver,
 ) -> FastAPI:
     """The verifier app. Tests replace the network: `admin_transport` under the admin client,
-    `share_transport` under the client of share hosts, and `ledger` the audit trail's ledger client."""
+    `share_transport` under the client of share hosts (`share_resolver` their names' DNS), and `ledger`
+    the audit trail's ledger client."""
+    owner_only_files()  # its data folder, stores, logs and secrets: the owner's alone (also under uvicorn)
     settings = settings or VerifierSettings()
     link = AgentLink.for_role(settings, transport=admin_transport)
     store = DocumentStore(settings.folder() / "verifier.db")
@@ -49,7 +54,8 @@ def create_app(
         label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout, audit=audit,
     )  # fmt: skip
     link.webhooks.on(PROOF_TOPIC, service.on_presentation)
-    share_client = ShlClient(timeout=settings.share_timeout, transport=share_transport)
+    hosts = ShareHosts(allowed=settings.share_allowed_origins, own=settings.own_origins(), resolver=share_resolver)
+    share_client = ShlClient(hosts, timeout=settings.share_timeout, transport=share_transport)
     reader = ShareReader(share_client, recipient=settings.label, audit=audit,
                          ledger=(lambda: ledger) if ledger is not None else (lambda: audit.ledger))  # fmt: skip
 
@@ -63,6 +69,8 @@ def create_app(
         service.public_did = await ensure_public_did(link.admin, settings, StoredPendingDid(store))
         await service.resume()
         await share_client.open()
+        if hosts.allowed:
+            log.info("shared links may also name %s", ", ".join(sorted(str(origin) for origin in hosts.allowed)))
 
     async def stop() -> None:
         await link.webhooks.drain()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Annotated, ClassVar, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from agents.settings import RoleSettings
+from verifier.share_hosts import origin_of
 
 __all__ = ["VerifierSettings"]
 
@@ -33,6 +35,39 @@ class VerifierSettings(RoleSettings):
     request_timeout: float = Field(default=60.0, gt=0, le=86_400)
     # Seconds each call to a share's host (manifest, file, proofs) may take.
     share_timeout: float = Field(default=30.0, gt=0, le=300)
+    # Origins (scheme://host[:port]) a shared link may name although they are on a loopback, private or
+    # otherwise non-public address (a hospital on this machine or the local network); every other link
+    # must name a public host. Comma-separated in the environment. `medcred up` allows its own hospital.
+    share_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("share_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", " ").split() if part]
+        if not isinstance(value, list | tuple):
+            return value
+        origins = []
+        for url in value:
+            try:
+                origin = origin_of(str(url))
+            except ValueError:
+                raise ValueError(f"share_allowed_origins: {url!r} is not an http(s) origin") from None
+            if urlsplit(str(url).strip()).path not in ("", "/"):
+                raise ValueError(f"share_allowed_origins: {url!r} is an origin only (scheme://host[:port]), no path")
+            origins.append(str(origin))
+        return origins
+
+    @model_validator(mode="after")
+    def _not_our_own(self) -> Self:
+        own = {origin_of(url) for url in self.own_origins()}
+        if any(origin_of(url) in own for url in self.share_allowed_origins):
+            raise ValueError("share_allowed_origins must not name this verifier's own API or agent")
+        return self
+
+    def own_origins(self) -> list[str]:
+        """This service's own origins (its API, its agent's admin API and endpoint): never fetched."""
+        return [self.url, self.agent_admin_url, f"http://{self.agent_host or self.host}:{self.agent_inbound_port}"]
 
     @field_validator("issuer_did")
     @classmethod

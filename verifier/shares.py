@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import ValidationError
 
 from agents.audit import NO_AUDIT, AuditRecorder
+from medcred.bounded_json import loads
 from medcred.errors import InvalidInputError, MedcredError
 from medcred.shl import Manifest, ManifestFile, ShlContentType, ShlFlag, ShlPayload, decode_link, decrypt_file
 from verifier.integrity import LedgerReader, ProofItem, RecordRefusedError, Txns, check_record, sha256_of
@@ -57,8 +57,8 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 def _resource(data: bytes) -> dict[str, Any] | None:
     """The FHIR resource in a file, or None when it is not one."""
     try:
-        resource = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        resource = loads(data, what="the file")
+    except InvalidInputError:  # not JSON, or nested too deeply
         return None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         return None

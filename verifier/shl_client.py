@@ -1,31 +1,35 @@
 """The clinic's HTTP client of SMART Health Link hosts: one `httpx.AsyncClient`, opened in the lifespan.
 
-    client = ShlClient()
+    client = ShlClient(ShareHosts(allowed=settings.share_allowed_origins, own=settings.own_origins()))
     await client.open()
     manifest = await client.manifest(link.url, recipient="Riverside Clinic", passcode=None)
     jwe = await client.file(location)
     items = await client.proofs(link.url, ticket)
 
-Whatever a link names is untrusted: only http(s) URLs without user names or passwords are fetched,
-never a redirect, every answer read up to a size limit, every call bounded by a timeout. The host's
-refusals become the project's errors with the host's own reason:
+Whatever a link names is untrusted: only http(s) URLs without user names or passwords are fetched, only
+on hosts `verifier.share_hosts` admits (never this service's own, nor a private address unless allowed),
+each call to the address checked; never a redirect, every answer read up to a size limit, every call
+bounded by a timeout. The host's refusals become the project's errors with its status, and never with
+its words: only a reason from the SMART Health Link vocabulary medcred's hospital speaks (`share
+revoked`, `wrong passcode`...) is named; anything else reads "the share's host refused the link (HTTP n)".
 
     404 (no such share, revoked, expired, already used, locked)  -> NotFoundError
     401 wrong passcode                                           -> AuthenticationError, with remainingAttempts
     410 erased                                                   -> RecordErasedError
     400 / 422 / 409 / 413; any other 4xx                         -> the same status
-    unreachable, timed out, 5xx, too large, not JSON             -> ShareHostError (502)
+    unreachable, timed out, 3xx, 5xx, too large, not JSON        -> ShareHostError (502)
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from medcred.bounded_json import loads
 from medcred.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -35,6 +39,7 @@ from medcred.errors import (
     upstream_rejection,
 )
 from medcred.shl import ManifestRequest
+from verifier.share_hosts import ShareHosts
 
 __all__ = ["MAX_FILE_BYTES", "ShareHostError", "ShareHostRejectedError", "ShlClient", "url_problem"]
 
@@ -42,7 +47,14 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one JWE (a 10 MiB PDF inside a DocumentReference is ~18 MiB)
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a manifest or a list of proofs
-MAX_DETAIL = 300
+# The hospital's reasons a clinic may be told (issuer/share_access.py): a fixed vocabulary, so that a host
+# can never make the clinic repeat its words (nor a probe of an internal service read its answers).
+KNOWN_REASONS = (
+    re.compile(r"no such share|no such file in this share|share revoked|share expired|share already used"),
+    re.compile(r"share locked after too many wrong passcodes|erased|wrong passcode"),
+    re.compile(r"the ticket is missing, invalid or expired: fetch the manifest again"),
+    re.compile(r"record [0-9a-f-]{36} (failed its integrity check|has no record\.stored entry in the audit trail)"),
+)
 
 
 class ShareHostError(UpstreamError):
@@ -69,8 +81,8 @@ def url_problem(url: str) -> str | None:
 
 def _body(content: bytes) -> Any:
     try:
-        return json.loads(content)
-    except (ValueError, RecursionError):
+        return loads(content, what="the answer")
+    except InvalidInputError:  # not JSON, or nested too deeply
         return None
 
 
@@ -81,19 +93,18 @@ def _json(content: bytes, what: str) -> Any:
     return body
 
 
-def host_detail(status: int, content: bytes) -> str:
-    """The host's own reason (`{"detail": ...}`), shortened."""
+def known_reason(content: bytes) -> str | None:
+    """The host's reason (`{"detail": ...}`) if it is one of the hospital vocabulary's, else None."""
     body = _body(content)
     detail = body.get("detail") if isinstance(body, dict) else None
-    if not isinstance(detail, str) or not detail.strip():
-        detail = f"the host answered {status} without a reason"
-    text = " ".join(detail.split())
-    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL] + "..."
+    if isinstance(detail, str) and any(reason.fullmatch(detail) for reason in KNOWN_REASONS):
+        return detail
+    return None
 
 
 def refusal(status: int, content: bytes) -> MedcredError:
-    """The project's error for a host's answer that is not a success."""
-    detail = host_detail(status, content)
+    """The project's error for a host's answer that is not a success: its status, never its words."""
+    detail = known_reason(content) or f"the share's host refused the link (HTTP {status})"
     if status == 401:
         body = _body(content)
         left = body.get("remainingAttempts") if isinstance(body, dict) else None
@@ -102,11 +113,16 @@ def refusal(status: int, content: bytes) -> MedcredError:
     if 400 <= status < 500:
         error = upstream_rejection(status, detail)
         return ShareHostRejectedError(detail, status) if isinstance(error, UpstreamRejectedError) else error
-    return ShareHostError(f"the share's host failed ({status}): {detail}")
+    if 300 <= status < 400:
+        return ShareHostError(f"the share's host answered with a redirect (HTTP {status}): not followed")
+    return ShareHostError(f"the share's host failed (HTTP {status})")
 
 
 class ShlClient:
-    def __init__(self, *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, hosts: ShareHosts, *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._hosts = hosts
         self._timeout = timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
@@ -145,9 +161,11 @@ class ShlClient:
         if problem := url_problem(url):
             raise InvalidInputError(f"a URL of the share {problem}")
         what = f"{method} {urlsplit(url).path or '/'}"
+        target = await self._hosts.pin(url)  # InvalidInputError if the host is refused
         too_large = ShareHostError(f"the share's host answered {what} with more than {limit} bytes")
         try:
-            async with self._client.stream(method, url, **kwargs) as response:
+            async with self._client.stream(method, target.url, headers={"Host": target.host_header},
+                                           extensions=target.extensions, **kwargs) as response:  # fmt: skip
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limit:
                     raise too_large

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from typing import Any
 
+from medcred.bounded_json import loads
 from medcred.errors import InvalidInputError
 
 __all__ = ["b64url_decode", "b64url_encode", "json_object"]
@@ -40,31 +40,24 @@ def b64url_decode(text: str, what: str) -> bytes:
     return data
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise InvalidInputError("a JSON key appears twice")
-    return dict(pairs)
-
-
-def _no_constants(name: str) -> None:
-    raise InvalidInputError(f"{name} is not JSON")
-
-
 def json_object(data: bytes, what: str) -> dict[str, Any]:
     """`data` as a JSON object; duplicate keys are refused (two parsers could read them differently)."""
     try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInputError(f"{what} is not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"{what} is not valid JSON ({exc.msg} at character {exc.pos}; truncated?)") from exc
-    except InvalidInputError as exc:
-        raise InvalidInputError(f"{what} is not acceptable JSON: {exc.message}") from exc
-    except ValueError as exc:  # e.g. an integer past Python's 4300-digit conversion limit
-        raise InvalidInputError(f"{what} has a number too long to read") from exc
-    except RecursionError as exc:
-        raise InvalidInputError(f"{what} is nested too deeply") from exc
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise InvalidInputError(f"{what} is not acceptable JSON: a JSON key appears twice")
+        return dict(pairs)
+
+    def no_constants(name: str) -> None:
+        raise InvalidInputError(f"{what} is not acceptable JSON: {name} is not JSON")
+
+    # Not valid JSON, a number too long, nested too deeply: bounded_json says which.
+    value = loads(text, what=what, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     if not isinstance(value, dict):
         raise InvalidInputError(f"{what} must be a JSON object, not {_JSON_KINDS.get(type(value), 'that')}")
     return value

@@ -9,6 +9,7 @@ import asyncio
 import base64
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -160,3 +161,48 @@ async def test_a_missing_or_wrong_records_key_stops_the_hospital_with_a_clear_er
         create_app(IssuerSettings(data_dir=folder, records_kek=None))
     with pytest.raises(ConfigurationError, match="does not match"):
         create_app(IssuerSettings(data_dir=folder, records_kek="11" * 32))  # type: ignore[arg-type]
+
+
+async def test_a_fhir_record_must_be_valid_r4_codes_included(hospital: HospitalClient, onboard: Onboard) -> None:
+    patient = await onboard()
+    upload = {"name": "b.json", "content_type": "application/fhir+json"}
+    with pytest.raises(ControllerError) as refused:
+        nonsense = {"resourceType": "Bundle", "type": "nonsense"}
+        await hospital.call("POST", f"/patients/{patient.ref}/records", json=upload | {"fhir": nonsense})
+    assert refused.value.status_code == 422
+    assert "Bundle: type: not a code of its value set" in str(refused.value.detail)
+    assert "nonsense" not in str(refused.value.detail)
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": samples.immunization(patient.ref, dose=1)}]}  # fmt: skip
+    stored = await hospital.call("POST", f"/patients/{patient.ref}/records", json=upload | {"fhir": bundle})
+    listed = await hospital.call("GET", f"/patients/{patient.ref}/records")
+    assert [r["record_id"] for r in listed] == [stored["record_id"]]
+
+
+async def test_the_records_key_is_bound_to_its_data_folder(
+    network: MedcredNetwork, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sqlite3
+    import uuid
+
+    from issuer import IssuerSettings, create_app
+    from issuer.record_keys import data_folder_id, new_key_file
+    from medcred.errors import ConfigurationError
+
+    folder = network.issuer.settings.folder()
+    folder_id = data_folder_id(folder)  # made when the hospital first opened its records
+    index = sqlite3.connect(f"file:{folder / 'records' / 'index.sqlite3'}?mode=ro", uri=True)
+    try:
+        (kept,) = index.execute("SELECT value FROM meta WHERE name = 'folder_id'").fetchone()
+    finally:
+        index.close()
+    assert kept == folder_id  # the records index names the data folder it belongs to
+
+    monkeypatch.delenv("MEDCRED_ISSUER_RECORDS_KEK", raising=False)
+    theirs = new_key_file(tmp_path / "theirs", uuid.uuid4().hex)  # another data folder's key file
+    with pytest.raises(ConfigurationError, match="belongs to another data folder") as refused:
+        create_app(IssuerSettings(data_dir=folder, records_kek_file=theirs))
+    assert str(theirs) in refused.value.message
+    ours = new_key_file(tmp_path / "ours", folder_id)  # made for this folder, but not the records' key
+    with pytest.raises(ConfigurationError, match="does not match"):
+        create_app(IssuerSettings(data_dir=folder, records_kek_file=ours))

@@ -81,3 +81,31 @@ async def test_credentials_are_issued_and_proven_with_one_validator_down(
             assert (await clinic.result(verification_id, wait=30))["state"] == "verified"
     finally:
         await ledger_network.pool.restart_node(4)
+
+
+async def test_every_json_input_is_bounded_in_nesting_and_size(
+    network: MedcredNetwork, http: httpx.AsyncClient
+) -> None:
+    deep = b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"  # a RecursionError (500) in Python's parser
+    as_json = {"content-type": "application/json"}
+    targets = [
+        (network.issuer.url + "/patients/p-deep", "PUT", {"X-API-Key": network.issuer.api_key()}),
+        (network.holder.url + "/patients", "POST", {"X-API-Key": network.holder.api_key()}),
+        (network.verifier.url + "/verifications", "POST", {"X-API-Key": network.verifier.api_key()}),
+        (network.ledger.settings.web_url + "/register", "POST", {}),
+    ] + [  # each controller's webhook receiver, with its agent's key
+        (f"{role.url}/webhooks/topic/present_proof_v2_0/", "POST",
+         {"x-api-key": role.settings.secret("webhook_api_key").get_secret_value()}) for role in network.roles
+    ]  # fmt: skip
+    for url, method, headers in targets:
+        response = await http.request(method, url, content=deep, headers=as_json | headers)
+        assert response.status_code == 400, (url, response.text)
+        assert "nested too deeply" in response.json()["detail"], url
+        # Past every app's limit (the hospital's is its record uploads', 10 MiB in base64).
+        too_large = b'"' + b"x" * (16 * 1024 * 1024) + b'"'
+        oversized = await http.request(method, url, content=too_large, headers=as_json | headers)
+        assert oversized.status_code == 413 and "limit" in oversized.json()["detail"], (url, oversized.text)
+    # The webhook receiver reads whatever content type it is sent: bounded all the same.
+    hook = targets[-1]
+    response = await http.post(hook[0], content=deep, headers={"content-type": "text/plain"} | hook[2])
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]

@@ -86,3 +86,48 @@ async def test_a_clinics_request_rerouted_to_another_reply_address_is_refused(
     assert refused.value.status_code == 400 and "~service" in refused.value.detail
     accepted = await patient.wallet.accept_invitation(url)  # the clinic's own, unchanged, is answered as ever
     assert accepted["proof_request_id"]
+
+
+async def test_the_clinic_follows_links_to_its_own_hospital_only(
+    network: MedcredNetwork, clinic: VerifierClient
+) -> None:
+    from medcred.shl import encode_link, new_key
+
+    inside = [
+        f"{network.verifier.agent.config.admin_url}/status",  # the clinic's own agent's admin API
+        f"{network.issuer.agent.config.admin_url}/wallet/did",  # the hospital's agent, another loopback port
+        f"{network.ledger.settings.web_url}/register",  # the ledger's registration of DIDs
+        f"{network.verifier.url}/verifications",  # the clinic itself
+        network.issuer.url.replace("127.0.0.1", "localhost") + "/shl/x",  # the hospital, by another name
+    ]
+    for url in inside:
+        with pytest.raises(ControllerError) as refused:
+            await clinic.call("POST", "/shares/open", json={"shlink": encode_link({"url": url, "key": new_key()})})
+        assert refused.value.status_code == 400 and "not fetched" in str(refused.value.detail), (url, refused.value)
+    # The hospital's origin is allowed (medcred up names it); what it answers outside the link vocabulary
+    # is told by its status alone.
+    elsewhere = encode_link({"url": f"{network.issuer.url}/no/such/route", "key": new_key()})
+    with pytest.raises(ControllerError) as refused:
+        await clinic.call("POST", "/shares/open", json={"shlink": elsewhere})
+    assert (refused.value.status_code, refused.value.detail) == (404, "the share's host refused the link (HTTP 404)")
+
+
+async def test_everything_in_the_data_folder_is_its_owners_alone(
+    network: MedcredNetwork, hospital: HospitalClient, clinic: VerifierClient, onboard: Onboard
+) -> None:
+    import base64
+    import stat
+
+    patient = await onboard()
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=2))
+    verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
+    await patient.wallet.present(request_id)
+    assert (await clinic.result(verification_id, wait=30))["state"] == "verified"
+    pdf = base64.b64encode(b"%PDF-1.4").decode()
+    letter = {"name": "letter.pdf", "content_type": "application/pdf", "content_base64": pdf}
+    await hospital.call("POST", f"/patients/{patient.ref}/records", json=letter)
+    # Wallets, ledgers, tails files, logs, stores, audit trails, secrets: nothing for the group or others.
+    shared = [f"{path.relative_to(network.home)} {stat.filemode(path.lstat().st_mode)}"
+              for path in [network.home, *network.home.rglob("*")]
+              if not path.is_symlink() and path.lstat().st_mode & 0o077]  # fmt: skip
+    assert shared == []

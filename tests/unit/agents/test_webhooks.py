@@ -152,3 +152,28 @@ def test_one_handler_per_topic() -> None:
 def test_a_key_is_required() -> None:
     with pytest.raises(ConfigurationError):
         WebhookRouter("")
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+async def test_a_deeply_nested_body_is_a_400_that_says_so(setup: Setup, content_type: str) -> None:
+    # Python's parser recurses: this was a RecursionError, a 500. Whatever the content type, it is refused.
+    deep = b'{"state": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = await setup.http.post("/webhooks/topic/present_proof_v2_0/", content=deep,
+                                     headers={"x-api-key": KEY, "content-type": content_type})  # fmt: skip
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+    assert setup.proofs.events == []
+
+
+async def test_a_body_nested_past_the_bound_is_refused_though_python_could_parse_it(setup: Setup) -> None:
+    payload: object = "leaf"
+    for _ in range(70):
+        payload = {"a": payload}
+    response = await post(setup, "present_proof_v2_0", payload)
+    assert response.status_code == 400 and "more than 64 levels" in response.json()["detail"]
+
+
+async def test_an_oversized_body_is_a_413(setup: Setup) -> None:
+    response = await setup.http.post("/webhooks/topic/present_proof_v2_0/", content=b" " * (3 * 1024 * 1024),
+                                     headers={"x-api-key": KEY, "content-type": "text/plain"})  # fmt: skip
+    assert response.status_code == 413 and "limit" in response.json()["detail"]

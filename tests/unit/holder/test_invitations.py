@@ -40,12 +40,15 @@ def test_standard_base64_and_padding_are_accepted_too() -> None:
     [
         ("not a url", "not an http(s) or didcomm URL"),
         ("https://example.org/?oob=%%%not-base64", "not valid base64"),
-        (f"https://example.org/?oob={b64url('not json')}", "does not hold JSON"),
+        (f"https://example.org/?oob={b64url('not json')}", "the JSON in the oob= parameter is not valid JSON"),
         (f"https://example.org/?oob={b64url('[1, 2]')}", "not a JSON object"),
         (f"https://example.org/?oob={b64url(json.dumps({'@type': 'https://didcomm.org/connections/1.0/invitation'}))}",
          "wrong or missing @type"),
         ("https://example.org/?c_i=eyJ9", "only out-of-band invitations"),
         ("https://example.org/invite", "no oob= parameter"),
+        # Python's parser recursed on this (a 500); the bound refuses it, and one just past 64 levels.
+        (f"https://example.org/?oob={b64url('[' * 3000 + ']' * 3000)}", "nested too deeply"),
+        (f"https://example.org/?oob={b64url('{\"a\":' * 65 + '1' + '}' * 65)}", "more than 64 levels"),
     ],
 )  # fmt: skip
 async def test_malformed_invitations_are_400_with_the_reason(holder: Holder, url: str, reason: str) -> None:

@@ -14,8 +14,9 @@ import pytest
 from pydantic import SecretStr
 
 from issuer import IssuerSettings, create_app
+from issuer.record_keys import data_folder_id, kek_source, new_key_file
 from medcred.errors import ConfigurationError
-from medcred.network import records_kek
+from medcred.network import records_kek_file
 from tests.unit.issuer import examples
 from tests.unit.issuer.conftest import PORTAL_KEY, Issuer, connection_record, issuer_settings, running
 from tests.unit.issuer.fakes import FakeAgent, FakeLedger
@@ -91,6 +92,7 @@ async def test_invalid_fhir_is_422_with_its_reason_and_never_echoed(issuer: Issu
         (fhir_upload() | {"content_type": "application/pdf"}, 422, "content_type application/fhir+json"),
         ({"content_type": "application/pdf", "content_base64": "QUJD"}, 422, "name"),
         (pdf_upload() | {"extra": 1}, 422, "extra"),
+        (fhir_upload({"resourceType": "Bundle", "type": "nonsense"}), 422, "Bundle: type: not a code of its value set"),
     ],
 )
 async def test_bad_uploads_say_what_is_wrong(issuer: Issuer, upload: dict[str, Any], status: int, reason: str) -> None:
@@ -255,14 +257,69 @@ async def test_a_wrong_kek_stops_the_app_from_being_made(tmp_path: Path) -> None
         create_app(issuer_settings(tmp_path, records_kek=SecretStr(bytes(range(1, 33)).hex())))
 
 
-def test_the_network_keeps_the_kek_outside_the_data_folder(tmp_path: Path) -> None:
-    config, home = tmp_path / "config", tmp_path / "home"
-    first = records_kek(home, config)
-    assert records_kek(home, config).get_secret_value() == first.get_secret_value()  # generated once
-    path = config / "records-kek"
-    assert path.stat().st_mode & 0o777 == 0o600 and len(first.get_secret_value()) == 43
+def test_the_network_keeps_each_data_folders_key_outside_it(tmp_path: Path) -> None:
+    config, one, other = tmp_path / "config", tmp_path / "one", tmp_path / "other"
+    for home in (one, other):
+        (home / "issuer").mkdir(parents=True)
+    first = records_kek_file(one / "issuer", one, config)
+    assert records_kek_file(one / "issuer", one, config) == first  # made once, read after
+    content = first.read_text()
+    second = records_kek_file(other / "issuer", other, config)
+    assert first.parent == second.parent == config / "records-keks" and first != second
+    assert content == first.read_text() and second.read_text() != content
+    assert first.stat().st_mode & 0o777 == 0o600 and f"folder-id={first.name}" in content
     with pytest.raises(ConfigurationError, match="inside the data folder"):
-        records_kek(home, home / "config")
+        records_kek_file(one / "issuer", one, one / "config")
+
+
+def test_a_fresh_network_never_reuses_another_data_folders_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from medcred.network import MedcredNetwork
+
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    for name in ("MEDCRED_ISSUER_RECORDS_KEK", "MEDCRED_ISSUER_RECORDS_KEK_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    old, fresh = (MedcredNetwork(tmp_path / name).issuer.settings for name in ("old", "fresh"))
+    assert isinstance(old, IssuerSettings) and isinstance(fresh, IssuerSettings)
+    assert old.records_kek is None and fresh.records_kek is None
+    assert old.records_kek_file is not None and fresh.records_kek_file is not None
+    assert old.records_kek_file != fresh.records_kek_file
+    assert old.records_kek_file.is_relative_to(tmp_path / "user" / ".config" / "medcred")
+    assert kek_source(old).kek != kek_source(fresh).kek
+
+
+def test_a_key_file_of_another_data_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "other").mkdir()
+    theirs = new_key_file(tmp_path / "keys" / "theirs", data_folder_id(tmp_path / "other"))
+    with pytest.raises(ConfigurationError, match="belongs to another data folder") as refused:
+        create_app(issuer_settings(tmp_path / "ours", records_kek=None, records_kek_file=theirs))
+    assert str(theirs) in refused.value.message and "kek=" not in refused.value.message
+
+
+async def test_records_moved_under_another_data_folder_are_refused(tmp_path: Path) -> None:
+    async for issuer in running(tmp_path, FakeAgent(), FakeLedger()):
+        await issuer.http.put("/patients/p1", json=examples.patient())
+        await store(issuer, pdf_upload())
+    (tmp_path / "folder-id").write_text("0" * 32 + "\n")  # as if the records were copied into another folder
+    with pytest.raises(ConfigurationError, match="belong to another data folder"):
+        create_app(issuer_settings(tmp_path))
+
+
+async def test_start_says_which_key_file_and_never_the_key(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    key_file = new_key_file(tmp_path / "keys" / "ours", data_folder_id(tmp_path / "data"))
+    caplog.set_level("INFO", logger="issuer.record_store")
+    keyed = {"records_kek": None, "records_kek_file": key_file}
+    async for issuer in running(tmp_path / "data", FakeAgent(), FakeLedger(), **keyed):
+        await issuer.http.put("/patients/p1", json=examples.patient())
+        assert (await issuer.http.post("/patients/p1/records", json=pdf_upload())).status_code == 201
+    kek = key_file.read_text().split("kek=", 1)[1].strip()
+    assert f"records key-encryption key: the key file {key_file}" in caplog.text and kek not in caplog.text
+
+
+def test_a_key_file_holding_a_bare_key_is_read(tmp_path: Path) -> None:
+    bare = tmp_path / "records-kek"  # as ~/.config/medcred/records-kek was written before keys were per folder
+    bare.write_text(bytes(range(1, 33)).hex() + "\n")
+    settings = issuer_settings(tmp_path / "data", records_kek=None, records_kek_file=bare)
+    assert kek_source(settings).kek == bytes(range(1, 33)) and kek_source(settings).folder_id is None
 
 
 async def test_the_record_store_work_runs_off_the_event_loop(issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:

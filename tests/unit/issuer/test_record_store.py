@@ -268,14 +268,27 @@ def test_an_oversized_record_is_refused_before_anything_is_written(store: Record
         (b"\xff\xfe", "UTF-8"),
         (b'{"resourceType": "Immunization", "x": ' + b"9" * 5000 + b"}", "a number too long"),
         (b"[" * 30_000 + b"]" * 30_000, "nested too deeply"),
+        (b'{"resourceType": "Bundle", "type": ' + b"[" * 65 + b"]" * 65 + b"}", "more than 64 levels"),
+        # Codes of required value sets, which fhir.resources lists but does not check:
+        (json.dumps({"resourceType": "Bundle", "type": "EW0182"}).encode(), "type: not a code of its value set"),
+        (json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": examples.immunization() | {"status": "EW0182"}}]}).encode(),
+         "entry[0].resource.status: not a code of its value set (completed, entered-in-error, not-done)"),
+        (json.dumps({"resourceType": "Patient", "gender": "maybe"}).encode(), "gender: not a code of its value set"),
+        (json.dumps({"resourceType": "DomainResource"}).encode(), "not a FHIR R4 resource type"),
     ],
-)
+)  # fmt: skip
 def test_invalid_fhir_is_unprocessable_and_never_echoed(store: RecordStore, data: bytes, reason: str) -> None:
     with pytest.raises(UnprocessableError) as caught:
         store.put("p-1", "x.json", "application/fhir+json; charset=utf-8", data)
     assert reason in caught.value.message and caught.value.status_code == 422
     assert "EW0182" not in caught.value.message and "maybe" not in caught.value.message
     assert store.list("p-1") == []
+
+
+def test_a_bundle_of_a_type_in_its_value_set_is_stored(store: RecordStore) -> None:
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": examples.immunization()}]}
+    assert store.put("p-1", "bundle.json", "application/fhir+json", json.dumps(bundle).encode()).size > 0
 
 
 @pytest.mark.parametrize(

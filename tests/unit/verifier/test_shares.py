@@ -184,7 +184,8 @@ async def clinic_at(tmp_path: Path) -> AsyncIterator[OpenClinic]:
             fake_hospital = FakeHospital(key, [fhir, pdf], **hospital)
             ledger = FakeLedger()
             ledger.attrib(SEQ_NO, AUDIT_DID, raw)
-            app = create_app(make_settings(tmp_path, label=CLINIC), admin_transport=httpx.MockTransport(FakeAgent()),
+            settings = make_settings(tmp_path, label=CLINIC, share_allowed_origins=[HOSPITAL])  # it is on loopback
+            app = create_app(settings, admin_transport=httpx.MockTransport(FakeAgent()),
                              share_transport=httpx.MockTransport(fake_hospital),
                              ledger=ledger if with_ledger else None)  # fmt: skip
             await stack.enter_async_context(app.router.lifespan_context(app))
@@ -366,8 +367,8 @@ async def test_a_file_over_the_size_limit_is_refused(clinic: Clinic, monkeypatch
 
 @pytest.mark.parametrize(
     ("status", "reason"),
-    [(404, "share revoked"), (404, "share expired"), (404, "share already used"), (404, "share locked"),
-     (410, "erased")],
+    [(404, "share revoked"), (404, "share expired"), (404, "share already used"),
+     (404, "share locked after too many wrong passcodes"), (410, "erased")],
 )  # fmt: skip
 async def test_the_hospitals_refusals_are_ours_with_its_reason(clinic_at: OpenClinic, status: int, reason: str) -> None:
     clinic = await clinic_at(refuse=(status, reason))
@@ -446,8 +447,8 @@ async def test_a_file_the_hospital_cannot_serve_is_refused_with_its_reason(
     original = FakeHospital.__call__
 
     async def damaged(self: FakeHospital, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/files/f-1"):
-            return httpx.Response(500, json={"detail": "record 7d1f0a34 failed its integrity check: tag mismatch"})
+        if request.url.path.endswith("/files/f-1"):  # as the hospital says it (a reason of its vocabulary)
+            return httpx.Response(409, json={"detail": f"record {clinic.fhir.record_id} failed its integrity check"})
         return await original(self, request)
 
     monkeypatch.setattr(FakeHospital, "__call__", damaged)
@@ -467,4 +468,57 @@ async def test_without_proofs_nothing_is_shown(clinic: Clinic, monkeypatch: pyte
     monkeypatch.setattr(FakeHospital, "__call__", no_proofs)
     body = (await clinic.open()).json()
     assert body["files"] == [] and len(body["refused"]) == 2
-    assert all(r["reason"] == "the hospital gave no integrity proofs: no such ticket" for r in body["refused"])
+    reason = "the hospital gave no integrity proofs: the share's host refused the link (HTTP 404)"
+    assert all(r["reason"] == reason for r in body["refused"])
+
+
+# -- where a link may take the clinic's server ----------------------------------------------------------------
+
+
+def link_to(url: str) -> str:
+    return encode_link({"url": url, "key": new_key()})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8041/status",  # the clinic's own agent's admin API
+        "http://127.0.0.1:8003/shares/open",  # the clinic's own API
+        "http://127.0.0.1:9000/register",  # the ledger's registration, on this machine
+        "http://127.0.0.1:8021/wallet/did",  # another port of the allowed hospital's host
+        "http://localhost:8001/shl/x",  # the allowed hospital, by another name
+        "http://[::1]:8041/status",
+        # Links must use https off this machine's loopback; these name no public host either.
+        "https://10.1.2.3/shl/x", "https://192.168.1.1/shl/x", "https://100.64.0.1/shl/x",
+        "https://169.254.169.254/latest/meta-data/", "https://[fe80::1]/x", "https://[::ffff:127.0.0.1]:8041/status",
+        "https://0.0.0.0:8041/status", "https://224.0.0.1/x", "https://240.0.0.1/x",
+    ],
+)  # fmt: skip
+async def test_a_link_to_a_private_or_own_address_is_not_fetched(clinic: Clinic, url: str) -> None:
+    response = await clinic.open(shlink=link_to(url))
+    assert response.status_code == 400, response.text
+    assert "not fetched" in response.json()["detail"]
+    assert clinic.hospital.requests == []
+
+
+async def test_the_hosts_words_are_never_repeated(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def talkative(self: FakeHospital, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(404, json={"detail": "wallet key 7f3e... (an internal service's answer)"})
+
+    monkeypatch.setattr(FakeHospital, "__call__", talkative)
+    response = await clinic.open()
+    assert response.status_code == 404
+    assert response.json() == {"detail": "the share's host refused the link (HTTP 404)"}
+
+
+async def test_a_redirect_is_not_followed(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def redirecting(self: FakeHospital, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(307, headers={"location": "http://127.0.0.1:8041/status"})
+
+    monkeypatch.setattr(FakeHospital, "__call__", redirecting)
+    response = await clinic.open()
+    assert response.status_code == 502
+    assert response.json()["detail"] == "the share's host answered with a redirect (HTTP 307): not followed"
+    assert [r.url.port for r in clinic.hospital.requests] == [8001]
