@@ -6,7 +6,8 @@
 The app's lifespan opens the admin client, waits until the agent is ready, runs the role's own
 start-up (publishing schemas, say), then serves. It mounts the agent's webhook receiver at
 `/webhooks/topic/{topic}/`, the one error handler, and `GET /health` (200 once it and its agent are
-ready, 503 before).
+ready, 503 before). Its OpenAPI document names the error responses every operation shares
+(`medcred.api_docs`).
 """
 
 from __future__ import annotations
@@ -15,21 +16,28 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from agents.admin import AdminClient
 from agents.audit import ServiceAudit
 from agents.events import EventWaiter
 from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
+from medcred.api_docs import document_errors
 from medcred.errors import AgentError, TimeoutError_
 from medcred.web import install_error_handlers
 
-__all__ = ["AgentLink", "create_controller_app"]
+__all__ = ["AgentLink", "HealthView", "create_controller_app"]
+
+
+class HealthView(BaseModel):
+    status: Literal["ok", "starting"]
+    agent_ready: bool
 
 
 class AgentLink:
@@ -111,7 +119,9 @@ def create_controller_app(
     app.state.audit = audit
     install_error_handlers(app)
 
-    @app.get("/health", tags=["health"])
+    not_ready = {503: {"model": HealthView, "description": "the controller or its agent is not ready"}}
+
+    @app.get("/health", tags=["health"], response_model=HealthView, responses=not_ready)
     async def health() -> JSONResponse:
         """200 once the controller and its agent are ready; 503 before."""
         agent = await link.agent_ready()
@@ -122,4 +132,5 @@ def create_controller_app(
     app.include_router(link.webhooks.api_router)
     for router in routers:
         app.include_router(router)
+    document_errors(app)
     return app

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Body, Depends, status
 
 from issuer.deps import IssuerDep, PortalPatient, portal_only
 from issuer.record_models import ErasureView, RecordView, ShareDisclosure, ShareRequest, ShareView
+from medcred.api_docs import errors
 
-router = APIRouter(prefix="/portal/patients/{connection_key}", tags=["portal"], dependencies=[Depends(portal_only)])
+router = APIRouter(prefix="/portal/patients/{connection_key}", tags=["portal"], dependencies=[Depends(portal_only)],
+                   responses=errors(404, e404="no such patient connection (or not theirs)"))
 
 
 @router.get("/records")
@@ -21,14 +23,14 @@ async def list_records(patient_ref: PortalPatient, issuer: IssuerDep) -> list[Re
     return [RecordView.of(record) for record in await issuer.patient_records.of_patient(patient_ref)]
 
 
-@router.post("/records/{record_id}/erase")
+@router.post("/records/{record_id}/erase", responses=errors(400, e400="a record id is a UUID"))
 async def erase_record(patient_ref: PortalPatient, record_id: str, issuer: IssuerDep) -> ErasureView:
     """Crypto-shred the record (its key and ciphertext destroyed, an anchored erasure entry kept); every
     share of it then fails with 'erased'. Idempotent."""
     return ErasureView.of(await issuer.patient_records.erase(patient_ref, record_id))
 
 
-@router.post("/shares", status_code=status.HTTP_201_CREATED)
+@router.post("/shares", status_code=status.HTTP_201_CREATED, responses=errors(409, e409="a record was erased"))
 async def create_share(
     patient_ref: PortalPatient, request: Annotated[ShareRequest, Body()], issuer: IssuerDep
 ) -> ShareView:
