@@ -8,8 +8,9 @@
 Every error answer of the one handler in `medcred.web` is `ErrorBody`, `{"detail": "<what is wrong>"}`.
 A route declares the errors of its own (`errors(404, 409, 502)`), each with that body and a meaning;
 `document_errors(app)` adds, once for the whole app, what every operation shares: 401 for an operation
-that needs a key or a token (it names a security scheme), and 422 for one that takes input, in place of
-FastAPI's list-shaped validation error, which the handler never answers.
+that needs a key or a token (it names a security scheme), 400 for one with a body (a body that cannot
+be read, not UTF-8 say: FastAPI's own 400, in the same shape), and 422 for one that takes input, in
+place of FastAPI's list-shaped validation error, which the handler never answers.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def _shared_errors(document: dict[str, Any]) -> None:
             responses = operation.setdefault("responses", {})
             if operation.get("security"):
                 responses.setdefault("401", {"description": MEANINGS[401], "content": _BODY})
+            if operation.get("requestBody"):
+                responses.setdefault("400", {"description": MEANINGS[400], "content": _BODY})
             if operation.get("parameters") or operation.get("requestBody"):
                 responses["422"] = {"description": MEANINGS[422], "content": _BODY}
     schemas = document.setdefault("components", {}).setdefault("schemas", {})

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/credentials", tags=["credentials"], dependencies=[De
 MAX_WAIT = 30.0
 
 
-@router.get("", responses=errors(404, e404="no such patient"))
+@router.get("", responses=errors(400, 404, e404="no such patient"))
 async def list_credentials(
     issuer: IssuerDep, patient_ref: Annotated[str | None, Query()] = None
 ) -> list[CredentialView]:

@@ -30,7 +30,7 @@ async def erase_record(patient_ref: PortalPatient, record_id: str, issuer: Issue
     return ErasureView.of(await issuer.patient_records.erase(patient_ref, record_id))
 
 
-@router.post("/shares", status_code=status.HTTP_201_CREATED, responses=errors(409, e409="a record was erased"))
+@router.post("/shares", status_code=status.HTTP_201_CREATED, responses=errors(400, 409, e409="a record was erased"))
 async def create_share(
     patient_ref: PortalPatient, request: Annotated[ShareRequest, Body()], issuer: IssuerDep
 ) -> ShareView:

@@ -64,7 +64,7 @@ def test_every_operation_but_the_public_ones_names_its_scheme_and_its_401(docume
 
 
 def test_every_error_has_the_one_error_body(document: Document) -> None:
-    """422 too: an operation that takes input documents it, as the handler answers it."""
+    """422 too: an operation that takes input documents it; and one with a body its 400 (unreadable)."""
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
     assert schemas["ErrorBody"]["properties"]["detail"]["type"] == "string"
@@ -72,6 +72,8 @@ def test_every_error_has_the_one_error_body(document: Document) -> None:
     for method, path, op in operations(document):
         if op.get("parameters") or op.get("requestBody"):
             assert "422" in op["responses"], (method, path)
+        if op.get("requestBody"):
+            assert "400" in op["responses"], (method, path)
         for status, response in op["responses"].items():
             if status.startswith("2") or (path, status) == ("/health", "503"):
                 continue
@@ -86,7 +88,8 @@ def test_every_error_has_the_one_error_body(document: Document) -> None:
         ("put", "/patients/{patient_ref}", {"400"}),
         ("post", "/patients/{patient_ref}/credentials", {"400", "404", "409", "502"}),
         ("post", "/patients/{patient_ref}/records", {"400", "404", "413"}),
-        ("post", "/portal/patients/{connection_key}/shares", {"404", "409"}),
+        ("get", "/credentials", {"400", "404"}),
+        ("post", "/portal/patients/{connection_key}/shares", {"400", "404", "409"}),
         ("post", "/shl/{share_id}", {"400", "401", "404", "410", "413"}),
         ("get", "/shl/{share_id}/files/{file_id}", {"403", "404", "410"}),
     ],
