@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 from fastapi import APIRouter, FastAPI
@@ -119,7 +119,9 @@ def create_controller_app(
     app.state.audit = audit
     install_error_handlers(app)
 
-    not_ready = {503: {"model": HealthView, "description": "the controller or its agent is not ready"}}
+    not_ready: dict[int | str, dict[str, Any]] = {
+        503: {"model": HealthView, "description": "the controller or its agent is not ready"}
+    }
 
     @app.get("/health", tags=["health"], response_model=HealthView, responses=not_ready)
     async def health() -> JSONResponse:

@@ -15,8 +15,8 @@ MAX_WAIT = 30.0
 router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(staff_only)])
 
 
-@router.put("/{patient_ref}", responses={201: {"description": "created"}, 200: {"description": "updated"}}
-            | errors(400))
+@router.put("/{patient_ref}", responses={201: {"description": "created"}, 200: {"description": "updated"},
+                                        **errors(400)})
 async def put_patient(
     patient_ref: PatientRef, resource: Annotated[dict[str, Any], Body()], issuer: IssuerDep, response: Response
 ) -> PatientView:
