@@ -11,7 +11,8 @@ start-up (publishing schemas, say), then serves. It mounts the agent's webhook r
     503 {"status": "starting", "agent": ..., "agent_ready": ...}       its own start-up is not done
     503 {"status": "degraded", "agent": "down", "agent_ready": false}  its agent is down (or restarting)
 
-While the agent is down, calls that need it get 503 with `Retry-After` (`AgentUnavailableError`).
+While the agent is down, calls that need it get 503 with `Retry-After` (`AgentUnavailableError`). Its
+OpenAPI document names the error responses every operation shares (`medcred.api_docs`).
 """
 
 from __future__ import annotations
@@ -20,22 +21,29 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, Literal
 
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from agents.admin import AdminClient
 from agents.audit import ServiceAudit
 from agents.events import EventWaiter
 from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
+from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import AgentError, TimeoutError_
 from medcred.web import install_error_handlers
 
-__all__ = ["AgentLink", "create_controller_app"]
+__all__ = ["AgentLink", "HealthView", "create_controller_app"]
+
+
+class HealthView(BaseModel):
+    status: Literal["ok", "starting"]
+    agent_ready: bool
 
 
 class AgentLink:
@@ -121,7 +129,11 @@ def create_controller_app(
     app.state.audit = audit
     install_error_handlers(app, max_json_bytes=max_json_bytes)
 
-    @app.get("/health", tags=["health"])
+    not_ready: dict[int | str, dict[str, Any]] = {
+        503: {"model": HealthView, "description": "the controller or its agent is not ready"}
+    }
+
+    @app.get("/health", tags=["health"], response_model=HealthView, responses=not_ready)
     async def health() -> JSONResponse:
         """200 once the controller and its agent are ready; 503 while starting, or while the agent is down."""
         agent = await link.agent_ready()
@@ -133,4 +145,5 @@ def create_controller_app(
     app.include_router(link.webhooks.api_router)
     for router in routers:
         app.include_router(router)
+    document_errors(app)
     return app

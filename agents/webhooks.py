@@ -31,15 +31,19 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import SecretStr
 
 from agents.events import EventWaiter, WebhookEvent
+from medcred.api_docs import errors
 from medcred.bounded_json import MAX_BODY_BYTES, loads
 from medcred.errors import ConfigurationError, InvalidInputError
-from medcred.web import read_body, require_api_key
+from medcred.web import WebhookKeyHeader, check_api_key, read_body
 
 __all__ = ["RECORD_ID_FIELDS", "Handler", "WebhookRouter"]
 
 log = logging.getLogger(__name__)
 
 type Handler = Callable[[WebhookEvent], Awaitable[None]]
+
+# The body is read as it comes (any JSON object), not by FastAPI: the document says what it is.
+_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 # The id field of each ACA-Py 1.7 record topic (RECORD_TOPIC -> RECORD_ID_NAME in its models).
 RECORD_ID_FIELDS: Mapping[str, str] = {
@@ -91,11 +95,15 @@ class WebhookRouter:
         self._tasks: set[asyncio.Task[None]] = set()
         # Deliveries over HTTP per (topic, record state; None for a record without one).
         self.received: collections.Counter[tuple[str, str | None]] = collections.Counter()
-        self.api_router = APIRouter(
-            prefix=prefix, tags=["webhooks"], dependencies=[Depends(require_api_key(lambda: key))]
-        )
-        for path in ("/topic/{topic}/", "/topic/{topic}"):
-            self.api_router.add_api_route(path, self._receive, methods=["POST"], include_in_schema=False)
+
+        async def webhook_key(given: WebhookKeyHeader) -> None:
+            check_api_key(given, key)
+
+        self.api_router = APIRouter(prefix=prefix, tags=["webhooks"], dependencies=[Depends(webhook_key)])
+        for path, shown in (("/topic/{topic}/", True), ("/topic/{topic}", False)):
+            self.api_router.add_api_route(path, self._receive, methods=["POST"], include_in_schema=shown,
+                                          openapi_extra=_EVENT_BODY, responses=errors(400),
+                                          summary="Receive one event of the agent")  # fmt: skip
 
     def on(self, topic: str, handler: Handler) -> None:
         """Register the one handler of a topic."""

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from holder.accounts import authenticate
 from holder.context import HolderContext
 from holder.models import Patient
-from medcred.web import require_api_key
+from medcred.web import StaffKeyHeader, check_api_key
 
 __all__ = ["Context", "CurrentPatient", "current_patient", "require_staff"]
 
@@ -22,12 +22,12 @@ async def holder_context(request: Request) -> HolderContext:
 
 Context = Annotated[HolderContext, Depends(holder_context)]
 
-_bearer = HTTPBearer(auto_error=False, description="The patient's token, from POST /patients")
+_bearer = HTTPBearer(scheme_name="PatientToken", description="The patient's token (POST /patients)", auto_error=False)
 
 
-async def require_staff(request: Request, context: Context) -> None:
+async def require_staff(context: Context, given: StaffKeyHeader) -> None:
     """Staff only: `X-API-Key` must be the controller's API key (compared in constant time)."""
-    await require_api_key(context.staff_key.get_secret_value)(request)
+    check_api_key(given, context.staff_key.get_secret_value())
 
 
 async def current_patient(

@@ -15,7 +15,7 @@ from issuer.record_models import RecordUpload
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
 from medcred.errors import NotFoundError
-from medcred.web import read_body, require_api_key
+from medcred.web import PortalKeyHeader, StaffKeyHeader, check_api_key, read_body
 
 __all__ = [
     "IssuerDep",
@@ -40,16 +40,14 @@ async def _issuer(request: Request) -> IssuerService:
     return get_issuer(request)
 
 
-async def staff_only(request: Request) -> None:
+async def staff_only(request: Request, given: StaffKeyHeader) -> None:
     """Admit only the hospital's staff: `X-API-Key` must be the issuer's API key (constant time)."""
-    key = get_issuer(request).staff_key
-    await require_api_key(lambda: key)(request)
+    check_api_key(given, get_issuer(request).staff_key)
 
 
-async def portal_only(request: Request) -> None:
+async def portal_only(request: Request, given: PortalKeyHeader) -> None:
     """Admit only the patients' wallet service: `X-API-Key` must be the portal key (constant time)."""
-    key = get_issuer(request).portal_key
-    await require_api_key(lambda: key)(request)
+    check_api_key(given, get_issuer(request).portal_key)
 
 
 async def valid_patient_ref(patient_ref: str) -> str:

@@ -14,13 +14,14 @@ from fastapi import APIRouter, Request, Response, status
 from holder.consent import GrantIn
 from holder.deps import Context, CurrentPatient
 from holder.models import Consent, ConsentReceipts
+from medcred.api_docs import errors
 
 router = APIRouter(prefix="/me/consents", tags=["consents"])
 
 JOSE = "application/jose"
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(502))
 async def grant(body: GrantIn, patient: CurrentPatient, context: Context) -> Consent:
     """Let one verifier (its public DID) see `reveal` and prove predicates on `prove`, for `purpose`,
     until it expires; `auto_answer` answers its requests that stay within the grant without asking."""
@@ -32,12 +33,12 @@ async def list_consents(patient: CurrentPatient, context: Context) -> list[Conse
     return context.consents.list_consents(patient)
 
 
-@router.get("/{grant_id}")
+@router.get("/{grant_id}", responses=errors(404))
 async def get_consent(grant_id: str, patient: CurrentPatient, context: Context) -> Consent:
     return context.consents.get_consent(patient, grant_id)
 
 
-@router.post("/{grant_id}/withdraw")
+@router.post("/{grant_id}/withdraw", responses=errors(404, 409, 502))
 async def withdraw(grant_id: str, patient: CurrentPatient, context: Context) -> Consent:
     """End a live grant now; the answer carries the signed withdrawal receipt."""
     return await context.consents.withdraw(patient, grant_id)
@@ -46,7 +47,7 @@ async def withdraw(grant_id: str, patient: CurrentPatient, context: Context) -> 
 @router.get(
     "/{grant_id}/receipt",
     response_model=ConsentReceipts,
-    responses={200: {"content": {JOSE: {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {JOSE: {"schema": {"type": "string"}}}}, **errors(404)},
 )
 async def receipt(
     grant_id: str,

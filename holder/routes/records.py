@@ -13,8 +13,11 @@ from fastapi import APIRouter, Path, status
 from holder import records
 from holder.deps import Context, CurrentPatient
 from holder.models import RecordErased, RecordView, ShareCreated, ShareIn, ShareView
+from medcred.api_docs import errors
 
-router = APIRouter(prefix="/me", tags=["records"])
+# The hospital's own refusals (404 not theirs, 410 erased, ...) come back with their status (`holder.portal`).
+router = APIRouter(prefix="/me", tags=["records"], responses=errors(
+    409, 502, "4XX", e409="no connection to the hospital yet", e502="the hospital failed or is unreachable"))
 
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 

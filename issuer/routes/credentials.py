@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Query
 
 from issuer.deps import IssuerDep, staff_only
 from issuer.models import CredentialView
+from medcred.api_docs import errors
 
 router = APIRouter(prefix="/credentials", tags=["credentials"], dependencies=[Depends(staff_only)])
 
 MAX_WAIT = 30.0
 
 
-@router.get("")
+@router.get("", responses=errors(400, 404, e404="no such patient"))
 async def list_credentials(
     issuer: IssuerDep, patient_ref: Annotated[str | None, Query()] = None
 ) -> list[CredentialView]:
@@ -22,7 +23,7 @@ async def list_credentials(
     return [CredentialView.of(record) for record in issuer.issuance.credentials(patient_ref)]
 
 
-@router.get("/{credential_id}")
+@router.get("/{credential_id}", responses=errors(404, 502))
 async def get_credential(
     credential_id: str,
     issuer: IssuerDep,
@@ -32,7 +33,7 @@ async def get_credential(
     return CredentialView.of(await issuer.issuance.view(credential_id, wait))
 
 
-@router.post("/{credential_id}/revoke")
+@router.post("/{credential_id}/revoke", responses=errors(404, 409, 502, e409="not issued yet"))
 async def revoke_credential(credential_id: str, issuer: IssuerDep) -> CredentialView:
     """Revoke the credential and publish the revocation on the ledger (idempotent)."""
     return CredentialView.of(await issuer.revocation.revoke(credential_id))

@@ -8,13 +8,15 @@ from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from issuer.deps import IssuerDep, PatientRef, staff_only
 from issuer.models import CredentialRequest, InvitationView, IssueAccepted, PatientView
+from medcred.api_docs import errors
 
 MAX_WAIT = 30.0
 
 router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(staff_only)])
 
 
-@router.put("/{patient_ref}", responses={201: {"description": "created"}, 200: {"description": "updated"}})
+@router.put("/{patient_ref}", responses={201: {"description": "created"}, 200: {"description": "updated"},
+                                        **errors(400)})
 async def put_patient(
     patient_ref: PatientRef, resource: Annotated[dict[str, Any], Body()], issuer: IssuerDep, response: Response
 ) -> PatientView:
@@ -24,13 +26,14 @@ async def put_patient(
     return PatientView.of(record)
 
 
-@router.post("/{patient_ref}/invitation", status_code=status.HTTP_201_CREATED)
+@router.post("/{patient_ref}/invitation", status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 502))
 async def create_invitation(patient_ref: PatientRef, issuer: IssuerDep) -> InvitationView:
     """An out-of-band invitation (URL and QR code) for the patient's wallet to connect."""
     return await issuer.patients.invite(patient_ref)
 
 
-@router.post("/{patient_ref}/credentials", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/{patient_ref}/credentials", status_code=status.HTTP_202_ACCEPTED,
+             responses=errors(400, 404, 409, 502, e409="the patient's wallet has not connected"))
 async def issue_credential(
     patient_ref: PatientRef,
     request: Annotated[CredentialRequest, Body()],

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Body, Depends, status
 from issuer.deps import IssuerDep, PortalPatient, portal_only
 from issuer.models import HospitalView
 from issuer.record_models import ErasureView, RecordView, ShareDisclosure, ShareRequest, ShareView
+from medcred.api_docs import errors
 
 router = APIRouter(prefix="/portal", tags=["portal"], dependencies=[Depends(portal_only)])
+NOT_THEIRS = errors(404, e404="no active patient connection with these DIDs (or not theirs)")
 
 
 @router.get("/hospital")
@@ -24,20 +26,21 @@ async def get_hospital(issuer: IssuerDep) -> HospitalView:
     return HospitalView(did=issuer.identity().did, label=issuer.settings.label)
 
 
-@router.get("/patient/records")
+@router.get("/patient/records", responses=NOT_THEIRS)
 async def list_records(patient_ref: PortalPatient, issuer: IssuerDep) -> list[RecordView]:
     """The patient's records (metadata only)."""
     return [RecordView.of(record) for record in await issuer.patient_records.of_patient(patient_ref)]
 
 
-@router.post("/patient/records/{record_id}/erase")
+@router.post("/patient/records/{record_id}/erase", responses=NOT_THEIRS | errors(400, e400="a record id is a UUID"))
 async def erase_record(patient_ref: PortalPatient, record_id: str, issuer: IssuerDep) -> ErasureView:
     """Crypto-shred the record (its key and ciphertext destroyed, an anchored erasure entry kept); every
     share of it then fails with 'erased'. Idempotent."""
     return ErasureView.of(await issuer.patient_records.erase(patient_ref, record_id))
 
 
-@router.post("/patient/shares", status_code=status.HTTP_201_CREATED)
+@router.post("/patient/shares", status_code=status.HTTP_201_CREATED,
+             responses=NOT_THEIRS | errors(400, 409, e409="a record was erased"))
 async def create_share(
     patient_ref: PortalPatient, request: Annotated[ShareRequest, Body()], issuer: IssuerDep
 ) -> ShareView:
@@ -45,19 +48,19 @@ async def create_share(
     return await issuer.sharing.create(patient_ref, request)
 
 
-@router.get("/patient/shares")
+@router.get("/patient/shares", responses=NOT_THEIRS)
 async def list_shares(patient_ref: PortalPatient, issuer: IssuerDep) -> list[ShareView]:
     """The patient's shares, each with its status now."""
     return issuer.sharing.of_patient(patient_ref)
 
 
-@router.post("/patient/shares/{share_id}/revoke")
+@router.post("/patient/shares/{share_id}/revoke", responses=NOT_THEIRS)
 async def revoke_share(patient_ref: PortalPatient, share_id: str, issuer: IssuerDep) -> ShareView:
     """Revoke the share at once (idempotent)."""
     return await issuer.sharing.revoke(patient_ref, share_id)
 
 
-@router.get("/patient/disclosures")
+@router.get("/patient/disclosures", responses=NOT_THEIRS)
 async def list_disclosures(patient_ref: PortalPatient, issuer: IssuerDep) -> list[ShareDisclosure]:
     """Every opening of the patient's shares and every file downloaded, with inclusion proofs."""
     return await issuer.disclosures(patient_ref)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from issuer.deps import IssuerDep, read_body
 from issuer.record_models import FileProof
 from issuer.share_access import parse_manifest_request
+from medcred.api_docs import ErrorBody, errors
 from medcred.shl import ManifestRequest
 
 router = APIRouter(prefix="/shl", tags=["SMART Health Links"])
@@ -26,15 +27,19 @@ _MANIFEST_SCHEMA = ManifestRequest.model_json_schema(by_alias=True)
 _MANIFEST_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": _MANIFEST_SCHEMA}}}}
 
 
-_MANIFEST_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "wrong passcode (`remainingAttempts`)"},
-    404: {"description": "no such share, or revoked, expired, used, locked"},
-    410: {"description": "erased"},
+class PasscodeRefused(ErrorBody):
+    """A wrong passcode: how many attempts are left before the link locks."""
+
+    remainingAttempts: int  # noqa: N815 - the SMART Health Links name
+
+
+_REFUSALS = errors(404, 409, 410, e404="no such share, or revoked, expired, used, locked",
+                   e409="a record failed its integrity check")  # fmt: skip
+_MANIFEST_ERRORS = _REFUSALS | errors(400, 413, e413=f"over {MANIFEST_BODY_LIMIT} bytes") | {
+    401: {"model": PasscodeRefused, "description": "wrong passcode"},
 }
-_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/jose": {}}},
-    403: {"description": "bad or expired ticket"},
-}
+_TICKET_ERRORS = _REFUSALS | errors(403, e403="bad or expired ticket")
+_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/jose": {}}}, **_TICKET_ERRORS}
 
 
 @router.post("/{share_id}", openapi_extra=_MANIFEST_BODY, responses=_MANIFEST_ERRORS)
@@ -50,7 +55,7 @@ async def fetch_file(share_id: str, file_id: str, issuer: IssuerDep, ticket: Tic
     return Response(await issuer.share_access.file(share_id, file_id, ticket), media_type="application/jose")
 
 
-@router.get("/{share_id}/proofs")
+@router.get("/{share_id}/proofs", responses=_TICKET_ERRORS)
 async def fetch_proofs(share_id: str, issuer: IssuerDep, ticket: Ticket = None) -> list[FileProof]:
     """Each file's record sha256, its `record.stored` audit entry and that entry's inclusion proof."""
     return await issuer.share_access.proofs(share_id, ticket)

@@ -7,19 +7,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import SecretStr
 
-from medcred.errors import AuthenticationError
-from medcred.web import API_KEY_HEADER, secrets_match
+from medcred.web import StaffKeyHeader, check_api_key
 from verifier.service import VerificationService
 from verifier.shares import ShareReader
 
 __all__ = ["ServiceDep", "SharesDep", "require_staff"]
 
 
-async def require_staff(request: Request) -> None:
+async def require_staff(request: Request, given: StaffKeyHeader) -> None:
     """Admit only requests carrying the staff key (`X-API-Key`), compared in constant time."""
     expected: SecretStr = request.app.state.api_key
-    if not secrets_match(request.headers.get(API_KEY_HEADER), expected.get_secret_value()):
-        raise AuthenticationError(f"missing or wrong {API_KEY_HEADER} header")
+    check_api_key(given, expected.get_secret_value())
 
 
 async def _service(request: Request) -> VerificationService:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from medcred.api_docs import errors
 from medcred.errors import NotFoundError
 from verifier.routes.deps import ServiceDep, require_staff
 
@@ -17,7 +18,7 @@ class VerifierIdentity(BaseModel):
     did: str
 
 
-@router.get("/verifier")
+@router.get("/verifier", responses=errors(404, e404="no public DID yet"))
 async def identity(service: ServiceDep) -> VerifierIdentity:
     if service.public_did is None:
         raise NotFoundError("the verifier has no public DID yet")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from medcred.api_docs import errors
 from verifier.models import OpenedShare, OpenShare
 from verifier.routes.deps import SharesDep, require_staff
 
@@ -12,7 +13,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/shares", tags=["shares"], dependencies=[Depends(require_staff)])
 
 
-@router.post("/open")
+@router.post("/open", responses=errors(
+    400, 401, 404, 410, 413, 502, "4XX", e401="wrong passcode (the attempts left in `detail`)",
+    e404="revoked, expired, used or locked", e502="the share's host failed or is unreachable"))
 async def open_share(body: OpenShare, reader: SharesDep) -> OpenedShare:
     """Open a link (`shlink`, or a QR code image as `qr_png_base64`; `passcode` for a link with flag P):
     fetch and decrypt its files, and check each record's hash against its audit entry, its Merkle path

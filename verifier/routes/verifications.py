@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from medcred.api_docs import errors
 from verifier.models import CreateVerification, VerificationCreated, VerificationView
 from verifier.routes.deps import ServiceDep, require_staff
 
@@ -16,13 +17,13 @@ MAX_WAIT = 30
 router = APIRouter(prefix="/verifications", tags=["verifications"], dependencies=[Depends(require_staff)])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(404, 502, e404="no such template"))
 async def create_verification(body: CreateVerification, service: ServiceDep) -> VerificationCreated:
     """Create a proof request from a template; show `invitation_url` (as a QR code) to the patient."""
     return await service.create(body.template)
 
 
-@router.get("/{verification_id}")
+@router.get("/{verification_id}", responses=errors(404))
 async def read_verification(
     verification_id: Annotated[str, Path(max_length=64)],
     service: ServiceDep,
