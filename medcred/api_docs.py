@@ -8,9 +8,11 @@
 Every error answer of the one handler in `medcred.web` is `ErrorBody`, `{"detail": "<what is wrong>"}`.
 A route declares the errors of its own (`errors(404, 409, 502)`), each with that body and a meaning;
 `document_errors(app)` adds, once for the whole app, what every operation shares: 401 for an operation
-that needs a key or a token (it names a security scheme), 400 for one with a body (a body that cannot
-be read, not UTF-8 say: FastAPI's own 400, in the same shape), and 422 for one that takes input, in
-place of FastAPI's list-shaped validation error, which the handler never answers.
+that needs a key or a token (it names a security scheme), and 503 with `Retry-After` too (its agent is
+down or restarting: `AgentUnavailableError`); 400 and 413 for one with a body (a body that cannot be
+read, not UTF-8 say, FastAPI's own 400 in the same shape; a JSON body nested too deep, 400, or too large,
+413: `medcred.web.JsonBodyLimits`); and 422 for one that takes input, in place of FastAPI's list-shaped
+validation error, which the handler never answers.
 """
 
 from __future__ import annotations
@@ -42,12 +44,13 @@ MEANINGS: dict[int | str, str] = {
     413: "the request body is too large",
     422: "invalid input: each field's place and problem",
     502: "the agent, the ledger or a service called on the way failed",
-    503: "not ready yet",
+    503: "not ready yet, or its agent is down for now: retry after `Retry-After` seconds",
     504: "an awaited state never came",
     "4XX": "a called service's own refusal, passed on with its status",
 }
 
 _BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}}
 
 
 def errors(*statuses: int | str, **meanings: str) -> Responses:
@@ -65,8 +68,10 @@ def _shared_errors(document: dict[str, Any]) -> None:
             responses = operation.setdefault("responses", {})
             if operation.get("security"):
                 responses.setdefault("401", {"description": MEANINGS[401], "content": _BODY})
+                responses.setdefault("503", {"description": MEANINGS[503], "content": _BODY, "headers": _RETRY_AFTER})
             if operation.get("requestBody"):
                 responses.setdefault("400", {"description": MEANINGS[400], "content": _BODY})
+                responses.setdefault("413", {"description": MEANINGS[413], "content": _BODY})
             if operation.get("parameters") or operation.get("requestBody"):
                 responses["422"] = {"description": MEANINGS[422], "content": _BODY}
     schemas = document.setdefault("components", {}).setdefault("schemas", {})

@@ -63,6 +63,16 @@ def test_every_operation_but_the_public_ones_names_its_scheme_and_its_401(docume
     assert webhooks["security"] == [{"WebhookKey": []}]
 
 
+def test_the_shared_bounds_and_the_agents_absence_are_documented(document: Document) -> None:
+    """Any JSON body may be too deep (400) or too large (413); any call needing the agent may meet it down
+    (503 with Retry-After): every operation that can meet them says so."""
+    for method, path, op in operations(document):
+        if "requestBody" in op:
+            assert {"400", "413"} <= set(op["responses"]), (method, path)
+        if op.get("security"):
+            assert "Retry-After" in op["responses"]["503"]["headers"], (method, path)
+
+
 def test_every_error_has_the_one_error_body(document: Document) -> None:
     """422 too: an operation that takes input documents it; and one with a body its 400 (unreadable)."""
     schemas = document["components"]["schemas"]
