@@ -6,7 +6,7 @@ digest in constant time. The sub-wallet's agent token and its RAW key are kept i
 the data folder); a production deployment would keep them in a KMS.
 
 Sub-wallets use a RAW key (base58 of 32 random bytes, askar's `Store.generate_raw_key()` format) rather
-than a passphrase: Argon2 derivation costs +128 MB and ~0.5 s on every open, RAW ~15 ms (ACAPY.md).
+than a passphrase: Argon2 derivation costs +128 MB and ~0.5 s on every open, RAW ~15 ms (docs/ACAPY.md).
 No `wallet_webhook_urls` are given, so ACA-Py dispatches the sub-wallet's webhooks to the agent's own
 `--webhook-url` (with its key) and names the sub-wallet in `x-wallet-id`.
 """

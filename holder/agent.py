@@ -2,7 +2,7 @@
 
 The agent accepts invitations and stores offered credentials by itself, but it never answers a proof
 request on its own: with auto-respond it would pick the first matching credential, revoked or not
-(ACAPY.md), and it would not ask the patient. The controller chooses the credentials (`holder.proofs`).
+(docs/ACAPY.md), and it would not ask the patient. The controller chooses the credentials (`holder.proofs`).
 
 `--debug-webhooks`: the one webhook the agent posts of a proof exchange, its arrival, then carries the
 whole record, proof request included, which the wallet keeps until the patient answers

@@ -1,7 +1,7 @@
 """Choosing which stored credential answers each referent of an AnonCreds proof request.
 
 ACA-Py lists, per referent, the credentials matching its restrictions; it checks neither revocation
-nor predicate values, and left to itself picks one at random (ACAPY.md). Here, for each referent:
+nor predicate values, and left to itself picks one at random (docs/ACAPY.md). Here, for each referent:
 
 1. drop revoked candidates; one whose revocation could not be established is kept, after the others;
 2. for a predicate, drop candidates whose value does not satisfy it (integers; >=, >, <=, <);

@@ -1,4 +1,4 @@
-"""FHIR R4 example resources (the shapes DOMAIN.md describes); each call returns a fresh copy."""
+"""FHIR R4 example resources (the shapes docs/DOMAIN.md describes); each call returns a fresh copy."""
 
 from __future__ import annotations
 
