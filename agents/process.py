@@ -24,8 +24,7 @@ import httpx
 
 from agents.config import AgentConfig
 from medcred.errors import ConfigurationError, ProcessError
-from medcred.processes import die_with_parent, ensure_ports_free, last_lines
-from medcred.settings import OWNER_ONLY_UMASK
+from medcred.processes import ensure_ports_free, last_lines, owned_child
 
 __all__ = ["AgentProcess", "launcher_command", "log_tail"]
 
@@ -117,8 +116,7 @@ class AgentProcess:
                 env=env,
                 cwd=cfg.data_dir,
                 start_new_session=True,
-                preexec_fn=die_with_parent,
-                umask=OWNER_ONLY_UMASK,  # its wallet and tails files: the owner's alone
+                preexec_fn=owned_child,  # its wallet and tails files: the owner's alone
             )
         except OSError as exc:
             self._close_log()

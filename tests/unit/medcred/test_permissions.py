@@ -46,6 +46,26 @@ async def test_a_child_process_creates_files_for_its_owner_only(tmp_path: Path) 
 
 
 @pytest.mark.usefixtures("permissive_umask")
+def test_a_child_process_starts_on_uvloop_too(tmp_path: Path) -> None:
+    """The `medcred` command runs on uvloop, which refuses `create_subprocess_exec(umask=...)`: `medcred up`
+    once died at its first validator that way while every test, on asyncio's loop, passed."""
+    import uvloop
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    script = "open('made', 'w').write('x')"
+    child = ChildProcess("writer", [sys.executable, "-c", script], home / "logs" / "writer.log", cwd=home)
+
+    async def run() -> int:
+        await child.start()
+        async with asyncio.timeout(30):
+            return await child.wait()
+
+    assert uvloop.run(run()) == 0
+    assert shared_with_others(home) == []
+
+
+@pytest.mark.usefixtures("permissive_umask")
 async def test_a_controller_creates_its_data_for_its_owner_only(tmp_path: Path) -> None:
     from tests.unit.verifier.conftest import FakeAgent, make_settings
     from verifier import create_app
