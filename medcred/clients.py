@@ -78,6 +78,12 @@ class HospitalClient(_Client):
                                        params={"wait_connection": connect_timeout})
         return str(result["credential_id"])
 
+    async def credentials(self, patient_ref: str | None = None) -> list[Json]:
+        """Every credential the hospital issued, or one patient's."""
+        params = {"patient_ref": patient_ref} if patient_ref is not None else None
+        result: list[Json] = await self.call("GET", "/credentials", params=params)
+        return result
+
     async def credential(self, credential_id: str, wait: float | None = None) -> Json:
         params = {"wait": wait} if wait is not None else None
         result: Json = await self.call("GET", f"/credentials/{credential_id}", params=params)
