@@ -4,6 +4,8 @@
 and turns whatever goes wrong into the project's errors:
 
     refused, connection dropped, 503      -> AgentUnavailableError (503 + Retry-After: down or restarting)
+    504                                   -> AgentUnavailableError too: a step inside the agent timed out
+                                             (an Askar session, a ledger read: busy, e.g. after a restart)
     timed out, not JSON, other failures   -> AgentError
     401                                   -> AuthenticationError (our key or the tenant's token)
     404                                   -> NotFoundError
@@ -162,4 +164,7 @@ def _translate(
         return AgentRejectedError(message, agent_status=status)
     if status == 503:  # ACA-Py's answer while it starts
         return AgentUnavailableError(f"{message} (starting: try again in {retry_after} s)", retry_after)
+    if status == 504:  # aiohttp's answer when the handler timed out (an Askar session, a ledger read)
+        return AgentUnavailableError(f"{message} (it timed out inside, busy: try again in {retry_after} s)",
+                                     retry_after)  # fmt: skip
     return AgentError(message)

@@ -46,6 +46,10 @@ EXCHANGE_TOPIC = "issue_credential_v2_0"
 REVOCATION_IDS_TOPIC = "issue_credential_v2_0_anoncreds"
 # "credential-issued" is not final: only "done" (after the wallet's ack) means the patient holds it.
 FINAL_STATES = frozenset({"done", "abandoned"})
+# Also when the patient did accept but its DID Exchange never completed (an agent died meanwhile: the
+# message in flight is lost, and neither side resends it): a new invitation is the way on.
+NOT_CONNECTED = ("the patient has no completed connection to the hospital (no invitation accepted, or its "
+                 "connection was interrupted before it completed): send a new invitation")  # fmt: skip
 # What the agent posts when an exchange goes on: after we abandoned it, each is a reason to end it there.
 GOING_ON = frozenset({"request-received", "credential-issued", "done"})
 
@@ -101,7 +105,7 @@ class IssuanceService:
         if patient.connection_id is None and wait_connection > 0:
             patient = await self.patients.wait_connected(patient_ref, wait_connection)
         if patient.connection_id is None:
-            raise ConflictError("the patient has not accepted an invitation")
+            raise ConflictError(NOT_CONNECTED)
         cred_def_id = self.identity().credential_definitions[kind]
         try:
             exchange = await self.admin.issue_credential_send_offer(patient.connection_id, cred_def_id, attributes)

@@ -7,7 +7,8 @@ like the flows they perform:
     await wallet.accept_invitation(url)
     credential_id = await hospital.issue("p-1", "vaccination", fhir=immunization)
 
-Non-2xx answers raise `ControllerError` carrying the status and the controller's `detail`.
+Non-2xx answers raise `ControllerError` carrying the status and the controller's `detail`, and for a
+503 the seconds its `Retry-After` asks the caller to wait before trying again.
 """
 
 from __future__ import annotations
@@ -24,10 +25,16 @@ Json = dict[str, Any]
 
 
 class ControllerError(MedcredError):
-    def __init__(self, status_code: int, detail: Any) -> None:
+    def __init__(self, status_code: int, detail: Any, retry_after: int | None = None) -> None:
         super().__init__(f"{status_code}: {detail}")
         self.status_code = status_code
         self.detail = detail
+        self.retry_after = retry_after  # seconds, from a Retry-After header (a 503 while an agent is down)
+
+
+def _retry_after(response: httpx.Response) -> int | None:
+    value = response.headers.get("Retry-After", "")
+    return int(value) if value.isdecimal() else None
 
 
 class _Client:
@@ -44,7 +51,7 @@ class _Client:
                 detail = response.json().get("detail")
             except ValueError:
                 detail = response.text[:200]
-            raise ControllerError(response.status_code, detail)
+            raise ControllerError(response.status_code, detail, _retry_after(response))
         return response.json() if response.content else None
 
 
@@ -70,6 +77,12 @@ class HospitalClient(_Client):
         result: Json = await self.call("POST", f"/patients/{patient_ref}/credentials", json=body,
                                        params={"wait_connection": connect_timeout})
         return str(result["credential_id"])
+
+    async def credentials(self, patient_ref: str | None = None) -> list[Json]:
+        """Every credential the hospital issued, or one patient's."""
+        params = {"patient_ref": patient_ref} if patient_ref is not None else None
+        result: list[Json] = await self.call("GET", "/credentials", params=params)
+        return result
 
     async def credential(self, credential_id: str, wait: float | None = None) -> Json:
         params = {"wait": wait} if wait is not None else None

@@ -4,6 +4,10 @@ uvicorn's `Server.serve()` takes over SIGINT/SIGTERM; an embedded server must no
 supervisor owns Ctrl-C and stops everything in order. `EmbeddedServer` leaves signals alone.
 It can be started again after it stopped (each start makes a fresh uvicorn server), and `wait()`
 awaits the end of its current run, so a `medcred.supervisor.Supervisor` can watch it like a process.
+
+An idle client connection is kept `KEEP_ALIVE` seconds (uvicorn's default is 5 s): longer than the
+`Retry-After` a controller gives while its agent is down (5 s), or a client that comes back when told
+would send on the connection just as the server closes it, and see it dropped (no answer at all).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from fastapi import FastAPI
 from medcred.errors import ProcessError
 from medcred.processes import ensure_ports_free
 
-__all__ = ["EmbeddedServer"]
+__all__ = ["KEEP_ALIVE", "EmbeddedServer"]
+
+KEEP_ALIVE = 75  # seconds an idle client connection stays open
 
 
 class _QuietSignalsServer(uvicorn.Server):
@@ -37,7 +43,8 @@ class EmbeddedServer:
 
     def _new_server(self) -> _QuietSignalsServer:
         config = uvicorn.Config(
-            self.app, host=self.host, port=self.port, log_level="warning", lifespan="on", access_log=False
+            self.app, host=self.host, port=self.port, log_level="warning", lifespan="on", access_log=False,
+            timeout_keep_alive=KEEP_ALIVE,
         )
         return _QuietSignalsServer(config)
 

@@ -5,11 +5,14 @@ Everything lives in a temporary data folder; each test makes its own identities 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 
@@ -51,6 +54,30 @@ async def ledger_client(ledger_network: LedgerNetwork) -> AsyncIterator[LedgerCl
         yield client
     finally:
         client.close()
+
+
+@pytest_asyncio.fixture
+async def ledger_web(ledger_network: LedgerNetwork) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the ledger's web server (/status, /register, /genesis)."""
+    async with httpx.AsyncClient(base_url=ledger_network.settings.web_url, timeout=30) as client:
+        yield client
+
+
+async def status_until(
+    ledger_web: httpx.AsyncClient, wanted: Callable[[dict[str, Any]], bool], timeout: float
+) -> dict[str, Any]:
+    """GET the ledger's /status until `wanted(body)` holds; fails after `timeout` s."""
+    async with asyncio.timeout(timeout):
+        while True:
+            body: dict[str, Any] = (await ledger_web.get("/status")).json()
+            if wanted(body):
+                return body
+            await asyncio.sleep(0.5)
+
+
+def node(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """One validator's entry in a /status body."""
+    return next(v for v in body["validators"] if v["name"] == name)
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from holder.context import HolderAdminClient, HolderContext
 from holder.models import Patient as WalletAccount
 from medcred import samples
 from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
-from medcred.network import MedcredNetwork
+from medcred.network import MedcredNetwork, Role
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -86,3 +87,13 @@ def tenant(network: MedcredNetwork, patient: Patient) -> HolderAdminClient:
     document = context.store.get("patients", patient.patient_id)
     assert document is not None
     return context.tenant(WalletAccount.model_validate(document))
+
+
+async def health_until(http: httpx.AsyncClient, role: Role, status: str, timeout: float) -> httpx.Response:
+    """GET the role's controller /health until its status is `status`; fails after `timeout` s."""
+    async with asyncio.timeout(timeout):
+        while True:
+            response = await http.get(f"{role.url}/health")
+            if response.json()["status"] == status:
+                return response
+            await asyncio.sleep(0.2)

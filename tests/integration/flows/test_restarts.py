@@ -3,7 +3,6 @@ call that needs the agent gets 503 with Retry-After at once (not a hang). After 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import signal
@@ -15,17 +14,7 @@ import pytest
 from medcred import samples
 from medcred.clients import HospitalClient
 from medcred.network import MedcredNetwork, Role
-from tests.integration.flows.conftest import Onboard, issue
-
-
-async def health_until(http: httpx.AsyncClient, role: Role, status: str, timeout: float) -> httpx.Response:
-    """GET /health until its status is `status`; fails after `timeout` s."""
-    async with asyncio.timeout(timeout):
-        while True:
-            response = await http.get(f"{role.url}/health")
-            if response.json()["status"] == status:
-                return response
-            await asyncio.sleep(0.2)
+from tests.integration.flows.conftest import Onboard, health_until, issue
 
 
 @pytest.mark.parametrize("role_name", ["issuer", "holder", "verifier"])

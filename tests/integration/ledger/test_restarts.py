@@ -2,57 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-import pytest_asyncio
 
 from ledger.network import LedgerNetwork
-
-
-@pytest_asyncio.fixture
-async def web(ledger_network: LedgerNetwork) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=ledger_network.settings.web_url, timeout=30) as client:
-        yield client
-
-
-async def status_until(web: httpx.AsyncClient, wanted: Any, timeout: float) -> dict[str, Any]:
-    """GET /status until `wanted(body)` holds; fails after `timeout` s."""
-    async with asyncio.timeout(timeout):
-        while True:
-            body: dict[str, Any] = (await web.get("/status")).json()
-            if wanted(body):
-                return body
-            await asyncio.sleep(0.5)
-
-
-def node(body: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(v for v in body["validators"] if v["name"] == name)
+from tests.integration.conftest import node, status_until
 
 
 async def test_a_killed_validator_is_restarted_and_the_pool_stays_ready(
-    ledger_network: LedgerNetwork, web: httpx.AsyncClient
+    ledger_network: LedgerNetwork, ledger_web: httpx.AsyncClient
 ) -> None:
     pool = ledger_network.pool
     supervisor = pool.supervisor(4)
     restarts, pid = supervisor.restarts, pool.pid(4)
     assert pid is not None and supervisor.watching
-    await status_until(web, lambda body: all(v["ready"] for v in body["validators"]), 60)
+    await status_until(ledger_web, lambda body: all(v["ready"] for v in body["validators"]), 60)
 
     os.kill(pid, signal.SIGKILL)
     try:
-        body = await status_until(web, lambda body: not node(body, "Node4")["ready"], 30)
+        body = await status_until(ledger_web, lambda body: not node(body, "Node4")["ready"], 30)
         assert body["ready"] is True, body
         assert (body["validators_ready"], body["write_quorum"]) == (3, 3)
         assert [v["name"] for v in body["validators"] if v["ready"]] == ["Node1", "Node2", "Node3"]
         assert node(body, "Node4")["problem"]
     finally:
         # Whole again before the next test: restarted by its supervisor, caught up, participating.
-        body = await status_until(web, lambda body: all(v["ready"] for v in body["validators"]), 120)
+        body = await status_until(ledger_web, lambda body: all(v["ready"] for v in body["validators"]), 120)
     assert supervisor.restarts == restarts + 1
     assert pool.pid(4) not in (None, pid)
     assert body["ready"] is True and body["validators_ready"] == 4

@@ -134,6 +134,18 @@ async def test_an_agent_still_starting_is_unavailable_too() -> None:
     assert caught.value.retry_after == 5
 
 
+async def test_an_agent_that_timed_out_inside_is_unavailable_for_now() -> None:
+    """ACA-Py answers 504 when a step of its own timed out (its storage pool starved after a burst, say):
+    busy, not broken; the caller is told to come back rather than given a bare 502."""
+    agent = FakeAgent(lambda _: httpx.Response(504, text=""))
+    async with AdminClient(BASE, KEY, transport=httpx.MockTransport(agent), retry_after=7) as admin:
+        with pytest.raises(AgentUnavailableError) as caught:
+            await admin.request("POST", "/issue-credential-2.0/send-offer", json={"secret_attr": "O+ blood"})
+    assert caught.value.status_code == 503 and caught.value.retry_after == 7
+    assert "timed out inside" in caught.value.message and "try again in 7 s" in caught.value.message
+    assert "O+ blood" not in caught.value.message
+
+
 async def test_a_timeout_is_not_taken_for_an_agent_that_is_down() -> None:
     def slow(_: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow")
