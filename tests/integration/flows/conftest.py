@@ -12,9 +12,9 @@ import pytest_asyncio
 
 from holder.context import HolderAdminClient, HolderContext
 from holder.models import Patient as WalletAccount
-from medcred import samples
-from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
-from medcred.network import MedcredNetwork
+from stack import samples
+from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from stack.network import MedcredNetwork
 
 
 @pytest_asyncio.fixture(scope="session")
