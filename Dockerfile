@@ -25,12 +25,14 @@ WORKDIR /src
 COPY requirements/app.txt requirements/app.txt
 RUN pip install -r requirements/app.txt
 COPY pyproject.toml ./
+COPY medcred medcred
+COPY ledger ledger
+COPY audit audit
 COPY agents agents
 COPY holder holder
 COPY issuer issuer
-COPY ledger ledger
-COPY medcred medcred
 COPY verifier verifier
+COPY stack stack
 RUN pip install --no-deps . && rm -rf /src
 
 COPY docker/issuer_did.py /usr/local/bin/medcred-issuer-did

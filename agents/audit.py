@@ -6,7 +6,7 @@ batches under the role's own audit DID (registered through the ledger's `POST /r
     audit.record("credential.issued", subject=patient_ref, credential_id=..., type="vaccination")
     await audit.stop()
 
-Details are identifiers, attribute NAMES and states, never values (see medcred/audit).
+Details are identifiers, attribute NAMES and states, never values (see audit/).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any, Protocol
 import httpx
 
 from agents.settings import RoleSettings
+from audit import Anchorer, AnchorSettings, AuditEntry, AuditLog, ensure_anchor_identity
 from ledger.client import LedgerClient
 from ledger.identity import Signer
-from medcred.audit import Anchorer, AnchorSettings, AuditEntry, AuditLog, ensure_anchor_identity
 from medcred.errors import LedgerError
 
 __all__ = ["NO_AUDIT", "AuditRecorder", "ServiceAudit"]

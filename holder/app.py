@@ -51,8 +51,8 @@ def create_app(
         if on_consent_event is not None:
             on_consent_event(name, patient_id, details)
 
-    context.consents = ConsentService(context, on_event=consent_event, clock=clock)
-    link.webhooks.on(proofs.TOPIC, context.consents.on_proof_event)
+    consent_service = ConsentService(context, on_event=consent_event, clock=clock)
+    link.webhooks.on(proofs.TOPIC, consent_service.on_proof_event)
     link.webhooks.awaited(wallet.CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
     context.portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key,
                                     timeout=settings.hospital_timeout, transport=portal_transport)  # fmt: skip
@@ -76,4 +76,5 @@ def create_app(
         audit=audit,
     )
     app.state.holder = context
+    app.state.consents = consent_service
     return app

@@ -1,6 +1,6 @@
 """Patient consent flows: granting and withdrawing (with signed receipts), and judging proof requests.
 
-    service = ConsentService(context, on_event=hook)   # create_app makes it: context.consents
+    service = ConsentService(context, on_event=hook)   # create_app makes it: app.state.consents
     grant(patient, GrantIn)          -> Consent, active, with its receipt signed in the patient's wallet
     list_consents, get_consent       status computed now; another patient's grant is a 404
     withdraw(patient, grant_id)      -> Consent, withdrawn, with a withdrawal receipt

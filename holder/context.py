@@ -2,15 +2,14 @@
 
 Each patient's agent calls go through `context.tenant(patient)`: the admin client acting with that
 patient's sub-wallet token, so the agent itself keeps patients apart (another tenant's record is a 404).
-`context.consents` is the patient-consent service (`holder.consent_service`), set up by `create_app`;
-`context.portal` the client of the hospital's patient portal (`holder.portal`), opened in the lifespan.
+`context.portal` is the client of the hospital's patient portal (`holder.portal`), opened in the lifespan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -25,9 +24,6 @@ from holder.settings import HolderSettings
 from ledger.client import LedgerClient
 from medcred.errors import AgentError, AuthenticationError, ConfigurationError
 from medcred.store import DocumentStore
-
-if TYPE_CHECKING:
-    from holder.consent_service import ConsentService
 
 __all__ = ["HolderAdminClient", "HolderContext"]
 
@@ -68,7 +64,6 @@ class HolderContext:
     link: AgentLink
     staff_key: SecretStr
     _store: DocumentStore | None = field(default=None, repr=False)
-    _consents: ConsentService | None = field(default=None, repr=False)
     audit: AuditRecorder = field(default=NO_AUDIT, repr=False)
     _portal: HospitalPortal | None = field(default=None, repr=False)
     # The holder's own ledger client (its audit trail's, once started with anchoring on) or None:
@@ -95,16 +90,6 @@ class HolderContext:
     @property
     def events(self) -> EventWaiter:
         return self.link.events
-
-    @property
-    def consents(self) -> ConsentService:
-        if self._consents is None:
-            raise ConfigurationError("the holder's consent service is used before it was set up")
-        return self._consents
-
-    @consents.setter
-    def consents(self, service: ConsentService) -> None:
-        self._consents = service
 
     @property
     def portal(self) -> HospitalPortal:

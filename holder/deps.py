@@ -1,4 +1,5 @@
-"""FastAPI dependencies of the holder's routes: the service context, staff and patient authentication."""
+"""FastAPI dependencies of the holder's routes: the service context, the consent service, staff and patient
+authentication."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from holder.accounts import authenticate
+from holder.consent_service import ConsentService
 from holder.context import HolderContext
 from holder.models import Patient
 from medcred.web import StaffKeyHeader, check_api_key
 
-__all__ = ["Context", "CurrentPatient", "current_patient", "require_staff"]
+__all__ = ["Consents", "Context", "CurrentPatient", "current_patient", "require_staff"]
 
 
 async def holder_context(request: Request) -> HolderContext:
@@ -21,6 +23,14 @@ async def holder_context(request: Request) -> HolderContext:
 
 
 Context = Annotated[HolderContext, Depends(holder_context)]
+
+
+async def consent_service(request: Request) -> ConsentService:
+    service: ConsentService = request.app.state.consents
+    return service
+
+
+Consents = Annotated[ConsentService, Depends(consent_service)]
 
 _bearer = HTTPBearer(scheme_name="PatientToken", description="The patient's token (POST /patients)", auto_error=False)
 

@@ -11,7 +11,7 @@ Two sources, merged in time order:
 
 Each entry carries its inclusion proof: the Merkle path to its batch root and the ledger transaction
 that anchors that root, so a patient can check it without trusting either service
-(`medcred.audit.verify_inclusion`, then the ATTRIB at `anchor.seq_no` on the domain ledger). An entry
+(`audit.verify_inclusion`, then the ATTRIB at `anchor.seq_no` on the domain ledger). An entry
 not anchored yet says so; it is anchored within its service's audit max wait (5 s by default).
 """
 

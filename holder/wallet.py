@@ -20,6 +20,7 @@ from typing import Any
 
 from agents.connections import is_connected
 from holder import consent, invitations, proofs
+from holder.consent_service import ConsentService
 from holder.context import HolderContext
 from holder.models import Credential, InvitationAccepted, InvitationIn, Patient
 from holder.revocation import revocation_statuses
@@ -33,7 +34,9 @@ CONNECTION_TOPIC = "connections"
 CONNECTION_STATES = ("abandoned", "active")  # the ends of a DID Exchange, as the sub-wallet's webhooks say
 
 
-async def accept_invitation(context: HolderContext, patient: Patient, body: InvitationIn) -> InvitationAccepted:
+async def accept_invitation(
+    context: HolderContext, consents: ConsentService, patient: Patient, body: InvitationIn
+) -> InvitationAccepted:
     invitation = invitations.invitation_from(body.invitation_url, body.invitation)
     thread_id = invitations.proof_request_thread(invitation)
     try:
@@ -58,7 +61,7 @@ async def accept_invitation(context: HolderContext, patient: Patient, body: Invi
     verifier_did = invitations.verifier_did(invitation)
     proofs.remember_origin(context, patient, thread_id, invitations.invitation_label(invitation), verifier_did)
     request_id = await proofs.await_request(context, patient, thread_id)
-    outcome = await context.consents.judge_request(patient, request_id, verifier_did)
+    outcome = await consents.judge_request(patient, request_id, verifier_did)
     return accepted.model_copy(update={
         "proof_request_id": request_id, "state": outcome.state or accepted.state,
         "grant_id": outcome.grant_id, "reason": outcome.reason,

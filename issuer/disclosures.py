@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from audit import AuditLog
 from issuer.record_models import ShareDisclosure
-from medcred.audit import AuditLog
 
 __all__ = ["DISCLOSURE_EVENTS", "FILE_DOWNLOADED", "MANIFEST_FETCHED", "share_disclosures"]
 

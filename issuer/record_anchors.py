@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from medcred.audit import AuditEntry, AuditLog, InclusionProof
+from audit import AuditEntry, AuditLog, InclusionProof
 
 __all__ = ["STORED_EVENT", "RecordAnchors"]
 

@@ -148,7 +148,7 @@ class ShareDisclosure(BaseModel):
     record_ids: list[str]
     entry_hash: str
     anchored: bool
-    proof: dict[str, Any] | None = Field(description="medcred.audit.InclusionProof; null until anchored")
+    proof: dict[str, Any] | None = Field(description="audit.InclusionProof; null until anchored")
 
 
 class FileProof(BaseModel):

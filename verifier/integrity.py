@@ -27,9 +27,9 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from audit import AuditEntry, InclusionProof, verify_inclusion
+from audit.records import entry_hash
 from ledger.client import LedgerName
-from medcred.audit import AuditEntry, InclusionProof, verify_inclusion
-from medcred.audit.records import entry_hash
 from medcred.errors import LedgerError, UnprocessableError
 
 __all__ = ["Checked", "LedgerReader", "ProofItem", "RecordRefusedError", "check_record", "sha256_of"]

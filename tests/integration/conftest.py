@@ -83,7 +83,7 @@ def node(body: dict[str, Any], name: str) -> dict[str, Any]:
 @pytest_asyncio.fixture(scope="session")
 async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncIterator[object]:
     """The whole network (agents and controllers on the session's ledger), once per session; always stopped."""
-    from medcred.network import MedcredNetwork
+    from stack.network import MedcredNetwork
 
     # Anchor audit batches within a second, so tests see inclusion proofs quickly.
     for role in ("ISSUER", "HOLDER", "VERIFIER"):

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from audit import Anchorer, AnchorSettings, AuditLog, ensure_anchor_identity, verify_inclusion, verify_log
+from audit.merkle import leaf_hash, merkle_root
+from audit.records import anchor_raw, canonical, entry_hash
 from ledger.client import Attrib, LedgerClient, LedgerName
 from ledger.identity import Signer
 from ledger.network import LedgerNetwork
-from medcred.audit import Anchorer, AnchorSettings, AuditLog, ensure_anchor_identity, verify_inclusion, verify_log
-from medcred.audit.merkle import leaf_hash, merkle_root
-from medcred.audit.records import anchor_raw, canonical, entry_hash
 
 SERVICE = "verifier"
 

@@ -13,9 +13,9 @@ import pytest_asyncio
 
 from holder.context import HolderAdminClient, HolderContext
 from holder.models import Patient as WalletAccount
-from medcred import samples
-from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
-from medcred.network import MedcredNetwork, Role
+from stack import samples
+from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from stack.network import MedcredNetwork, Role
 
 
 @pytest_asyncio.fixture(scope="session")

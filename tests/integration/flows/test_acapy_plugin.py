@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import httpx
 
-from medcred import samples
-from medcred.clients import HospitalClient, VerifierClient
-from medcred.network import MedcredNetwork, Role
+from stack import samples
+from stack.clients import HospitalClient, VerifierClient
+from stack.network import MedcredNetwork, Role
 from tests.integration.flows.conftest import Onboard, issue, request_proof
 
 

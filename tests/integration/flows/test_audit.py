@@ -11,11 +11,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from audit import InclusionProof, verify_inclusion, verify_log
 from ledger.client import LedgerClient, LedgerName
-from medcred import samples
-from medcred.audit import InclusionProof, verify_inclusion, verify_log
-from medcred.clients import HospitalClient, VerifierClient
-from medcred.network import MedcredNetwork
+from stack import samples
+from stack.clients import HospitalClient, VerifierClient
+from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, Patient, issue, request_proof
 
 
@@ -82,7 +82,7 @@ async def test_audit_verify_passes_untouched_and_pinpoints_tampering(
     await _anchored_disclosures(patient, 1)
 
     command = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "medcred.cli", "audit", "verify", "--home", str(network.home),
+        sys.executable, "-m", "stack.cli", "audit", "verify", "--home", str(network.home),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     output = (await asyncio.wait_for(command.communicate(), 120))[0].decode()

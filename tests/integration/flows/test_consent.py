@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from holder.receipts import verify_receipt
-from medcred import samples
-from medcred.clients import ControllerError, HospitalClient, VerifierClient
+from stack import samples
+from stack.clients import ControllerError, HospitalClient, VerifierClient
 from tests.integration.flows.conftest import Onboard, Patient, issue
 
 VACCINATION = {"credential_types": ["vaccination"], "reveal": ["vaccine_code", "occurrence_date"],

@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import pytest
 
-from medcred import samples
-from medcred.clients import HospitalClient, PatientClient, WalletAdminClient
-from medcred.network import MedcredNetwork, Role
+from stack import samples
+from stack.clients import HospitalClient, PatientClient, WalletAdminClient
+from stack.network import MedcredNetwork, Role
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 MAX_EXAMPLES = 100  # per operation and phase

@@ -29,15 +29,15 @@ from typing import Any
 
 import httpx
 
+from audit.commands import service_folders
+from audit.files import read_entries
+from audit.verify import verify_log
 from ledger.client import LedgerClient
 from ledger.network import LedgerNetwork
-from medcred import samples
-from medcred.audit.commands import service_folders
-from medcred.audit.files import read_entries
-from medcred.audit.verify import verify_log
-from medcred.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
-from medcred.network import MedcredNetwork, Role
 from medcred.supervisor import Supervisor
+from stack import samples
+from stack.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from stack.network import MedcredNetwork, Role
 from tests.integration.conftest import node, status_until
 from tests.integration.flows.conftest import Patient, health_until
 

@@ -14,9 +14,9 @@ import time
 import httpx
 
 from issuer.service import IssuerService
-from medcred import samples
-from medcred.clients import HospitalClient
-from medcred.network import MedcredNetwork
+from stack import samples
+from stack.clients import HospitalClient
+from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, tenant
 
 

@@ -9,9 +9,9 @@ import secrets
 import httpx
 import pytest
 
-from medcred import samples
-from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
-from medcred.network import MedcredNetwork
+from stack import samples
+from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Patient, issue, request_proof
 
 

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from medcred import samples
-from medcred.clients import ControllerError, HospitalClient, PatientClient, WalletAdminClient
-from medcred.network import MedcredNetwork
+from stack import samples
+from stack.clients import ControllerError, HospitalClient, PatientClient, WalletAdminClient
+from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Patient
 
 NO_CONNECTION = "no connection to the hospital yet"

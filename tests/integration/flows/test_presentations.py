@@ -9,9 +9,9 @@ from datetime import date
 import httpx
 
 from holder.invitations import parse_invitation_url
-from medcred import samples
-from medcred.clients import ControllerError, HospitalClient, VerifierClient
-from medcred.network import MedcredNetwork
+from stack import samples
+from stack.clients import ControllerError, HospitalClient, VerifierClient
+from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, issue, request_proof
 
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 import qrcode
 
-from medcred import samples
-from medcred.clients import ControllerError, HospitalClient, VerifierClient
-from medcred.network import MedcredNetwork
+from stack import samples
+from stack.clients import ControllerError, HospitalClient, VerifierClient
+from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, Patient
 
 PDF = b"%PDF-1.4\n% a discharge letter, synthetic\n" + bytes(range(256)) * 8

@@ -25,11 +25,11 @@ from holder import choice
 from holder.proofs import request_of
 from issuer import IssuerSettings
 from issuer import agent_config as issuer_agent
-from medcred.clients import VerifierClient
 from medcred.credentials import SCHEMAS, CredentialType
 from medcred.errors import AgentRejectedError
-from medcred.network import MedcredNetwork
 from medcred.store import DocumentStore
+from stack.clients import VerifierClient
+from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, tenant
 from tests.ports import free_port
 

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from medcred import samples
-from medcred.clients import HospitalClient
-from medcred.network import MedcredNetwork, Role
+from stack import samples
+from stack.clients import HospitalClient
+from stack.network import MedcredNetwork, Role
 from tests.integration.flows.conftest import Onboard, health_until, issue
 
 

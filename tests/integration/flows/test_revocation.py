@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from medcred import samples
-from medcred.clients import ControllerError, HospitalClient, VerifierClient
+from stack import samples
+from stack.clients import ControllerError, HospitalClient, VerifierClient
 from tests.integration.flows.conftest import Onboard, issue, request_proof
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from audit import AuditLog
 from ledger.identity import Signer
-from medcred.audit import AuditLog
 from tests.unit.audit.fakes import FakeLedger
 
 SERVICE = "issuer"

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from audit import Anchorer, AnchorSettings, AuditLog, verify_inclusion, verify_log
 from ledger.identity import Signer
-from medcred.audit import Anchorer, AnchorSettings, AuditLog, verify_inclusion, verify_log
 from tests.unit.audit.conftest import SERVICE, fill
 from tests.unit.audit.fakes import FakeLedger
 

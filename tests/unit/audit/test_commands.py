@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from medcred.audit import AuditLog
-from medcred.cli import app
+from audit import AuditLog
+from stack.cli import app
 from tests.unit.audit.conftest import fill
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from medcred.audit import AuditLog, verify_log
+from audit import AuditLog, verify_log
 from medcred.errors import AuditLogError, InvalidInputError
 from tests.unit.audit.conftest import SERVICE, fill
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from medcred.audit import InclusionProof, verify_inclusion
-from medcred.audit.merkle import audit_path, leaf_hash, merkle_root, node_hash
-from medcred.audit.records import anchor_raw
+from audit import InclusionProof, verify_inclusion
+from audit.merkle import audit_path, leaf_hash, merkle_root, node_hash
+from audit.records import anchor_raw
 
 # Certificate Transparency's reference tree (RFC 6962 test vectors): leaf data and the root of each size.
 CT_DATA = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from audit import Anchorer, AnchorSettings, AuditLog, VerifyReport, verify_log
+from audit.records import entry_hash
 from ledger.identity import Signer
-from medcred.audit import Anchorer, AnchorSettings, AuditLog, VerifyReport, verify_log
-from medcred.audit.records import entry_hash
 from tests.unit.audit.conftest import SERVICE, fill
 from tests.unit.audit.fakes import FakeLedger
 

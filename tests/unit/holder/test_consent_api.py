@@ -172,7 +172,7 @@ async def test_a_failing_hook_does_not_undo_the_grant(holder: Holder) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("audit store down")
 
-    holder.app.state.holder.consents.on_event = broken
+    holder.app.state.consents.on_event = broken
     patient = await holder.patient()
     assert (await give(holder, patient)).status_code == 201
 

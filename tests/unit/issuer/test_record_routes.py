@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from issuer import IssuerSettings, create_app
 from issuer.record_keys import data_folder_id, kek_source, new_key_file
 from medcred.errors import ConfigurationError
-from medcred.network import records_kek_file
+from stack.network import records_kek_file
 from tests.unit.issuer import examples
 from tests.unit.issuer.conftest import PORTAL_KEY, Issuer, connection_record, issuer_settings, running
 from tests.unit.issuer.fakes import FakeAgent, FakeLedger
@@ -273,7 +273,7 @@ def test_the_network_keeps_each_data_folders_key_outside_it(tmp_path: Path) -> N
 
 
 def test_a_fresh_network_never_reuses_another_data_folders_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from medcred.network import MedcredNetwork
+    from stack.network import MedcredNetwork
 
     monkeypatch.setenv("HOME", str(tmp_path / "user"))
     for name in ("MEDCRED_ISSUER_RECORDS_KEK", "MEDCRED_ISSUER_RECORDS_KEK_FILE"):

@@ -16,9 +16,9 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from jwcrypto.jwe import JWE  # type: ignore[import-untyped]
 from jwcrypto.jwk import JWK  # type: ignore[import-untyped]
 
-from medcred.audit import AuditEntry, AuditLog, InclusionProof, verify_inclusion
-from medcred.audit.merkle import leaf_hash, merkle_root
-from medcred.audit.records import Batch, anchor_raw
+from audit import AuditEntry, AuditLog, InclusionProof, verify_inclusion
+from audit.merkle import leaf_hash, merkle_root
+from audit.records import Batch, anchor_raw
 from medcred.shl import ShlPayload, decode_link, decrypt_file
 from tests.unit.issuer import examples
 from tests.unit.issuer.conftest import PUBLIC_URL, Issuer, running

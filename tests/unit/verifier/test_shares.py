@@ -1,5 +1,5 @@
 """Opening a shared link as the clinic: real links and JWE files (medcred.shl), real audit entries and
-Merkle proofs (medcred.audit), a fake hospital (httpx.MockTransport) and a fake ledger. Only records
+Merkle proofs (audit/), a fake hospital (httpx.MockTransport) and a fake ledger. Only records
 whose bytes, audit entry, Merkle path and ledger anchor all check out are shown."""
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ import pytest_asyncio
 import qrcode  # type: ignore[import-untyped]
 from PIL import Image
 
+from audit import Batch
+from audit.merkle import leaf_hash, merkle_root, prove
+from audit.records import GENESIS_PREV, anchor_raw, entry_hash
 from ledger.client import LedgerName
-from medcred import samples
-from medcred.audit import Batch
-from medcred.audit.merkle import leaf_hash, merkle_root, prove
-from medcred.audit.records import GENESIS_PREV, anchor_raw, entry_hash
 from medcred.shl import encode_link, encrypt_file, new_key
+from stack import samples
 from tests.unit.verifier.conftest import STAFF, FakeAgent, make_settings
 from verifier import create_app
 

@@ -7,7 +7,7 @@
               -> holder receive-invitation -> its `request-received` record -> candidates ->
               send-presentation naming the cred_id -> the verifier's record `done`, verified
 
-States are awaited on each agent's admin websocket (`medcred.bench.agent_events`), not polled; the
+States are awaited on each agent's admin websocket (`stack.bench.agent_events`), not polled; the
 three streams are open inside `async with flows.listening():` only.
 """
 
@@ -25,10 +25,10 @@ from holder.accounts import new_raw_key
 from holder.invitations import proof_request_thread
 from issuer.attributes import vaccination_attributes
 from issuer.fhir import parse_patient
-from medcred import samples
-from medcred.bench.agent_events import AgentEvents
-from medcred.bench.batch import Laps
 from medcred.errors import AgentError
+from stack import samples
+from stack.bench.agent_events import AgentEvents
+from stack.bench.batch import Laps
 from verifier.templates import REVEALED_REFERENT, get_template
 
 __all__ = ["Agent", "DirectFlows"]

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medcred.audit.files import complete_lines
-from medcred.audit.records import GENESIS_PREV, AuditEntry, parse_entry
+from audit.files import complete_lines
+from audit.records import GENESIS_PREV, AuditEntry, parse_entry
 
 __all__ = ["ChainResult", "check_chain"]
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from medcred.audit.records import Batch, parse_anchor_raw
+from audit.records import Batch, parse_anchor_raw
 
 __all__ = [
     "InclusionProof",

@@ -13,14 +13,14 @@ from typing import Annotated
 
 import typer
 
+from audit.bench import bench
+from audit.files import ENTRIES
+from audit.verify import VerifyReport, verify_log
 from ledger.client import LedgerClient, LedgerName
 from ledger.identity import Signer
 from ledger.pool import LocalPool
 from ledger.settings import LedgerSettings
 from medcred import console
-from medcred.audit.bench import bench
-from medcred.audit.files import ENTRIES
-from medcred.audit.verify import VerifyReport, verify_log
 from medcred.errors import LedgerError
 from medcred.settings import HomeSettings
 

@@ -1,6 +1,6 @@
 """The audit trail: each service's append-only, hash-chained log, anchored on the Indy ledger in batches.
 
-    from medcred.audit import AuditLog, Anchorer, AnchorSettings, ensure_anchor_identity, verify_log
+    from audit import AuditLog, Anchorer, AnchorSettings, ensure_anchor_identity, verify_log
 
     log = AuditLog(home / "issuer" / "audit", "issuer")
     await ensure_anchor_identity(ledger_client, signer, register_url, register_key, service="issuer")
@@ -23,12 +23,12 @@ forever and shown to auditors; what goes in cannot be taken out without breaking
 
 from __future__ import annotations
 
-from medcred.audit.anchor import Anchorer, AnchorSettings
-from medcred.audit.identity import ensure_anchor_identity
-from medcred.audit.log import AuditLog
-from medcred.audit.merkle import InclusionProof, verify_inclusion
-from medcred.audit.records import AuditEntry, Batch
-from medcred.audit.verify import VerifyReport, verify_log
+from audit.anchor import Anchorer, AnchorSettings
+from audit.identity import ensure_anchor_identity
+from audit.log import AuditLog
+from audit.merkle import InclusionProof, verify_inclusion
+from audit.records import AuditEntry, Batch
+from audit.verify import VerifyReport, verify_log
 
 __all__ = [
     "AnchorSettings",

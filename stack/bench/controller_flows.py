@@ -1,5 +1,5 @@
 """The benchmark's flows through our three controllers, exactly as a hospital, a wallet app and a clinic
-drive them (`medcred.clients`):
+drive them (`stack.clients`):
 
     connect   hospital PUT patient -> wallet account -> hospital invitation -> wallet accepts it
     issue     hospital issues a revocable vaccination (dose 2) -> waits until the wallet stored it
@@ -15,10 +15,10 @@ import secrets
 
 import httpx
 
-from medcred import samples
-from medcred.bench.batch import Laps
-from medcred.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 from medcred.errors import MedcredError
+from stack import samples
+from stack.bench.batch import Laps
+from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 
 __all__ = ["ControllerFlows"]
 

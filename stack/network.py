@@ -43,11 +43,11 @@ from issuer.record_keys import data_folder_id, new_key_file
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
-from medcred.clients import HospitalClient, VerifierClient, WalletAdminClient
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.servers import EmbeddedServer
 from medcred.settings import data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
+from stack.clients import HospitalClient, VerifierClient, WalletAdminClient
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from medcred.clients import ControllerError, HospitalClient
+from stack.clients import ControllerError, HospitalClient
 
 
 def _answering(response: httpx.Response) -> httpx.AsyncClient:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from medcred.bench import BenchPath, _alternating
-from medcred.bench.batch import Flow, Laps
-from medcred.bench.cpu import CpuMeter
+from stack.bench import BenchPath, _alternating
+from stack.bench.batch import Flow, Laps
+from stack.bench.cpu import CpuMeter
 
 
 async def test_a_path_context_is_open_exactly_while_its_own_flows_run() -> None:

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import typer
 
+from audit.anchor import Anchorer, AnchorSettings
+from audit.identity import ensure_anchor_identity
+from audit.log import AuditLog
+from audit.verify import verify_log
 from ledger.client import LedgerClient
 from ledger.identity import Signer, normalise_seed
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from medcred import console
-from medcred.audit.anchor import Anchorer, AnchorSettings
-from medcred.audit.identity import ensure_anchor_identity
-from medcred.audit.log import AuditLog
-from medcred.audit.verify import verify_log
 from medcred.processes import port_is_open
 
 __all__ = ["bench"]

@@ -14,7 +14,7 @@ def up() -> None:
     environment are generated into the data folder; their files are printed below.
     """
 
-    from medcred.network import MedcredNetwork
+    from stack.network import MedcredNetwork
 
     async def job() -> None:
         async with MedcredNetwork(progress=console.progress) as network:

@@ -2,7 +2,7 @@
 
 Checks, stopping at the first problem:
 1. entries.jsonl: every line an entry, hashes match contents, seqs 1.. without gaps, each `prev` the
-   previous hash (`medcred.audit.chain`);
+   previous hash (`audit.chain`);
 2. batches.jsonl: batches numbered 1.. covering entries 1.. back to back, none past the log's end;
 3. with a ledger client, each batch's anchor: the transaction at its seq_no is an ATTRIB its DID wrote
    on itself, whose raw (or, were only a hash kept, the raw's sha256) is the batch's raw, naming its
@@ -21,11 +21,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from audit.chain import ChainResult, check_chain
+from audit.files import BATCHES, ENTRIES, complete_lines
+from audit.merkle import leaf_hash, merkle_root
+from audit.records import ANCHOR_KEY, Batch, parse_anchor_raw, parse_batch
 from ledger.client import LedgerClient, LedgerName
-from medcred.audit.chain import ChainResult, check_chain
-from medcred.audit.files import BATCHES, ENTRIES, complete_lines
-from medcred.audit.merkle import leaf_hash, merkle_root
-from medcred.audit.records import ANCHOR_KEY, Batch, parse_anchor_raw, parse_batch
 
 __all__ = ["VerifyReport", "verify_log"]
 

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from medcred.bench.batch import FLOW, Batch, Laps, run_batch
-from medcred.bench.cpu import CpuMeter
-from medcred.bench.report import batch_lines, cpu_lines, overhead, percentile, target_line
 from medcred.errors import TimeoutError_
+from stack.bench.batch import FLOW, Batch, Laps, run_batch
+from stack.bench.cpu import CpuMeter
+from stack.bench.report import batch_lines, cpu_lines, overhead, percentile, target_line
 
 
 def test_percentile_interpolates_between_closest_ranks() -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from medcred.bench.batch import FLOW, Batch
-from medcred.bench.cpu import ELSEWHERE
+from stack.bench.batch import FLOW, Batch
+from stack.bench.cpu import ELSEWHERE
 
 __all__ = [
     "CREDENTIALS_PER_S_TARGET", "FLOWS_PER_S_TARGET", "OVERHEAD_PERCENT_TARGET",

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from medcred.audit.files import (
+from audit.files import (
     BATCHES,
     ENTRIES,
     append_all,
@@ -33,8 +33,8 @@ from medcred.audit.files import (
     read_entries,
     tail_lines,
 )
-from medcred.audit.merkle import InclusionProof, prove
-from medcred.audit.records import (
+from audit.merkle import InclusionProof, prove
+from audit.records import (
     GENESIS_PREV,
     AuditEntry,
     Batch,

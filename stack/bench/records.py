@@ -24,9 +24,10 @@ from typing import Any
 import httpx
 import typer
 
-from medcred import console, samples
-from medcred.clients import HospitalClient, PatientClient, VerifierClient
+from medcred import console
 from medcred.shl import decrypt_file, encrypt_file, new_key
+from stack import samples
+from stack.clients import HospitalClient, PatientClient, VerifierClient
 
 app = typer.Typer(help="Off-chain health records: encrypted store, SMART Health Links.", no_args_is_help=True)
 
@@ -42,7 +43,7 @@ def _line(name: str, seconds: list[float], size: int) -> str:
 @app.command()
 def bench(records: int = typer.Option(10, help="records per size (5 MB records: at most this many)")) -> None:
     """Measure store, share-open and verify throughput for 10 KB and 5 MB records."""
-    from medcred.network import MedcredNetwork
+    from stack.network import MedcredNetwork
 
     async def job() -> None:
         for role in ("ISSUER", "HOLDER", "VERIFIER"):

@@ -1,7 +1,7 @@
 """`medcred bench`: full flows through the controllers, the same flows straight on the agents, and the
 revocable issuance rate, on a fresh network in a temporary folder; figures printed, never asserted.
 
-    controller_flows   connect -> issue -> verify through medcred.clients (the controllers)
+    controller_flows   connect -> issue -> verify through stack.clients (the controllers)
     direct_flows       the same on the ACA-Py admin APIs (AdminClient), for the controllers' overhead;
                        agent_events: their states awaited on each agent's admin websocket, not polled
     batch              N flows at a concurrency, each step's latency
@@ -29,9 +29,9 @@ import httpx
 import typer
 
 from medcred import console
-from medcred.bench.batch import FLOW, Batch, Flow, Laps, run_batch
-from medcred.bench.cpu import CpuMeter
-from medcred.bench.report import (
+from stack.bench.batch import FLOW, Batch, Flow, Laps, run_batch
+from stack.bench.cpu import CpuMeter
+from stack.bench.report import (
     CREDENTIALS_PER_S_TARGET,
     FLOWS_PER_S_TARGET,
     OVERHEAD_PERCENT_TARGET,
@@ -43,7 +43,7 @@ from medcred.bench.report import (
 )
 
 if TYPE_CHECKING:
-    from medcred.network import MedcredNetwork
+    from stack.network import MedcredNetwork
 
 __all__ = ["bench"]
 
@@ -66,7 +66,7 @@ def bench(
     issuance_concurrency: int = typer.Option(10, min=1, help="issuances in flight at once (ACA-Py's demo: 10)"),
 ) -> None:
     """Measure full flows (connect, issue, verify) with and without the controllers, and issuance alone."""
-    from medcred.network import MedcredNetwork
+    from stack.network import MedcredNetwork
 
     async def job() -> None:
         load = os.getloadavg()[0]  # before our own network adds to it
@@ -131,9 +131,9 @@ async def _measure(
     network: MedcredNetwork, flows: int, concurrency: int, issuances: int, issuance_concurrency: int, load: float
 ) -> list[str]:
     from agents.admin import AdminClient
-    from medcred.bench.agent_events import AgentEvents
-    from medcred.bench.controller_flows import ControllerFlows
-    from medcred.bench.direct_flows import Agent, DirectFlows
+    from stack.bench.agent_events import AgentEvents
+    from stack.bench.controller_flows import ControllerFlows
+    from stack.bench.direct_flows import Agent, DirectFlows
 
     cores = os.cpu_count() or 1
     meter = CpuMeter({f"{role.name} agent": role.agent.pid for role in network.roles})

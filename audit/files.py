@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from medcred.audit.records import AuditEntry, Batch, parse_batch, parse_entry
+from audit.records import AuditEntry, Batch, parse_batch, parse_entry
 from medcred.errors import AuditLogError
 
 __all__ = [

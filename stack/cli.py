@@ -6,14 +6,14 @@ import logging
 
 import typer
 
+from audit.commands import app as audit_app
 from ledger.bench import bench as ledger_bench
 from ledger.commands import app as ledger_app
-from medcred.audit.commands import app as audit_app
-from medcred.bench import bench
-from medcred.bench.records import app as records_app
-from medcred.demo import demo
 from medcred.settings import owner_only_files
-from medcred.up import up
+from stack.bench import bench
+from stack.bench.records import app as records_app
+from stack.demo import demo
+from stack.up import up
 
 app = typer.Typer(
     help="medcred: patient-controlled health credentials on a local Hyperledger Indy ledger.\n\n"

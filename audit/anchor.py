@@ -26,11 +26,11 @@ import time
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audit.log import AuditLog, Pending
+from audit.merkle import leaf_hash, merkle_root
+from audit.records import ANCHOR_KEY, Batch, anchor_raw, parse_anchor_raw
 from ledger.client import LedgerClient
 from ledger.identity import Signer
-from medcred.audit.log import AuditLog, Pending
-from medcred.audit.merkle import leaf_hash, merkle_root
-from medcred.audit.records import ANCHOR_KEY, Batch, anchor_raw, parse_anchor_raw
 
 __all__ = ["AnchorSettings", "Anchorer"]
 

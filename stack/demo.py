@@ -15,13 +15,14 @@ from typing import Any
 import httpx
 import typer
 
-from medcred import console, samples
-from medcred.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from medcred import console
+from stack import samples
+from stack.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 
 
 def demo() -> None:
     """Run the scripted scenario on a fresh local network and print what each party saw."""
-    from medcred.network import MedcredNetwork
+    from stack.network import MedcredNetwork
 
     async def job() -> None:
         with tempfile.TemporaryDirectory(prefix="medcred-demo-") as home:
