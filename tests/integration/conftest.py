@@ -16,10 +16,10 @@ from pydantic import SecretStr
 from holder import HolderSettings
 from issuer import IssuerSettings
 from ledger.client import LedgerClient
-from ledger.identity import Signer, normalise_seed
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
+from ledger.trustee import trustee_signer
 from verifier import VerifierSettings
 
 
@@ -48,7 +48,7 @@ async def ledger_network(stack_home: Path) -> AsyncIterator[LedgerNetwork]:
 
 @pytest_asyncio.fixture(scope="session")
 async def ledger_client(ledger_network: LedgerNetwork) -> AsyncIterator[LedgerClient]:
-    trustee = Signer.from_seed(normalise_seed(ledger_network.settings.trustee_seed.get_secret_value()))
+    trustee = trustee_signer(ledger_network.settings.trustee_seed, ledger_network.pool.genesis)
     client = await LedgerClient.open(ledger_network.pool.genesis_path, trustee)
     try:
         yield client

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from ledger.tails import create_app as create_tails_app
+from ledger.trustee import Genesis
 from ledger.web import create_app as create_ledger_web_app
 from medcred import errors
 from medcred.errors import MedcredError
@@ -103,7 +104,7 @@ def _apps(folder: Path) -> dict[str, FastAPI]:
     ledger = LedgerSettings(data_dir=folder / "ledger")
     return {
         **{role: make_app(role, folder / role) for role in ("issuer", "holder", "verifier")},
-        "ledger web": create_ledger_web_app(ledger, folder / "genesis", "register-key"),
+        "ledger web": create_ledger_web_app(ledger, Genesis(folder / "genesis", local_pool=True), "register-key"),
         "tails": create_tails_app(TailsSettings(storage_dir=folder / "tails")),
     }
 
