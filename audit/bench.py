@@ -24,10 +24,11 @@ from audit.identity import ensure_anchor_identity
 from audit.log import AuditLog
 from audit.verify import verify_log
 from ledger.client import LedgerClient
-from ledger.identity import Signer, normalise_seed
+from ledger.identity import Signer
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
+from ledger.trustee import trustee_signer
 from medcred import console
 from medcred.processes import port_is_open
 
@@ -71,7 +72,7 @@ async def _ledger(tmp: Path) -> AsyncIterator[Ledger]:
         network = LedgerNetwork(settings, TailsSettings(storage_dir=tmp / "tails"), console.progress)
         await network.start()
         started = True
-    trustee = Signer.from_seed(normalise_seed(settings.trustee_seed.get_secret_value()))
+    trustee = trustee_signer(settings.trustee_seed, network.pool.genesis)
     try:
         client = await LedgerClient.open(network.pool.genesis_path, trustee)
         try:

@@ -9,8 +9,7 @@ record store opens when the app is made: a missing, malformed or wrong key-encry
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
@@ -19,7 +18,6 @@ from issuer.record_store import RecordStore
 from issuer.routes import credentials, identity, patients, portal, records, shl
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
-from issuer.share_access import WrongPasscodeError
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import ConfigurationError
 from medcred.settings import owner_only_files
@@ -41,11 +39,6 @@ def _open_record_store(settings: IssuerSettings, audit: ServiceAudit) -> RecordS
     except ConfigurationError:
         audit.log.close()
         raise
-
-
-async def _wrong_passcode(_: Request, exc: Exception) -> JSONResponse:
-    remaining = exc.remaining_attempts if isinstance(exc, WrongPasscodeError) else 0
-    return JSONResponse({"detail": str(exc), "remainingAttempts": remaining}, status_code=401)
 
 
 def create_app(
@@ -72,6 +65,5 @@ def create_app(
         audit=audit,
         max_json_bytes=max(MAX_BODY_BYTES, upload_limit(settings)),
     )
-    app.add_exception_handler(WrongPasscodeError, _wrong_passcode)
     app.state.issuer = issuer
     return app

@@ -23,6 +23,7 @@ import logging
 import unicodedata
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -70,6 +71,9 @@ class WrongPasscodeError(AuthenticationError):
     def __init__(self, remaining_attempts: int) -> None:
         super().__init__("wrong passcode")
         self.remaining_attempts = remaining_attempts
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "remainingAttempts": self.remaining_attempts}
 
 
 def _refusal(status: ShareStatus) -> NotFoundError:

@@ -16,10 +16,11 @@ import httpx
 import typer
 
 from ledger.client import LedgerClient
-from ledger.identity import Role, Signer, normalise_seed
+from ledger.identity import Role, Signer
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
+from ledger.trustee import trustee_signer
 from medcred import console
 from medcred.errors import LedgerError
 
@@ -71,7 +72,7 @@ def bench(
 
 async def _measure(network: LedgerNetwork, writes: int, reads: int) -> tuple[list[float], list[float], list[float]]:
     settings = network.settings
-    trustee = Signer.from_seed(normalise_seed(settings.trustee_seed.get_secret_value()))
+    trustee = trustee_signer(settings.trustee_seed, network.pool.genesis)
     client = await LedgerClient.open(network.pool.genesis_path, trustee)
     dids: list[str] = []
     write_times, http_times, read_times = [], [], []

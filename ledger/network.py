@@ -68,7 +68,7 @@ class LedgerNetwork:
             self.progress(f"pool ready in {self.pool_start_seconds:.1f} s")
             web = EmbeddedServer(
                 "ledger web server",
-                create_web_app(self.settings, self.pool.genesis_path, self.register_key()),
+                create_web_app(self.settings, self.pool.genesis, self.register_key()),
                 self.settings.host, self.settings.web_port,
             )
             tails_app = create_tails_app(self.tails_settings)

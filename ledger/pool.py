@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.settings import LedgerSettings
+from ledger.trustee import Genesis
 from medcred.errors import ConfigurationError, ProcessError
 from medcred.processes import ChildProcess, ensure_ports_free, log_tail
 from medcred.settings import OWNER_ONLY_UMASK
@@ -65,6 +66,10 @@ class LocalPool:
     @property
     def genesis_path(self) -> Path:
         return self.folder / "genesis" / self.settings.network / "pool_transactions_genesis"
+
+    @property
+    def genesis(self) -> Genesis:
+        return Genesis(self.genesis_path, local_pool=True)
 
     def node_log(self, node: NodeSpec) -> Path:
         return self.folder / "log" / self.settings.network / f"{node.name}.log"

@@ -4,8 +4,10 @@
     ├── ConfigurationError             settings missing or unsafe; an interpreter not found
     ├── InvalidInputError (ValueError) 400: malformed seed, DID, verkey, paging, invitation, SMART Health Link...
     │   ├── UnprocessableError         422: well-formed but invalid (e.g. a FHIR resource)
+    │   │   └── RecordRefusedError     verifier.integrity: a shared record that failed a check, not shown
     │   └── DecryptionError            400: an encrypted file (JWE) that does not decrypt with the key given
     ├── AuthenticationError            401: missing or wrong API key / token
+    │   └── WrongPasscodeError         issuer.share_access: a share's passcode was wrong (+ remainingAttempts)
     ├── PermissionDeniedError          403: authenticated, but not allowed
     ├── NotFoundError                  404
     │   └── RecordErasedError          410: existed, but was erased (crypto-shredded) at the patient's request
@@ -19,17 +21,28 @@
     ├── LedgerError                    502: the Indy pool failed a request
     │   └── LedgerRejectedError        400: the pool refused it (REQNACK / REJECT)
     ├── UpstreamError                  502: a service we call (the hospital's portal, a link's host) failed
-    │   └── UpstreamRejectedError      its 4xx with no class of its own here, passed on with its status
-    └── AgentError                     502: an ACA-Py admin call failed
-        ├── AgentRejectedError         the agent answered 4xx: carries the agent's status
-        └── AgentUnavailableError      503 + Retry-After: the agent is down or (re)starting
+    │   ├── HospitalError              holder.portal: the hospital's portal failed the wallet
+    │   └── ShareHostError             verifier.shl_client: a link's host failed the clinic
+    ├── UpstreamRejectedError          a called service's 4xx with no class of its own: passed on with its status
+    │   ├── HospitalRejectedError      holder.portal: such a 4xx of the hospital's portal
+    │   └── ShareHostRejectedError     verifier.shl_client: such a 4xx of a link's host
+    ├── AgentError                     502: an ACA-Py admin call failed
+    │   ├── AgentRejectedError         the agent answered 4xx: carries the agent's status
+    │   └── AgentUnavailableError      503 + Retry-After: the agent is down or (re)starting
+    └── ControllerError                stack.clients, client side: a controller's non-2xx answer to the demo,
+                                       the benchmark or the tests, with its status and detail (never served)
 
-Each class carries `status_code`, which the one exception handler per app (`medcred.web`) turns into
-an HTTP response `{"detail": message}`. Errors of libraries underneath (httpx, indy_vdr, jwcrypto) are
-translated where they are caught: `raise LedgerError(...) from exc`.
+Classes named with a module are defined there, beside the one flow that raises them; the rest are here.
+`tests/unit/medcred/test_errors.py` checks this drawing against every error class of the project.
+
+Each class carries `status_code` and `body()`, which the one exception handler per app (`medcred.web`)
+turns into an HTTP response (`{"detail": message}`, and what a subclass adds). Errors of libraries
+underneath (httpx, indy_vdr, jwcrypto) are translated where they are caught: `raise LedgerError(...) from exc`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AgentError",
@@ -67,6 +80,10 @@ class MedcredError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of this error's HTTP answer: `{"detail": message}`, and what a subclass adds."""
+        return {"detail": self.message}
 
 
 class ConfigurationError(MedcredError):

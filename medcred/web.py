@@ -60,7 +60,7 @@ def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
         if isinstance(exc, AgentUnavailableError):
             headers["Retry-After"] = str(exc.retry_after)
-        return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -55,6 +56,13 @@ from verifier import create_app as create_verifier_app
 __all__ = ["MedcredNetwork", "Role", "records_kek_file"]
 
 Progress = Callable[[str], None]
+
+
+def _joined[S: RoleSettings](kind: type[S], given: S | None, **network: Any) -> S:
+    """A role's settings: those `given` (what its caller set, and its environment), with what joins it into
+    this network set over them (validated again)."""
+    chosen = given.model_dump(exclude_unset=True) if given is not None else {}
+    return kind(**(chosen | network))
 
 
 def _silent(_: str) -> None:
@@ -102,9 +110,13 @@ class Role:
 class MedcredNetwork:
     def __init__(
         self, home: Path | None = None, progress: Progress = _silent, *, ledger: LedgerNetwork | None = None,
-        restart_policy: RestartPolicy | None = None,
+        restart_policy: RestartPolicy | None = None, issuer: IssuerSettings | None = None,
+        holder: HolderSettings | None = None, verifier: VerifierSettings | None = None,
     ) -> None:
-        """`ledger`: an already running ledger to use (and leave running); by default, one of our own."""
+        """`ledger`: an already running ledger to use (and leave running); by default, one of our own.
+        `issuer`, `holder`, `verifier`: a role's own settings (by default, its environment's); the network
+        sets over them what joins the roles: data folders, the ledger's and tails' URLs and key, the hospital's
+        URL and portal key for the wallet, the hospital's origin for the clinic."""
         home = (home or data_home()).resolve()
         self.home = home
         self.progress = progress
@@ -118,21 +130,19 @@ class MedcredNetwork:
             "ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url,
             "ledger_api_key": self.ledger.register_key(),
         }
-        issuer = IssuerSettings(data_dir=home / "issuer", **common)  # type: ignore[arg-type]
+        issuer = _joined(IssuerSettings, issuer, data_dir=home / "issuer", **common)
         if issuer.records_kek is None and issuer.records_kek_file is None:  # this data folder's own, kept outside it
             key_file = records_kek_file(issuer.folder(), home)
             issuer = issuer.model_copy(update={"records_kek_file": key_file})
             progress(f"records key-encryption key: {key_file}")
-        holder = HolderSettings(
-            data_dir=home / "holder",
-            hospital_url=issuer.url,
-            hospital_portal_key=issuer.secret("portal_api_key"),
-            **common,  # type: ignore[arg-type]
+        holder = _joined(
+            HolderSettings, holder, data_dir=home / "holder", hospital_url=issuer.url,
+            hospital_portal_key=issuer.secret("portal_api_key"), **common,
         )
         # The clinic opens the links of this network's hospital, on this machine's loopback: that origin
         # exactly is allowed; every other local address stays refused (verifier.share_hosts).
-        self._verifier_settings = VerifierSettings(
-            data_dir=home / "verifier", share_allowed_origins=[issuer.public_url], **common  # type: ignore[arg-type]
+        self._verifier_settings = _joined(
+            VerifierSettings, verifier, data_dir=home / "verifier", share_allowed_origins=[issuer.public_url], **common
         )
         self.issuer = Role("issuer", issuer, AgentProcess(issuer_agent(issuer)), lambda: create_issuer_app(issuer))
         self.holder = Role("holder", holder, AgentProcess(holder_agent(holder)), lambda: create_holder_app(holder))

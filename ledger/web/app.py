@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from ledger.client import LedgerClient
-from ledger.identity import Signer, normalise_seed
 from ledger.settings import LedgerSettings
+from ledger.trustee import Genesis, trustee_signer
 from ledger.web.routes import router
 from ledger.web.service import LedgerService
 from medcred.errors import ConfigurationError
 from medcred.web import install_error_handlers
 
 
-def create_app(settings: LedgerSettings, genesis_path: Path, register_key: str | None) -> FastAPI:
-    """`register_key` guards POST /register; None is allowed only with `settings.register_open`."""
+def create_app(settings: LedgerSettings, genesis: Genesis, register_key: str | None) -> FastAPI:
+    """`register_key` guards POST /register; None is allowed only with `settings.register_open`. The trustee
+    that writes the registrations: `settings.trustee_seed`, the development seed only on the local pool."""
     if register_key is None and not settings.register_open:
         raise ConfigurationError("the ledger web server needs an API key for /register (or register_open)")
+    trustee = trustee_signer(settings.trustee_seed, genesis)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        trustee = Signer.from_seed(normalise_seed(settings.trustee_seed.get_secret_value()))
-        client = await LedgerClient.open(genesis_path, trustee)
+        client = await LedgerClient.open(genesis.path, trustee)
         app.state.service = LedgerService(client, settings.status_timeout)
         try:
             yield
@@ -34,7 +34,7 @@ def create_app(settings: LedgerSettings, genesis_path: Path, register_key: str |
 
     app = FastAPI(title="medcred ledger", version="1", lifespan=lifespan,
                   description="The local Indy pool, von-network compatible: genesis, status, register, browser.")
-    app.state.genesis_path = genesis_path
+    app.state.genesis_path = genesis.path
     app.state.register_key = register_key or ""
     app.state.register_open = settings.register_open
     install_error_handlers(app)

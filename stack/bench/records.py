@@ -43,13 +43,17 @@ def _line(name: str, seconds: list[float], size: int) -> str:
 @app.command()
 def bench(records: int = typer.Option(10, help="records per size (5 MB records: at most this many)")) -> None:
     """Measure store, share-open and verify throughput for 10 KB and 5 MB records."""
+    from holder import HolderSettings
+    from issuer import IssuerSettings
     from stack.network import MedcredNetwork
+    from verifier import VerifierSettings
 
     async def job() -> None:
-        for role in ("ISSUER", "HOLDER", "VERIFIER"):
-            os.environ[f"MEDCRED_{role}_AUDIT_MAX_WAIT"] = "0.2"
         with tempfile.TemporaryDirectory(prefix="medcred-records-bench-") as home:
-            async with MedcredNetwork(Path(home), progress=console.progress) as network:
+            async with MedcredNetwork(
+                Path(home), progress=console.progress, issuer=IssuerSettings(audit_max_wait=0.2),
+                holder=HolderSettings(audit_max_wait=0.2), verifier=VerifierSettings(audit_max_wait=0.2),
+            ) as network:
                 async with httpx.AsyncClient(timeout=120) as http:
                     staff = network.staff_clients(http)
                     hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic

@@ -6,7 +6,6 @@ Everything lives in a temporary data folder; each test makes its own identities 
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -15,12 +14,16 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 
+from holder import HolderSettings
+from issuer import IssuerSettings
 from ledger.client import LedgerClient
-from ledger.identity import Signer, normalise_seed
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
+from ledger.trustee import trustee_signer
+from verifier import VerifierSettings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,7 +51,7 @@ async def ledger_network(stack_home: Path) -> AsyncIterator[LedgerNetwork]:
 
 @pytest_asyncio.fixture(scope="session")
 async def ledger_client(ledger_network: LedgerNetwork) -> AsyncIterator[LedgerClient]:
-    trustee = Signer.from_seed(normalise_seed(ledger_network.settings.trustee_seed.get_secret_value()))
+    trustee = trustee_signer(ledger_network.settings.trustee_seed, ledger_network.pool.genesis)
     client = await LedgerClient.open(ledger_network.pool.genesis_path, trustee)
     try:
         yield client
@@ -85,14 +88,17 @@ async def network(stack_home: Path, ledger_network: LedgerNetwork) -> AsyncItera
     """The whole network (agents and controllers on the session's ledger), once per session; always stopped."""
     from stack.network import MedcredNetwork
 
-    # Anchor audit batches within a second, so tests see inclusion proofs quickly.
-    for role in ("ISSUER", "HOLDER", "VERIFIER"):
-        os.environ[f"MEDCRED_{role}_AUDIT_MAX_WAIT"] = "1"
-    # An issuance the wallet never finishes ends abandoned after 15 s (120 s by default), so tests see it.
-    os.environ.setdefault("MEDCRED_ISSUER_ISSUANCE_TIMEOUT", "15")
-    # The records key-encryption key comes from the environment (never beside the data).
-    os.environ.setdefault("MEDCRED_ISSUER_RECORDS_KEK", secrets.token_bytes(32).hex())
-    network = MedcredNetwork(stack_home, ledger=ledger_network)
+    # Audit batches are anchored within a second, so tests see inclusion proofs quickly. An issuance the
+    # wallet never finishes ends abandoned after 15 s (120 s by default), so tests see it. The records
+    # key-encryption key is the session's own (never beside the data).
+    network = MedcredNetwork(
+        stack_home, ledger=ledger_network,
+        issuer=IssuerSettings(
+            audit_max_wait=1, issuance_timeout=15, records_kek=SecretStr(secrets.token_bytes(32).hex())
+        ),
+        holder=HolderSettings(audit_max_wait=1),
+        verifier=VerifierSettings(audit_max_wait=1),
+    )
     await network.start()
     try:
         yield network

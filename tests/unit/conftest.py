@@ -1,5 +1,5 @@
-"""Unit tests start from no MEDCRED_* environment (the integration session sets some for its stack)
-and never reach a ledger: the roles keep their audit logs but do not anchor them."""
+"""Unit tests start from no MEDCRED_* environment (a developer's shell may set some) and never reach a
+ledger: each role's settings in the tests say `audit_anchoring=False` (its audit log is kept, not anchored)."""
 
 from __future__ import annotations
 
@@ -12,5 +12,3 @@ import pytest
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [name for name in os.environ if name.startswith("MEDCRED_")]:
         monkeypatch.delenv(name)
-    for role in ("ISSUER", "HOLDER", "VERIFIER"):
-        monkeypatch.setenv(f"MEDCRED_{role}_AUDIT_ANCHORING", "false")

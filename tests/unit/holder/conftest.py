@@ -301,7 +301,7 @@ class Holder:
 
 
 def settings_in(folder: Path) -> HolderSettings:
-    return HolderSettings(data_dir=folder, api_key="staff-key", proof_request_wait=2.0)  # type: ignore[arg-type]
+    return HolderSettings(data_dir=folder, api_key="staff-key", proof_request_wait=2.0, audit_anchoring=False)  # type: ignore[arg-type]
 
 
 @pytest_asyncio.fixture

@@ -183,7 +183,7 @@ class Wallet:
 @pytest_asyncio.fixture
 async def wallet(tmp_path: Path) -> AsyncIterator[Wallet]:
     settings = HolderSettings(data_dir=tmp_path, api_key="staff-key", hospital_portal_key=PORTAL_KEY,  # type: ignore[arg-type]
-                              hospital_url="http://hospital.test")  # fmt: skip
+                              hospital_url="http://hospital.test", audit_anchoring=False)  # fmt: skip
     agent, portal = HospitalAgent(), FakePortal()
     app = create_app(settings, admin_transport=httpx.MockTransport(agent), portal_transport=httpx.MockTransport(portal))
     async with app.router.lifespan_context(app):

@@ -86,7 +86,8 @@ def issuer_settings(data_dir: Path, **overrides: Any) -> IssuerSettings:
         "data_dir": data_dir, "api_key": SecretStr(STAFF_KEY), "webhook_api_key": SecretStr(HOOK_KEY),
         "agent_admin_api_key": SecretStr("admin-key"), "ledger_api_key": SecretStr("ledger-key"),
         "ledger_url": "http://ledger.test", "records_kek": SecretStr(RECORDS_KEK),
-        "portal_api_key": SecretStr(PORTAL_KEY), "public_url": PUBLIC_URL, "portal_link_wait": 0.05, **overrides,
+        "portal_api_key": SecretStr(PORTAL_KEY), "public_url": PUBLIC_URL, "portal_link_wait": 0.05,
+        "audit_anchoring": False, **overrides,
     })  # fmt: skip
 
 

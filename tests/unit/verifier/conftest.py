@@ -126,7 +126,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> VerifierSettings:
     values: dict[str, Any] = {
         "data_dir": data_dir, "api_key": SecretStr(STAFF_KEY), "webhook_api_key": SecretStr(HOOK_KEY),
         "agent_admin_api_key": SecretStr("admin-key"), "wallet_key": SecretStr("wallet-key"),
-        "issuer_did": ISSUER_DID, "request_timeout": 60.0,
+        "issuer_did": ISSUER_DID, "request_timeout": 60.0, "audit_anchoring": False,
     }  # fmt: skip
     return VerifierSettings(**{**values, **overrides})
 
