@@ -30,6 +30,7 @@ from types import TracebackType
 import httpx
 from fastapi import FastAPI
 
+from agents.acapy_plugin.switches import Patches
 from agents.config import AgentConfig
 from agents.process import AgentProcess
 from agents.settings import RoleSettings
@@ -102,9 +103,10 @@ class Role:
 class MedcredNetwork:
     def __init__(
         self, home: Path | None = None, progress: Progress = _silent, *, ledger: LedgerNetwork | None = None,
-        restart_policy: RestartPolicy | None = None,
+        restart_policy: RestartPolicy | None = None, patches: Patches | None = None,
     ) -> None:
-        """`ledger`: an already running ledger to use (and leave running); by default, one of our own."""
+        """`ledger`: an already running ledger to use (and leave running); by default, one of our own.
+        `patches`: the ACA-Py plugin's patches every agent applies (default: the roles' settings, all on)."""
         home = (home or data_home()).resolve()
         self.home = home
         self.progress = progress
@@ -117,6 +119,7 @@ class MedcredNetwork:
         common = {
             "ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url,
             "ledger_api_key": self.ledger.register_key(),
+            **({"agent_patches": patches} if patches is not None else {}),
         }
         issuer = IssuerSettings(data_dir=home / "issuer", **common)  # type: ignore[arg-type]
         if issuer.records_kek is None and issuer.records_kek_file is None:  # this data folder's own, kept outside it
