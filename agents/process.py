@@ -26,8 +26,7 @@ import httpx
 
 from agents.config import AgentConfig
 from medcred.errors import ConfigurationError, ProcessError
-from medcred.processes import die_with_parent, ensure_ports_free, last_lines
-from medcred.settings import OWNER_ONLY_UMASK
+from medcred.processes import ensure_ports_free, last_lines, owner_only_child
 
 __all__ = ["AgentProcess", "launcher_command", "launcher_env", "log_tail"]
 
@@ -128,8 +127,7 @@ class AgentProcess:
                 env=env,
                 cwd=cfg.data_dir,
                 start_new_session=True,
-                preexec_fn=die_with_parent,
-                umask=OWNER_ONLY_UMASK,  # its wallet and tails files: the owner's alone
+                preexec_fn=owner_only_child,  # its wallet and tails files: the owner's alone
             )
         except OSError as exc:
             self._close_log()

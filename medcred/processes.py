@@ -20,7 +20,10 @@ from pathlib import Path
 from medcred.errors import PortInUseError, ProcessError
 from medcred.settings import OWNER_ONLY_UMASK
 
-__all__ = ["ChildProcess", "die_with_parent", "ensure_ports_free", "last_lines", "log_tail", "port_is_open"]
+__all__ = [
+    "ChildProcess", "die_with_parent", "ensure_ports_free", "last_lines", "log_tail", "owner_only_child",
+    "port_is_open",
+]  # fmt: skip
 
 _PR_SET_PDEATHSIG = 1
 
@@ -29,6 +32,13 @@ def die_with_parent() -> None:  # pragma: no cover - runs in the child between f
     """`preexec_fn` for a child that must get SIGTERM when its supervisor dies (Linux)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def owner_only_child() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """`preexec_fn` of every medcred child: it gets SIGTERM when its supervisor dies, and whatever it
+    creates is its owner's alone (umask 077). Not `umask=`: uvloop, the loop `medcred` runs on, refuses it."""
+    die_with_parent()
+    os.umask(OWNER_ONLY_UMASK)
 
 
 def ensure_ports_free(host: str, ports: Sequence[int], owner: str) -> None:
@@ -105,8 +115,7 @@ class ChildProcess:
         with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             self._process = await asyncio.create_subprocess_exec(
                 *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
-                env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=die_with_parent,
-                umask=OWNER_ONLY_UMASK,
+                env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=owner_only_child,
             )
 
     def check_alive(self) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvloop
 
 from medcred.processes import ChildProcess
 
@@ -42,6 +43,22 @@ async def test_a_child_process_creates_files_for_its_owner_only(tmp_path: Path) 
     await child.start()
     async with asyncio.timeout(30):
         assert await child.wait() == 0
+    assert shared_with_others(home) == []
+
+
+@pytest.mark.usefixtures("permissive_umask")
+def test_a_child_process_starts_on_uvloop_too(tmp_path: Path) -> None:
+    """`medcred up`, `demo` and `bench` run on uvloop (medcred.console), whose subprocesses take no `umask=`."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    child = ChildProcess("writer", [sys.executable, "-c", "open('file', 'w').write('x')"], home / "w.log", cwd=home)
+
+    async def run() -> int:
+        await child.start()
+        async with asyncio.timeout(30):
+            return await child.wait()
+
+    assert asyncio.run(run(), loop_factory=uvloop.new_event_loop) == 0
     assert shared_with_others(home) == []
 
 
