@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from agents.acapy_plugin.switches import Patches
 from medcred.errors import ConfigurationError
 
 __all__ = ["DEFAULT_PLUGINS", "SECRET_ENV_VARS", "AgentConfig"]
@@ -82,6 +83,8 @@ class AgentConfig(BaseModel):
     webhook_topics: list[str] | None = None
     # Topics narrowed to the record states the controller acts on (a topic not here: every state).
     webhook_states: dict[str, list[str]] = Field(default_factory=dict)
+    # Which of medcred's run-time patches the agent applies (each on unless switched off): `env()`.
+    patches: Patches = Field(default_factory=Patches)
     extra_args: list[str] = Field(default_factory=list)
     # No "debug": at debug level ACA-Py logs webhook headers (our key) and payloads (health data).
     log_level: Literal["info", "warning", "error"] = "info"
@@ -168,12 +171,13 @@ class AgentConfig(BaseModel):
         return args + list(self.auto_flags) + list(self.extra_args)
 
     def env(self) -> dict[str, str]:
-        """The variables the agent needs on top of ours: its home folders and every secret."""
+        """The variables the agent needs on top of ours: its home folders, every secret, every patch's switch."""
         env = {
             "ACAPY_HOME": str(self.data_dir),
             "HOME": str(self.data_dir),
             ADMIN_API_KEY_ENV: self.admin_api_key.get_secret_value(),
             WALLET_KEY_ENV: self.wallet_key.get_secret_value(),
+            **self.patches.environ(),
         }
         if self.seed is not None:
             env[SEED_ENV] = self.seed.get_secret_value()

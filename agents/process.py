@@ -1,8 +1,10 @@
 """One ACA-Py agent as a child process: start, wait until ready, stop, restart.
 
 The agent writes its stdout and stderr to `<data_dir>/agent.log` and nowhere else; when it will not come
-up, the error carries the last lines of that log. It runs in its own session, so a Ctrl-C at the
-terminal reaches the orchestrator, which stops the agents in order, rather than every child at once.
+up, the error carries the last lines of that log. It imports the launcher and the plugin from the
+checkout this controller runs from (`launcher_env`), whatever else an installed `agents` points at. It
+runs in its own session, so a Ctrl-C at the terminal reaches the orchestrator, which stops the agents
+in order, rather than every child at once.
 """
 
 from __future__ import annotations
@@ -26,18 +28,25 @@ from agents.config import AgentConfig
 from medcred.errors import ConfigurationError, ProcessError
 from medcred.processes import ensure_ports_free, last_lines, owned_child
 
-__all__ = ["AgentProcess", "launcher_command", "log_tail"]
+__all__ = ["AgentProcess", "launcher_command", "launcher_env", "log_tail"]
 
 log = logging.getLogger(__name__)
 
 TAIL_LINES = 40
 START_MARKER = "=== medcred: starting agent"
 ERROR_LINE = re.compile(r"error|exception|critical", re.IGNORECASE)
+CHECKOUT = Path(__file__).resolve().parent.parent  # holds this `agents` package, launcher and plugin
 
 
 def launcher_command() -> list[str]:
     """ACA-Py in this interpreter (the project's venv) through `agents.launcher` (no nest_asyncio)."""
     return [sys.executable, "-m", "agents.launcher"]
+
+
+def launcher_env(inherited: str | None = None) -> dict[str, str]:
+    """`PYTHONPATH` for the launcher: this checkout first, then what was `inherited`. (The agent, not the
+    validators: their Python must not see this repository's `ledger`, see `ledger.pool`.)"""
+    return {"PYTHONPATH": os.pathsep.join([str(CHECKOUT), *([inherited] if inherited else [])])}
 
 
 def log_tail(path: Path, lines: int = TAIL_LINES) -> str:
@@ -101,6 +110,8 @@ class AgentProcess:
         ensure_ports_free(cfg.host, [cfg.inbound_port, cfg.admin_port], f"agent {name}")
         cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ACAPY_")} | cfg.env()
+        if self.aca_py_path is None:
+            env |= launcher_env(os.environ.get("PYTHONPATH"))
         self._close_log()
         fd = os.open(cfg.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._log = os.fdopen(fd, "ab")

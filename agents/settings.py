@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
+from agents.acapy_plugin.switches import Patches
 from agents.config import AgentConfig
 from medcred.settings import data_home, generated_secret
 
@@ -43,6 +44,9 @@ class RoleSettings(BaseSettings):
     audit_anchoring: bool = True  # anchor audit batches on the ledger (unit tests turn it off)
     # Retry-After (s) of the 503 a call needing the agent gets while the agent is down or restarting.
     agent_retry_after: int = Field(default=5, ge=1)
+    # The ACA-Py plugin's run-time patches this role's agent applies; each on unless switched off here
+    # (e.g. MEDCRED_ISSUER_AGENT_PATCHES='{"schema_reuse": false}'); see agents/acapy_plugin/switches.py.
+    agent_patches: Patches = Field(default_factory=Patches)
 
     def folder(self) -> Path:
         folder = (self.data_dir or data_home() / self.role).resolve()
@@ -77,6 +81,7 @@ class RoleSettings(BaseSettings):
             "wallet_type": "askar-anoncreds",
             "data_dir": self.folder() / "agent",
             "genesis_url": f"{self.ledger_url.rstrip('/')}/genesis",
+            "patches": self.agent_patches,
         }
         return AgentConfig(**(common | role_specific))
 

@@ -30,6 +30,7 @@ PLACE_FLAGS = {"-it", "-e", "--admin", "--genesis-url", "--tails-server-base-url
 DOCKER_ONLY_FLAGS = {"--wallet-storage-type", "--wallet-storage-config", "--tails-server-upload-url"}
 SECRET_FLAGS = {"--admin-api-key", "--wallet-key", "--seed", "--jwt-secret", "--webhook-url", "--wallet-storage-creds"}
 HOME_VARS = {"ACAPY_HOME", "HOME"}  # the native agent's folders; the containers keep the image's
+PATCH_PREFIX = "MEDCRED_PATCH_"  # the plugin's switches: a variable not set means on (agents/acapy_plugin/switches.py)
 ROLES = ("issuer", "holder", "verifier")
 _DEFAULT = re.compile(r"\$\{[A-Za-z0-9_]+:-([^}]*)\}")
 _REFERENCE = re.compile(r"\$\{([A-Za-z0-9_]+)(?::?[?-][^}]*)?\}")
@@ -100,6 +101,8 @@ def check_agent(role: str, service: dict[str, Any], native: Any) -> list[str]:
         problems.append(f"{name}: the wallet is not in Postgres")
     env = service.get("environment", {})
     for var in sorted(set(native.env()) - HOME_VARS - set(env)):
+        if var.startswith(PATCH_PREFIX):
+            continue
         problems.append(f"{name}: {var} is not set (the native agent gets it)")
     if "ACAPY_WALLET_STORAGE_CREDS" not in env:
         problems.append(f"{name}: ACAPY_WALLET_STORAGE_CREDS is not set")

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from agents.acapy_plugin.switches import Patches
 from agents.config import AgentConfig
 from agents.process import AgentProcess
 from agents.settings import RoleSettings
@@ -112,11 +113,13 @@ class MedcredNetwork:
         self, home: Path | None = None, progress: Progress = _silent, *, ledger: LedgerNetwork | None = None,
         restart_policy: RestartPolicy | None = None, issuer: IssuerSettings | None = None,
         holder: HolderSettings | None = None, verifier: VerifierSettings | None = None,
+        patches: Patches | None = None,
     ) -> None:
         """`ledger`: an already running ledger to use (and leave running); by default, one of our own.
         `issuer`, `holder`, `verifier`: a role's own settings (by default, its environment's); the network
         sets over them what joins the roles: data folders, the ledger's and tails' URLs and key, the hospital's
-        URL and portal key for the wallet, the hospital's origin for the clinic."""
+        URL and portal key for the wallet, the hospital's origin for the clinic. `patches`: the ACA-Py
+        plugin's patches every agent applies (default: the roles' settings, all on)."""
         home = (home or data_home()).resolve()
         self.home = home
         self.progress = progress
@@ -129,6 +132,7 @@ class MedcredNetwork:
         common = {
             "ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url,
             "ledger_api_key": self.ledger.register_key(),
+            **({"agent_patches": patches} if patches is not None else {}),
         }
         issuer = _joined(IssuerSettings, issuer, data_dir=home / "issuer", **common)
         if issuer.records_kek is None and issuer.records_kek_file is None:  # this data folder's own, kept outside it

@@ -23,11 +23,12 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
 
+from agents.acapy_plugin.switches import Patches
 from medcred import console
 from stack.bench.batch import FLOW, Batch, Flow, Laps, run_batch
 from stack.bench.cpu import CpuMeter
@@ -64,14 +65,20 @@ def bench(
     concurrency: int = typer.Option(8, min=1, help="flows in flight at once (8 keeps both cores busy here)"),
     issuances: int = typer.Option(30, min=1, help="revocable credentials issued to one connected patient"),
     issuance_concurrency: int = typer.Option(10, min=1, help="issuances in flight at once (ACA-Py's demo: 10)"),
+    patch_off: Annotated[list[str] | None, typer.Option(help="a plugin patch left off (repeatable)")] = None,
 ) -> None:
     """Measure full flows (connect, issue, verify) with and without the controllers, and issuance alone."""
     from stack.network import MedcredNetwork
 
+    try:
+        patches = Patches.off_only(patch_off or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--patch-off") from exc
+
     async def job() -> None:
         load = os.getloadavg()[0]  # before our own network adds to it
         with tempfile.TemporaryDirectory(prefix="medcred-bench-") as home:
-            async with MedcredNetwork(Path(home), progress=console.progress) as network:
+            async with MedcredNetwork(Path(home), progress=console.progress, patches=patches) as network:
                 lines = await _measure(network, flows, concurrency, issuances, issuance_concurrency, load)
                 console.progress("stopping the network")
         typer.echo("")
@@ -173,6 +180,7 @@ async def _measure(
         f"turns in {min(ROUNDS, flows)} rounds), {issuances} issuances at concurrency {issuance_concurrency}",
         f"CPU: {cores} cores (os.cpu_count()), shared by 4 validators, 3 agents, the controllers and this client "
         f"(one process); load average {load:.2f} before the network started",
+        f"ACA-Py plugin patches (agents/acapy_plugin/switches.py): {network.issuer.agent.config.patches.summary()}",
         "",
         *batch_lines(controllers, "Through the controllers"),
         *controllers_cpu,

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from agents import AgentConfig, AgentProcess
+from agents.config import AgentConfig
+from agents.process import AgentProcess
 
 
 @pytest_asyncio.fixture

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agents import AdminClient, AgentConfig, AgentProcess
+from agents.admin import AdminClient
+from agents.config import AgentConfig
+from agents.process import AgentProcess
 from medcred.errors import AuthenticationError, PortInUseError, ProcessError
 from tests.ports import free_port
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agents import AgentConfig, AgentProcess
+from agents.config import AgentConfig
+from agents.process import AgentProcess
 from holder import HolderSettings, create_app
 from holder.context import HolderAdminClient
 from holder.receipts import GRANT, TYP, verify_receipt

@@ -18,7 +18,11 @@ import uvicorn
 from aries_askar import Store
 from fastapi import FastAPI
 
-from agents import AdminClient, AgentConfig, AgentProcess, EventWaiter, WebhookEvent, WebhookRouter
+from agents.admin import AdminClient
+from agents.config import AgentConfig
+from agents.events import EventWaiter, WebhookEvent
+from agents.process import AgentProcess
+from agents.webhooks import WebhookRouter
 from medcred.errors import AuthenticationError
 from medcred.web import install_error_handlers
 from tests.ports import free_port

@@ -11,8 +11,9 @@ from pathlib import Path
 import agents.acapy_plugin
 
 PROBE = """
-import sys
-sys.path = [p for p in sys.path if p not in ({repo!r}, "")]
+import os, sys
+# No other copy of the repository (this checkout, or the one an editable install points at: worktrees).
+sys.path = [p for p in sys.path if p not in ({repo!r}, "") and not os.path.isdir(os.path.join(p, "agents"))]
 sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
 sys.path.insert(0, {mount!r})
 import agents.acapy_plugin as plugin

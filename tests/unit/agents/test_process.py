@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agents.config import AgentConfig
-from agents.process import START_MARKER, AgentProcess, log_tail
+from agents.process import START_MARKER, AgentProcess, launcher_env, log_tail
 from medcred.errors import ConfigurationError, PortInUseError, ProcessError
 from tests.ports import free_port
 
@@ -123,3 +123,11 @@ def test_log_tail_keeps_the_error_line_a_long_traceback_buried(tmp_path: Path) -
     assert tail[1] == "[...]"
     assert tail[2:] == traceback[-40:]
     assert "earlier run" not in "\n".join(tail)
+
+
+def test_the_launcher_is_imported_from_this_checkout_first() -> None:
+    checkout = str(Path(__file__).resolve().parents[3])
+    assert launcher_env(None) == {"PYTHONPATH": checkout}
+    assert launcher_env(f"/elsewhere{os.pathsep}/more")["PYTHONPATH"].split(os.pathsep) == [
+        checkout, "/elsewhere", "/more"
+    ]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvloop
 
 from medcred.processes import ChildProcess
 
@@ -49,7 +50,6 @@ async def test_a_child_process_creates_files_for_its_owner_only(tmp_path: Path) 
 def test_a_child_process_starts_on_uvloop_too(tmp_path: Path) -> None:
     """The `medcred` command runs on uvloop, which refuses `create_subprocess_exec(umask=...)`: `medcred up`
     once died at its first validator that way while every test, on asyncio's loop, passed."""
-    import uvloop
 
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
