@@ -76,10 +76,11 @@ def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES
 def _is_json(scope: Scope) -> bool:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            essence = value.split(b";", 1)[0].strip().lower()
-            return essence == b"application/json" or (
+            essence = bytes(value).split(b";", 1)[0].strip().lower()
+            is_json: bool = essence == b"application/json" or (
                 essence.startswith(b"application/") and essence.endswith(b"+json")
             )
+            return is_json
     return True  # no content type: routes that read the body themselves take it as JSON
 
 

@@ -82,5 +82,5 @@ def install() -> None:
             raise
 
     receive_pres.__wrapped__ = original  # type: ignore[attr-defined]
-    V20PresManager.receive_pres = receive_pres  # type: ignore[method-assign]
+    V20PresManager.receive_pres = receive_pres
     LOGGER.info("medcred plugin: presentations refused on receipt end their exchange abandoned")
