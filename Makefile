@@ -12,6 +12,7 @@ bootstrap:
 
 lint: bootstrap
 	.venv/bin/ruff check .
+	.venv/bin/mypy agents issuer holder verifier ledger medcred audit stack docker
 
 clean:
 	rm -rf .venv .venv-validators
