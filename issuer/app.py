@@ -15,11 +15,11 @@ from fastapi.responses import JSONResponse
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from issuer.deps import upload_limit
-from issuer.record_store import RecordStore
+from issuer.health_records.store import RecordStore
 from issuer.routes import credentials, identity, patients, portal, records, shl
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
-from issuer.share_access import WrongPasscodeError
+from issuer.sharing.access import WrongPasscodeError
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import ConfigurationError
 from medcred.settings import owner_only_files
