@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from issuer.deps import upload_limit
-from issuer.record_store import RecordStore
+from issuer.health_records.store import RecordStore
 from issuer.routes import credentials, identity, patients, portal, records, shl
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings

@@ -1,5 +1,9 @@
-"""FastAPI dependencies of the issuer's routes: the service, the staff and portal key checks, a valid
-patient_ref, the patient a portal call acts for, and request bodies read within a size limit."""
+"""FastAPI dependencies of the issuer's routes: the one service each route calls, the staff and portal key
+checks, a valid patient_ref, the patient a portal call acts for, and request bodies read within a size limit.
+
+    SettingsDep IdentityDep PatientsDep IssuanceDep RevocationDep HealthRecordsDep SharingDep ShareAccessDep
+    DisclosuresDep      each flow's service, as `issuer.service.IssuerService` built it
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,33 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from agents.connections import ConnectionDids
-from issuer.patients import NOT_CONNECTED, check_patient_ref
-from issuer.record_models import RecordUpload
+from issuer.health_records.models import RecordUpload
+from issuer.health_records.service import HealthRecordService
+from issuer.issuance import IssuanceService
+from issuer.onboarding import IssuerIdentity
+from issuer.patients import NOT_CONNECTED, PatientService, check_patient_ref
+from issuer.revocation import RevocationService
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
+from issuer.sharing.access import ShareAccess
+from issuer.sharing.disclosures import DisclosureService
+from issuer.sharing.service import SharingService
 from medcred.errors import NotFoundError
 from medcred.web import PortalKeyHeader, StaffKeyHeader, check_api_key, read_body
 
 __all__ = [
-    "IssuerDep",
+    "DisclosuresDep",
+    "HealthRecordsDep",
+    "IdentityDep",
+    "IssuanceDep",
     "PatientRef",
+    "PatientsDep",
     "PortalPatient",
     "RecordUploadBody",
+    "RevocationDep",
+    "SettingsDep",
+    "ShareAccessDep",
+    "SharingDep",
     "portal_only",
     "read_body",
     "staff_only",
@@ -34,10 +53,6 @@ UPLOAD_SLACK = 64 * 1024  # a record's name and the JSON around its base64 conte
 
 def get_issuer(request: Request) -> IssuerService:
     return cast(IssuerService, request.app.state.issuer)
-
-
-async def _issuer(request: Request) -> IssuerService:
-    return get_issuer(request)
 
 
 async def staff_only(request: Request, given: StaffKeyHeader) -> None:
@@ -89,7 +104,52 @@ def upload_openapi() -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-IssuerDep = Annotated[IssuerService, Depends(_issuer)]
+async def _settings(request: Request) -> IssuerSettings:
+    return get_issuer(request).settings
+
+
+async def _identity(request: Request) -> IssuerIdentity:
+    """The hospital's public DID and credential definitions (an error until its onboarding has run)."""
+    return get_issuer(request).onboarding.identity()
+
+
+async def _patients(request: Request) -> PatientService:
+    return get_issuer(request).patients
+
+
+async def _issuance(request: Request) -> IssuanceService:
+    return get_issuer(request).issuance
+
+
+async def _revocation(request: Request) -> RevocationService:
+    return get_issuer(request).revocation
+
+
+async def _health_records(request: Request) -> HealthRecordService:
+    return get_issuer(request).health_records
+
+
+async def _sharing(request: Request) -> SharingService:
+    return get_issuer(request).sharing
+
+
+async def _share_access(request: Request) -> ShareAccess:
+    return get_issuer(request).share_access
+
+
+async def _disclosures(request: Request) -> DisclosureService:
+    return get_issuer(request).disclosures
+
+
+SettingsDep = Annotated[IssuerSettings, Depends(_settings)]
+IdentityDep = Annotated[IssuerIdentity, Depends(_identity)]
+PatientsDep = Annotated[PatientService, Depends(_patients)]
+IssuanceDep = Annotated[IssuanceService, Depends(_issuance)]
+RevocationDep = Annotated[RevocationService, Depends(_revocation)]
+HealthRecordsDep = Annotated[HealthRecordService, Depends(_health_records)]
+SharingDep = Annotated[SharingService, Depends(_sharing)]
+ShareAccessDep = Annotated[ShareAccess, Depends(_share_access)]
+DisclosuresDep = Annotated[DisclosureService, Depends(_disclosures)]
 PatientRef = Annotated[str, Depends(valid_patient_ref)]
 PortalPatient = Annotated[str, Depends(portal_patient)]
 RecordUploadBody = Annotated[RecordUpload, Depends(record_upload)]

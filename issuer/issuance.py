@@ -34,7 +34,7 @@ from issuer.attributes import allergy_attributes, health_id_attributes, vaccinat
 from issuer.models import CredentialRequest, FhirCredentialRequest
 from issuer.onboarding import IssuerIdentity
 from issuer.patients import PatientService
-from issuer.records import CredentialRecord, CredentialState, IssuerRecords, PatientRecord, now
+from issuer.registry import CredentialRecord, CredentialState, IssuerRegistry, PatientRecord, now
 from medcred.credentials import CredentialType
 from medcred.errors import AgentError, AgentRejectedError, ConflictError, MedcredError, NotFoundError, TimeoutError_
 
@@ -61,7 +61,7 @@ class IssuanceService:
         self,
         admin: AdminClient,
         events: EventWaiter,
-        records: IssuerRecords,
+        registry: IssuerRegistry,
         patients: PatientService,
         identity: Callable[[], IssuerIdentity],
         audit: AuditRecorder = NO_AUDIT,
@@ -74,7 +74,7 @@ class IssuanceService:
         that was issued to an exchange that then ran out of time."""
         self.admin = admin
         self.events = events
-        self.records = records
+        self.registry = registry
         self.patients = patients
         self.identity = identity
         self.audit = audit
@@ -84,7 +84,7 @@ class IssuanceService:
         self._clock = clock
 
     def require(self, credential_id: str) -> CredentialRecord:
-        record = self.records.credential(credential_id)
+        record = self.registry.credential(credential_id)
         if record is None:
             raise NotFoundError(f"no credential {credential_id}")
         return record
@@ -93,7 +93,7 @@ class IssuanceService:
         """Every credential, or those of one patient (404 if there is no such patient)."""
         if patient_ref is not None:
             self.patients.require(patient_ref)
-        return self.records.credentials(patient_ref)
+        return self.registry.credentials(patient_ref)
 
     async def issue(self, patient_ref: str, request: CredentialRequest, wait_connection: float = 0) -> CredentialRecord:
         """Offer the patient a credential (auto-issued when their wallet requests it): 404, 422, 409.
@@ -120,7 +120,7 @@ class IssuanceService:
             credential_id=str(uuid.uuid4()), patient_ref=patient_ref, type=kind, cred_ex_id=cred_ex_id,
             state=CredentialState.OFFER_SENT, created_at=now(),
         )  # fmt: skip
-        self.records.save_credential(record)
+        self.registry.save_credential(record)
         self.audit.record("credential.offered", subject=patient_ref, credential_id=record.credential_id, type=kind)
         log.info("offered %s credential %s (cred_ex_id %s)", kind, record.credential_id, cred_ex_id)
         for topic in (EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC):  # events that came before the record
@@ -140,7 +140,7 @@ class IssuanceService:
                         record.cred_ex_id, record.credential_id, event.state)  # fmt: skip
             if event.state != "request-received" and record.issued_at is None:
                 record = record.model_copy(update={"issued_at": now()})  # issued after all: revoke it
-                self.records.save_credential(record)
+                self.registry.save_credential(record)
             await self._end_on_agent(record)
 
     async def on_revocation_ids(self, event: WebhookEvent) -> None:
@@ -150,13 +150,13 @@ class IssuanceService:
         """Fold one exchange or anoncreds-detail payload into our record (idempotent; never a step back);
         the record after it, or None if the exchange is none of ours."""
         cred_ex_id = payload.get("cred_ex_id")
-        record = self.records.credential_by_exchange(cred_ex_id) if isinstance(cred_ex_id, str) else None
+        record = self.registry.credential_by_exchange(cred_ex_id) if isinstance(cred_ex_id, str) else None
         if record is None:
             return None
         rev_reg_id, cred_rev_id = payload.get("rev_reg_id"), payload.get("cred_rev_id")
         if isinstance(rev_reg_id, str) and isinstance(cred_rev_id, str) and record.cred_rev_id is None:
             record = record.model_copy(update={"rev_reg_id": rev_reg_id, "cred_rev_id": cred_rev_id})
-            self.records.save_credential(record)
+            self.registry.save_credential(record)
         reason = payload.get("error_msg")
         moved = record.moved_to(payload.get("state"), reason if isinstance(reason, str) else None)
         if moved is None:
@@ -165,7 +165,7 @@ class IssuanceService:
         return moved
 
     def _save_move(self, moved: CredentialRecord) -> None:
-        self.records.save_credential(moved)
+        self.registry.save_credential(moved)
         if moved.state.final:
             self.timers.cancel(moved.credential_id)
             event = "credential.issued" if moved.state is CredentialState.DONE else "credential.abandoned"
@@ -212,7 +212,7 @@ class IssuanceService:
     def resume(self) -> None:
         """Arm the deadline of every exchange the store holds unfinished (at start-up), with the time left:
         one whose deadline passed while the controller was down ends at once."""
-        unfinished = self.records.unfinished()
+        unfinished = self.registry.unfinished()
         for record in unfinished:
             self._schedule(record)
         if unfinished:
@@ -228,7 +228,7 @@ class IssuanceService:
 
     async def _expire(self, credential_id: str) -> None:
         """The deadline passed: an exchange still unfinished ends abandoned, here first, then on the agent."""
-        record = self.records.credential(credential_id)
+        record = self.registry.credential(credential_id)
         if record is None or record.state.final:
             return
         reason = (f"the patient's wallet did not complete the issuance within {self.timeout:g} s "

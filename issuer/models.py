@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.records import CredentialRecord, CredentialState, PatientRecord
+from issuer.registry import CredentialRecord, CredentialState, PatientRecord
 from medcred.credentials import CredentialType
 
 __all__ = [

@@ -18,10 +18,10 @@ from pydantic import BaseModel
 
 from agents.admin import AdminClient
 from agents.public_did import StoredPendingDid, ensure_public_did
-from issuer.records import IssuerRecords
+from issuer.registry import IssuerRegistry
 from issuer.settings import IssuerSettings
 from medcred.credentials import SCHEMAS, CredentialType, SchemaDef
-from medcred.errors import AgentError, NotFoundError, TimeoutError_
+from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
 
 __all__ = ["CRED_DEF_TAG", "IssuerIdentity", "Onboarding"]
 
@@ -41,17 +41,24 @@ class Onboarding:
     def __init__(
         self,
         admin: AdminClient,
-        records: IssuerRecords,
+        registry: IssuerRegistry,
         settings: IssuerSettings,
         *,
         poll_interval: float = 0.25,
         ledger_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.admin = admin
-        self.records = records
+        self.registry = registry
         self.settings = settings
         self.poll_interval = poll_interval
         self.ledger_transport = ledger_transport
+        self._identity: IssuerIdentity | None = None
+
+    def identity(self) -> IssuerIdentity:
+        """The public DID and credential definitions (known once `run()` has finished)."""
+        if self._identity is None:
+            raise MedcredError("the issuer has not finished its onboarding")
+        return self._identity
 
     async def run(self) -> IssuerIdentity:
         """Make sure the public DID, the schemas and the credential definitions exist; their ids."""
@@ -62,13 +69,14 @@ class Onboarding:
         except ExceptionGroup as failed:
             raise _first(failed) from None
         identity = IssuerIdentity(did=did, credential_definitions={k: t.result() for k, t in tasks.items()})
-        self.records.save_onboarding("identity", identity.model_dump(mode="json"))
+        self.registry.save_onboarding("identity", identity.model_dump(mode="json"))
+        self._identity = identity
         return identity
 
     async def public_did(self) -> str:
         """The wallet's public DID; else a new one, registered on the ledger as ENDORSER and made public."""
         return await ensure_public_did(
-            self.admin, self.settings, StoredPendingDid(self.records.store), timeout=self.settings.onboarding_timeout,
+            self.admin, self.settings, StoredPendingDid(self.registry.store), timeout=self.settings.onboarding_timeout,
             poll_interval=self.poll_interval, ledger_transport=self.ledger_transport,
         )  # fmt: skip
 
@@ -86,7 +94,7 @@ class Onboarding:
             cred_def_id = _finished(result, "credential_definition_state", "credential_definition_id")
             log.info("published credential definition %s (%s)", cred_def_id, kind)
         await self._await_revocation_registry(cred_def_id)
-        self.records.save_onboarding(f"type:{kind}", {"schema_id": schema_id, "cred_def_id": cred_def_id})
+        self.registry.save_onboarding(f"type:{kind}", {"schema_id": schema_id, "cred_def_id": cred_def_id})
         return cred_def_id
 
     async def _schema_id(self, did: str, schema: SchemaDef) -> str:

@@ -30,7 +30,7 @@ from agents.connections import GONE_STATES, ConnectionDids, is_connected
 from agents.events import WebhookEvent
 from issuer.fhir import parse_patient
 from issuer.models import PATIENT_REF, InvitationView
-from issuer.records import IssuerRecords, PatientRecord, now
+from issuer.registry import IssuerRegistry, PatientRecord, now
 from medcred.errors import AgentError, InvalidInputError, MedcredError, NotFoundError
 from medcred.qr import qr_svg
 
@@ -50,18 +50,18 @@ def check_patient_ref(patient_ref: str) -> str:
 
 class PatientService:
     def __init__(
-        self, admin: AdminClient, records: IssuerRecords, *, link_wait: float = 5.0,
+        self, admin: AdminClient, registry: IssuerRegistry, *, link_wait: float = 5.0,
         invitation_ttl: timedelta = timedelta(hours=72),
     ) -> None:  # fmt: skip
         self.admin = admin
-        self.records = records
+        self.registry = registry
         self.link_wait = link_wait
         self.invitation_ttl = invitation_ttl
         self._connections = asyncio.Condition()  # notified whenever a patient's connection changes
 
     def require(self, patient_ref: str) -> PatientRecord:
         """The stored patient, or 404."""
-        record = self.records.patient(check_patient_ref(patient_ref))
+        record = self.registry.patient(check_patient_ref(patient_ref))
         if record is None:
             raise NotFoundError(f"no patient {patient_ref}")
         return record
@@ -72,15 +72,15 @@ class PatientService:
         A wallet may ask as soon as its side of the exchange completed, before the hospital's webhook
         linked the connection: the link is awaited up to `link_wait` seconds."""
         dids = wallet_view.mirrored()
-        linked = self.records.connection_patient(dids.theirs)
+        linked = self.registry.connection_patient(dids.theirs)
         if linked is None and self.link_wait > 0:
             try:
                 async with asyncio.timeout(self.link_wait), self._connections:
-                    await self._connections.wait_for(lambda: self.records.connection_patient(dids.theirs) is not None)
+                    await self._connections.wait_for(lambda: self.registry.connection_patient(dids.theirs) is not None)
             except TimeoutError:
                 pass
-            linked = self.records.connection_patient(dids.theirs)
-        patient = self.records.patient(linked[0]) if linked is not None else None
+            linked = self.registry.connection_patient(dids.theirs)
+        patient = self.registry.patient(linked[0]) if linked is not None else None
         if linked is None or patient is None or patient.connection_id != linked[1] or not _same(patient, dids):
             raise NotFoundError(NOT_CONNECTED)
         try:
@@ -97,14 +97,14 @@ class PatientService:
         """Store a FHIR Patient under `patient_ref` (its connection, if any, is kept); True if it is new."""
         check_patient_ref(patient_ref)
         facts = parse_patient(resource, today=date.today())
-        existing = self.records.patient(patient_ref)
+        existing = self.registry.patient(patient_ref)
         stamp = now()
         record = PatientRecord(
             patient_ref=patient_ref, name=facts.name, birth_date=facts.birth_date, health_id=facts.health_id,
             fhir_id=facts.fhir_id, connection_id=existing.connection_id if existing else None,
             created_at=existing.created_at if existing else stamp, updated_at=stamp,
         )  # fmt: skip
-        self.records.save_patient(record)
+        self.registry.save_patient(record)
         log.info("patient %s %s", patient_ref, "updated" if existing else "created")
         return record, existing is None
 
@@ -130,7 +130,7 @@ class PatientService:
         url = oob.get("invitation_url")
         if not isinstance(message_id, str) or not isinstance(url, str):
             raise AgentError("the agent created an invitation but answered without its id or URL")
-        self.records.add_invitation(message_id, patient_ref)
+        self.registry.add_invitation(message_id, patient_ref)
         log.info("invitation %s created for patient %s", message_id, patient_ref)
         return InvitationView(invitation_url=url, qr_svg=await asyncio.to_thread(qr_svg, url), invitation_id=message_id)
 
@@ -141,34 +141,34 @@ class PatientService:
         connection_id, message_id = payload.get("connection_id"), payload.get("invitation_msg_id")
         if not isinstance(connection_id, str) or not isinstance(message_id, str):
             return
-        patient_ref = self.records.invitation_patient(message_id)
-        patient = self.records.patient(patient_ref) if patient_ref else None
+        patient_ref = self.registry.invitation_patient(message_id)
+        patient = self.registry.patient(patient_ref) if patient_ref else None
         if patient is None:
             return
         dids = ConnectionDids.of(payload)
         if is_connected(payload) and dids is not None and patient.connection_id != connection_id:
-            used_by = self.records.invitation_used_by(message_id)
+            used_by = self.registry.invitation_used_by(message_id)
             if used_by is not None and used_by != connection_id:
                 log.warning("patient %s: connection %s answered invitation %s, already used by %s: not linked",
                             patient.patient_ref, connection_id, message_id, used_by)  # fmt: skip
                 return
-            created_at = self.records.invitation_created_at(message_id)
+            created_at = self.registry.invitation_created_at(message_id)
             if used_by is None and (created_at is None or now() - created_at > self.invitation_ttl):
                 log.warning("patient %s: connection %s answered invitation %s, which has expired: not linked",
                             patient.patient_ref, connection_id, message_id)  # fmt: skip
                 return
-            self.records.use_invitation(message_id, connection_id)
+            self.registry.use_invitation(message_id, connection_id)
             if patient.patient_did is not None:
-                self.records.unlink_connection(patient.patient_did)
-            self.records.link_connection(dids.theirs, patient.patient_ref, connection_id)
-            self.records.save_patient(patient.model_copy(update={
+                self.registry.unlink_connection(patient.patient_did)
+            self.registry.link_connection(dids.theirs, patient.patient_ref, connection_id)
+            self.registry.save_patient(patient.model_copy(update={
                 "connection_id": connection_id, "hospital_did": dids.mine, "patient_did": dids.theirs,
             }))  # fmt: skip
             log.info("patient %s connected (connection %s)", patient.patient_ref, connection_id)
         elif payload.get("state") in GONE_STATES and patient.connection_id == connection_id:
             if patient.patient_did is not None:
-                self.records.unlink_connection(patient.patient_did)
-            self.records.save_patient(patient.model_copy(update={
+                self.registry.unlink_connection(patient.patient_did)
+            self.registry.save_patient(patient.model_copy(update={
                 "connection_id": None, "hospital_did": None, "patient_did": None,
             }))  # fmt: skip
             log.info("patient %s lost connection %s (%s)", patient.patient_ref, connection_id, payload.get("state"))

@@ -12,7 +12,7 @@ import logging
 from agents.admin import AdminClient
 from agents.audit import NO_AUDIT, AuditRecorder
 from issuer.issuance import IssuanceService
-from issuer.records import CredentialRecord, IssuerRecords, now
+from issuer.registry import CredentialRecord, IssuerRegistry, now
 from medcred.errors import ConflictError
 
 __all__ = ["RevocationService"]
@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 
 class RevocationService:
     def __init__(
-        self, admin: AdminClient, records: IssuerRecords, issuance: IssuanceService, audit: AuditRecorder = NO_AUDIT
+        self, admin: AdminClient, registry: IssuerRegistry, issuance: IssuanceService, audit: AuditRecorder = NO_AUDIT
     ) -> None:
         self.admin = admin
-        self.records = records
+        self.registry = registry
         self.issuance = issuance
         self.audit = audit
         self._lock = asyncio.Lock()  # one revocation at a time: each is a ledger write anyway
@@ -41,7 +41,7 @@ class RevocationService:
                 raise ConflictError(f"credential {credential_id} has not been issued yet: there is nothing to revoke")
             await self.admin.revoke(rev_reg_id=record.rev_reg_id, cred_rev_id=record.cred_rev_id)
             revoked = self.issuance.require(credential_id).model_copy(update={"revoked_at": now()})
-            self.records.save_credential(revoked)
+            self.registry.save_credential(revoked)
             self.audit.record("credential.revoked", subject=revoked.patient_ref, credential_id=credential_id,
                               type=revoked.type)
             log.info("revoked credential %s (rev_reg_id %s, cred_rev_id %s)", credential_id, record.rev_reg_id,

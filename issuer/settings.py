@@ -30,9 +30,9 @@ class IssuerSettings(RoleSettings):
     onboarding_timeout: float = Field(
         default=60.0, gt=0, description="seconds a credential definition's revocation registry may take to appear"
     )
-    # Patients' records kept off-chain (issuer/record_store.py). The key-encryption key is never generated
+    # Patients' records kept off-chain (issuer/health_records/store.py). The key-encryption key is never generated
     # here: losing it loses every record, so it is set on purpose (32 bytes, base64url or hex) and kept
-    # outside the data folder, as a value or as a key file made for this data folder (issuer/record_keys.py;
+    # outside the data folder, as a value or as a key file made for this data folder (issuer/health_records/keys.py;
     # `medcred up` makes one per data folder). The value wins when both are set.
     records_kek: SecretStr | None = None
     records_kek_file: Path | None = None

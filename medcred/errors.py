@@ -7,7 +7,7 @@
     │   │   └── RecordRefusedError     verifier.integrity: a shared record that failed a check, not shown
     │   └── DecryptionError            400: an encrypted file (JWE) that does not decrypt with the key given
     ├── AuthenticationError            401: missing or wrong API key / token
-    │   └── WrongPasscodeError         issuer.share_access: a share's passcode was wrong (+ remainingAttempts)
+    │   └── WrongPasscodeError         issuer.sharing.access: a share's passcode was wrong (+ remainingAttempts)
     ├── PermissionDeniedError          403: authenticated, but not allowed
     ├── NotFoundError                  404
     │   └── RecordErasedError          410: existed, but was erased (crypto-shredded) at the patient's request

@@ -41,7 +41,7 @@ from holder import create_app as create_holder_app
 from issuer import IssuerSettings
 from issuer import agent_config as issuer_agent
 from issuer import create_app as create_issuer_app
-from issuer.record_keys import data_folder_id, new_key_file
+from issuer.health_records.keys import data_folder_id, new_key_file
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one JWE (a 10 MiB PDF inside a DocumentReference is ~18 MiB)
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a manifest or a list of proofs
-# The hospital's reasons a clinic may be told (issuer/share_access.py): a fixed vocabulary, so that a host
+# The hospital's reasons a clinic may be told (issuer/sharing/access.py): a fixed vocabulary, so that a host
 # can never make the clinic repeat its words (nor a probe of an internal service read its answers).
 KNOWN_REASONS = (
     re.compile(r"no such share|no such file in this share|share revoked|share expired|share already used"),

@@ -12,5 +12,6 @@ The patients' wallet service, for a patient (the portal key in `X-API-Key`):
 Anyone holding a SMART Health Link (the link is the capability):
     shl          POST /shl/{share_id}, GET /shl/{share_id}/files/{file_id}?ticket=, GET /shl/{share_id}/proofs?ticket=
 
-Routes are thin: they parse, call one service function (`issuer.service`), and return a response model.
+Routes are thin: they parse, call one service function (each takes its service from `issuer.deps`), and
+return a response model.
 """

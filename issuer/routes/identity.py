@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from issuer.deps import IssuerDep, staff_only
+from issuer.deps import IdentityDep, staff_only
 from issuer.models import IssuerView
 
 router = APIRouter(prefix="/issuer", tags=["issuer"], dependencies=[Depends(staff_only)])
 
 
 @router.get("")
-async def get_issuer(issuer: IssuerDep) -> IssuerView:
+async def get_issuer(identity: IdentityDep) -> IssuerView:
     """The hospital's public DID and its credential definition per credential type."""
-    identity = issuer.identity()
     return IssuerView(did=identity.did, credential_definitions=identity.credential_definitions)

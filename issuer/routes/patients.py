@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
-from issuer.deps import IssuerDep, PatientRef, staff_only
+from issuer.deps import IssuanceDep, PatientRef, PatientsDep, staff_only
 from issuer.models import CredentialRequest, InvitationView, IssueAccepted, PatientView
 from medcred.api_docs import errors
 
@@ -18,18 +18,18 @@ router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(
 @router.put("/{patient_ref}", responses={201: {"description": "created"}, 200: {"description": "updated"},
                                         **errors(400)})
 async def put_patient(
-    patient_ref: PatientRef, resource: Annotated[dict[str, Any], Body()], issuer: IssuerDep, response: Response
+    patient_ref: PatientRef, resource: Annotated[dict[str, Any], Body()], patients: PatientsDep, response: Response
 ) -> PatientView:
     """Store the patient from a FHIR R4 Patient (name, birthDate and an identifier are required)."""
-    record, created = issuer.patients.upsert(patient_ref, resource)
+    record, created = patients.upsert(patient_ref, resource)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return PatientView.of(record)
 
 
 @router.post("/{patient_ref}/invitation", status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 502))
-async def create_invitation(patient_ref: PatientRef, issuer: IssuerDep) -> InvitationView:
+async def create_invitation(patient_ref: PatientRef, patients: PatientsDep) -> InvitationView:
     """An out-of-band invitation (URL and QR code) for the patient's wallet to connect."""
-    return await issuer.patients.invite(patient_ref)
+    return await patients.invite(patient_ref)
 
 
 @router.post("/{patient_ref}/credentials", status_code=status.HTTP_202_ACCEPTED,
@@ -37,7 +37,7 @@ async def create_invitation(patient_ref: PatientRef, issuer: IssuerDep) -> Invit
 async def issue_credential(
     patient_ref: PatientRef,
     request: Annotated[CredentialRequest, Body()],
-    issuer: IssuerDep,
+    issuance: IssuanceDep,
     wait_connection: Annotated[
         float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a wallet that is still connecting")
     ] = 0,
@@ -46,5 +46,5 @@ async def issue_credential(
 
     409 if the patient's wallet has not connected (within `wait_connection` seconds, if given).
     """
-    record = await issuer.issuance.issue(patient_ref, request, wait_connection)
+    record = await issuance.issue(patient_ref, request, wait_connection)
     return IssueAccepted(credential_id=record.credential_id, state=record.state)

@@ -11,9 +11,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, status
 
-from issuer.deps import IssuerDep, PortalPatient, portal_only
+from issuer.deps import (
+    DisclosuresDep,
+    HealthRecordsDep,
+    IdentityDep,
+    PortalPatient,
+    SettingsDep,
+    SharingDep,
+    portal_only,
+)
+from issuer.health_records.models import ErasureView, RecordView
 from issuer.models import HospitalView
-from issuer.record_models import ErasureView, RecordView, ShareDisclosure, ShareRequest, ShareView
+from issuer.sharing.models import ShareDisclosure, ShareRequest, ShareView
 from medcred.api_docs import errors
 
 router = APIRouter(prefix="/portal", tags=["portal"], dependencies=[Depends(portal_only)])
@@ -21,46 +30,46 @@ NOT_THEIRS = errors(404, e404="no active patient connection with these DIDs (or 
 
 
 @router.get("/hospital")
-async def get_hospital(issuer: IssuerDep) -> HospitalView:
+async def get_hospital(identity: IdentityDep, settings: SettingsDep) -> HospitalView:
     """The hospital's public DID: the wallet's connection to it is the patient's key to this portal."""
-    return HospitalView(did=issuer.identity().did, label=issuer.settings.label)
+    return HospitalView(did=identity.did, label=settings.label)
 
 
 @router.get("/patient/records", responses=NOT_THEIRS)
-async def list_records(patient_ref: PortalPatient, issuer: IssuerDep) -> list[RecordView]:
+async def list_records(patient_ref: PortalPatient, records: HealthRecordsDep) -> list[RecordView]:
     """The patient's records (metadata only)."""
-    return [RecordView.of(record) for record in await issuer.patient_records.of_patient(patient_ref)]
+    return [RecordView.of(record) for record in await records.of_patient(patient_ref)]
 
 
 @router.post("/patient/records/{record_id}/erase", responses=NOT_THEIRS | errors(400, e400="a record id is a UUID"))
-async def erase_record(patient_ref: PortalPatient, record_id: str, issuer: IssuerDep) -> ErasureView:
+async def erase_record(patient_ref: PortalPatient, record_id: str, records: HealthRecordsDep) -> ErasureView:
     """Crypto-shred the record (its key and ciphertext destroyed, an anchored erasure entry kept); every
     share of it then fails with 'erased'. Idempotent."""
-    return ErasureView.of(await issuer.patient_records.erase(patient_ref, record_id))
+    return ErasureView.of(await records.erase(patient_ref, record_id))
 
 
 @router.post("/patient/shares", status_code=status.HTTP_201_CREATED,
              responses=NOT_THEIRS | errors(400, 409, e409="a record was erased"))
 async def create_share(
-    patient_ref: PortalPatient, request: Annotated[ShareRequest, Body()], issuer: IssuerDep
+    patient_ref: PortalPatient, request: Annotated[ShareRequest, Body()], sharing: SharingDep
 ) -> ShareView:
     """A SMART Health Link to chosen records of the patient (404 not theirs, 409 erased)."""
-    return await issuer.sharing.create(patient_ref, request)
+    return await sharing.create(patient_ref, request)
 
 
 @router.get("/patient/shares", responses=NOT_THEIRS)
-async def list_shares(patient_ref: PortalPatient, issuer: IssuerDep) -> list[ShareView]:
+async def list_shares(patient_ref: PortalPatient, sharing: SharingDep) -> list[ShareView]:
     """The patient's shares, each with its status now."""
-    return issuer.sharing.of_patient(patient_ref)
+    return sharing.of_patient(patient_ref)
 
 
 @router.post("/patient/shares/{share_id}/revoke", responses=NOT_THEIRS)
-async def revoke_share(patient_ref: PortalPatient, share_id: str, issuer: IssuerDep) -> ShareView:
+async def revoke_share(patient_ref: PortalPatient, share_id: str, sharing: SharingDep) -> ShareView:
     """Revoke the share at once (idempotent)."""
-    return await issuer.sharing.revoke(patient_ref, share_id)
+    return await sharing.revoke(patient_ref, share_id)
 
 
 @router.get("/patient/disclosures", responses=NOT_THEIRS)
-async def list_disclosures(patient_ref: PortalPatient, issuer: IssuerDep) -> list[ShareDisclosure]:
+async def list_disclosures(patient_ref: PortalPatient, disclosures: DisclosuresDep) -> list[ShareDisclosure]:
     """Every opening of the patient's shares and every file downloaded, with inclusion proofs."""
-    return await issuer.disclosures(patient_ref)
+    return await disclosures.of_patient(patient_ref)

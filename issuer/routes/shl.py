@@ -4,7 +4,7 @@
     GET  /shl/{share_id}/files/{file_id}?ticket  one file: a JWE (application/jose)
     GET  /shl/{share_id}/proofs?ticket           how to check each file against its ledger anchor
 
-Refusals are `{"detail": reason}` (`issuer.share_access` lists them); nothing here needs CORS.
+Refusals are `{"detail": reason}` (`issuer.sharing.access` lists them); nothing here needs CORS.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from issuer.deps import IssuerDep, read_body
-from issuer.record_models import FileProof
-from issuer.share_access import parse_manifest_request
+from issuer.deps import ShareAccessDep, read_body
+from issuer.sharing.access import parse_manifest_request
+from issuer.sharing.models import FileProof
 from medcred.api_docs import ErrorBody, errors
 from medcred.shl import ManifestRequest
 
@@ -43,19 +43,19 @@ _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {"applicati
 
 
 @router.post("/{share_id}", openapi_extra=_MANIFEST_BODY, responses=_MANIFEST_ERRORS)
-async def fetch_manifest(share_id: str, request: Request, issuer: IssuerDep) -> dict[str, Any]:
+async def fetch_manifest(share_id: str, request: Request, access: ShareAccessDep) -> dict[str, Any]:
     """The share's manifest: one short-lived location per file. `recipient` is required."""
     body = parse_manifest_request(await read_body(request, MANIFEST_BODY_LIMIT))
-    return (await issuer.share_access.manifest(share_id, body)).wire()
+    return (await access.manifest(share_id, body)).wire()
 
 
 @router.get("/{share_id}/files/{file_id}", response_class=Response, responses=_FILE_RESPONSES)
-async def fetch_file(share_id: str, file_id: str, issuer: IssuerDep, ticket: Ticket = None) -> Response:
+async def fetch_file(share_id: str, file_id: str, access: ShareAccessDep, ticket: Ticket = None) -> Response:
     """One file, encrypted under the link's key: JWE compact (dir, A256GCM, cty application/fhir+json)."""
-    return Response(await issuer.share_access.file(share_id, file_id, ticket), media_type="application/jose")
+    return Response(await access.file(share_id, file_id, ticket), media_type="application/jose")
 
 
 @router.get("/{share_id}/proofs", responses=_TICKET_ERRORS)
-async def fetch_proofs(share_id: str, issuer: IssuerDep, ticket: Ticket = None) -> list[FileProof]:
+async def fetch_proofs(share_id: str, access: ShareAccessDep, ticket: Ticket = None) -> list[FileProof]:
     """Each file's record sha256, its `record.stored` audit entry and that entry's inclusion proof."""
-    return await issuer.share_access.proofs(share_id, ticket)
+    return await access.proofs(share_id, ticket)

@@ -44,7 +44,7 @@ async def test_an_offer_the_wallet_never_answers_is_abandoned_after_its_timeout_
     )
     assert network.issuer.server is not None
     issuer: IssuerService = network.issuer.server.app.state.issuer
-    record = issuer.records.credential(credential_id)
+    record = issuer.registry.credential(credential_id)
     assert record is not None
     agent = network.issuer.agent.config
     async with httpx.AsyncClient(base_url=agent.admin_url,

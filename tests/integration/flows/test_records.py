@@ -186,7 +186,7 @@ async def test_the_records_key_is_bound_to_its_data_folder(
     import uuid
 
     from issuer import IssuerSettings, create_app
-    from issuer.record_keys import data_folder_id, new_key_file
+    from issuer.health_records.keys import data_folder_id, new_key_file
     from medcred.errors import ConfigurationError
 
     folder = network.issuer.settings.folder()

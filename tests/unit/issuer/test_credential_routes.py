@@ -22,7 +22,7 @@ async def issued(issuer: Issuer, body: dict[str, Any] = VACCINATION) -> tuple[st
     response = await issuer.http.post("/patients/p1/credentials", json=body)
     assert response.status_code == 202, response.text
     credential_id = response.json()["credential_id"]
-    return credential_id, issuer.service.records.credential(credential_id).cred_ex_id
+    return credential_id, issuer.service.registry.credential(credential_id).cred_ex_id
 
 
 async def exchange(issuer: Issuer, cred_ex_id: str, state: str, **extra: str) -> None:
@@ -58,7 +58,7 @@ async def test_offer_carries_the_mapped_attributes_and_the_right_definition(issu
     values = {a["name"]: a["value"] for a in preview["attributes"]}
     assert tuple(values) == SCHEMAS[CredentialType.VACCINATION].attributes
     assert values["patient_name"] == "Jane Q Doe" and values["vaccine_code"] == "207"
-    stored = json.dumps(issuer.service.records.credential(credential_id).model_dump(mode="json"))
+    stored = json.dumps(issuer.service.registry.credential(credential_id).model_dump(mode="json"))
     assert "Jane" not in stored and "207" not in stored and "EW0182" not in stored  # ids and states only
 
 
@@ -137,7 +137,7 @@ async def test_wait_answers_once_issued(issuer: Issuer) -> None:
     view = (await issuer.http.get(f"/credentials/{credential_id}", params={"wait": 5})).json()
     await task
     assert view["state"] == "done"
-    record = issuer.service.records.credential(credential_id)  # no anoncreds webhook: read from the agent
+    record = issuer.service.registry.credential(credential_id)  # no anoncreds webhook: read from the agent
     assert (record.rev_reg_id, record.cred_rev_id) == ("RR1", "3")
 
 

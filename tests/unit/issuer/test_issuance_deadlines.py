@@ -87,7 +87,7 @@ async def test_unfinished_issuances_are_resumed_after_a_restart_with_the_time_le
     credential_id, cred_ex_id = await issued(issuer)
     finished = (await issuer.http.post("/patients/p1/credentials", json={"type": "health_id", "expiry": "2099-12-31"}))
     finished_id = finished.json()["credential_id"]
-    await exchange(issuer, issuer.service.records.credential(finished_id).cred_ex_id, "done")  # type: ignore[union-attr]
+    await exchange(issuer, issuer.service.registry.credential(finished_id).cred_ex_id, "done")  # type: ignore[union-attr]
     await first.aclose()  # stopped: the deadline is cancelled, the exchange stays offer-sent in the store
     assert agent.ended == []
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from agents.admin import AdminClient
 from issuer.onboarding import Onboarding
-from issuer.records import IssuerRecords
+from issuer.registry import IssuerRegistry
 from issuer.settings import IssuerSettings
 from medcred.credentials import SCHEMAS, CredentialType
 from medcred.errors import ConfigurationError, LedgerError, LedgerRejectedError, TimeoutError_
@@ -24,9 +24,9 @@ LEDGER_KEY = "ledger-key"
 
 
 @pytest_asyncio.fixture
-async def records(tmp_path: Path) -> AsyncIterator[IssuerRecords]:
+async def registry(tmp_path: Path) -> AsyncIterator[IssuerRegistry]:
     store = DocumentStore(tmp_path / "issuer.db")
-    yield IssuerRecords(store)
+    yield IssuerRegistry(store)
     store.close()
 
 
@@ -40,10 +40,10 @@ def settings(tmp_path: Path, **overrides: object) -> IssuerSettings:
     return IssuerSettings.model_validate(values)
 
 
-async def onboard(agent: FakeAgent, ledger: FakeLedger, records: IssuerRecords, cfg: IssuerSettings) -> Onboarding:
+async def onboard(agent: FakeAgent, ledger: FakeLedger, registry: IssuerRegistry, cfg: IssuerSettings) -> Onboarding:
     admin = AdminClient("http://agent.test", "admin-key", transport=httpx.MockTransport(agent))
     await admin.open()
-    return Onboarding(admin, records, cfg, poll_interval=0.001, ledger_transport=httpx.MockTransport(ledger))
+    return Onboarding(admin, registry, cfg, poll_interval=0.001, ledger_transport=httpx.MockTransport(ledger))
 
 
 def existing_agent() -> FakeAgent:
@@ -56,9 +56,9 @@ def existing_agent() -> FakeAgent:
     return agent
 
 
-async def test_first_start_registers_the_did_and_publishes_everything(tmp_path: Path, records: IssuerRecords) -> None:
+async def test_first_start_registers_the_did_and_publishes_everything(tmp_path: Path, registry: IssuerRegistry) -> None:
     agent, ledger = FakeAgent(), FakeLedger()
-    identity = await (await onboard(agent, ledger, records, settings(tmp_path))).run()
+    identity = await (await onboard(agent, ledger, registry, settings(tmp_path))).run()
 
     assert identity.did == NEW_DID and agent.public_did == NEW_DID
     assert json.loads(agent.calls("POST", "/wallet/did/create")[0].content)["method"] == "sov"
@@ -78,13 +78,15 @@ async def test_first_start_registers_the_did_and_publishes_everything(tmp_path: 
     assert set(identity.credential_definitions) == set(CredentialType)
     for cred_def_id in identity.credential_definitions.values():  # polled past the 404s until active
         assert len(agent.calls("GET", f"/anoncreds/revocation/active-registry/{cred_def_id}")) == 3
-    assert records.onboarding("identity") == identity.model_dump(mode="json")
-    assert records.onboarding("pending_did") is None
+    assert registry.onboarding("identity") == identity.model_dump(mode="json")
+    assert registry.onboarding("pending_did") is None
 
 
-async def test_existing_schemas_and_definitions_are_found_not_published(tmp_path: Path, records: IssuerRecords) -> None:
+async def test_existing_schemas_and_definitions_are_found_not_published(
+    tmp_path: Path, registry: IssuerRegistry
+) -> None:
     agent, ledger = existing_agent(), FakeLedger()
-    identity = await (await onboard(agent, ledger, records, settings(tmp_path))).run()
+    identity = await (await onboard(agent, ledger, registry, settings(tmp_path))).run()
     assert agent.publishing_calls() == [] and ledger.requests == []
     assert identity.did == ISSUER_DID
     assert all(c.endswith(":default") for c in identity.credential_definitions.values())
@@ -94,53 +96,55 @@ async def test_existing_schemas_and_definitions_are_found_not_published(tmp_path
     }
 
 
-async def test_a_restart_publishes_nothing_twice(tmp_path: Path, records: IssuerRecords) -> None:
+async def test_a_restart_publishes_nothing_twice(tmp_path: Path, registry: IssuerRegistry) -> None:
     agent, ledger = FakeAgent(), FakeLedger()
-    first = await (await onboard(agent, ledger, records, settings(tmp_path))).run()
+    first = await (await onboard(agent, ledger, registry, settings(tmp_path))).run()
     published = len(agent.publishing_calls())
-    second = await (await onboard(agent, ledger, records, settings(tmp_path))).run()
+    second = await (await onboard(agent, ledger, registry, settings(tmp_path))).run()
     assert second == first
     assert len(agent.publishing_calls()) == published and len(ledger.requests) == 1
 
 
-async def test_a_did_created_before_a_failed_start_is_reused(tmp_path: Path, records: IssuerRecords) -> None:
+async def test_a_did_created_before_a_failed_start_is_reused(tmp_path: Path, registry: IssuerRegistry) -> None:
     agent, ledger = FakeAgent(), FakeLedger(status=500)
     with pytest.raises(LedgerError):
-        await (await onboard(agent, ledger, records, settings(tmp_path))).run()
+        await (await onboard(agent, ledger, registry, settings(tmp_path))).run()
     ledger.status = 200
-    identity = await (await onboard(agent, ledger, records, settings(tmp_path))).run()
+    identity = await (await onboard(agent, ledger, registry, settings(tmp_path))).run()
     assert identity.did == NEW_DID and len(agent.calls("POST", "/wallet/did/create")) == 1
 
 
-async def test_setting_the_public_did_waits_for_the_ledger_to_catch_up(tmp_path: Path, records: IssuerRecords) -> None:
+async def test_setting_the_public_did_waits_for_the_ledger_to_catch_up(
+    tmp_path: Path, registry: IssuerRegistry
+) -> None:
     agent = FakeAgent(public_404s=2)
-    await (await onboard(agent, FakeLedger(), records, settings(tmp_path))).public_did()
+    await (await onboard(agent, FakeLedger(), registry, settings(tmp_path))).public_did()
     assert len(agent.calls("POST", "/wallet/did/public")) == 3 and agent.public_did == NEW_DID
 
 
 @pytest.mark.parametrize(("status", "error"), [(401, ConfigurationError), (400, LedgerRejectedError),
                                                (503, LedgerError)])  # fmt: skip
 async def test_ledger_refusals_are_translated(
-    tmp_path: Path, records: IssuerRecords, status: int, error: type[Exception]
+    tmp_path: Path, registry: IssuerRegistry, status: int, error: type[Exception]
 ) -> None:
     agent = FakeAgent()
     with pytest.raises(error):
-        await (await onboard(agent, FakeLedger(status=status), records, settings(tmp_path))).run()
+        await (await onboard(agent, FakeLedger(status=status), registry, settings(tmp_path))).run()
     assert agent.public_did is None
 
 
-async def test_unreachable_ledger_is_a_ledger_error(tmp_path: Path, records: IssuerRecords) -> None:
+async def test_unreachable_ledger_is_a_ledger_error(tmp_path: Path, registry: IssuerRegistry) -> None:
     def unreachable(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    onboarding = await onboard(FakeAgent(), FakeLedger(), records, settings(tmp_path))
+    onboarding = await onboard(FakeAgent(), FakeLedger(), registry, settings(tmp_path))
     onboarding.ledger_transport = httpx.MockTransport(unreachable)
     with pytest.raises(LedgerError, match="could not be reached"):
         await onboarding.run()
 
 
-async def test_a_registry_that_never_appears_times_out(tmp_path: Path, records: IssuerRecords) -> None:
+async def test_a_registry_that_never_appears_times_out(tmp_path: Path, registry: IssuerRegistry) -> None:
     agent = FakeAgent(registry_404s=10**6)
-    onboarding = await onboard(agent, FakeLedger(), records, settings(tmp_path, onboarding_timeout=0.05))
+    onboarding = await onboard(agent, FakeLedger(), registry, settings(tmp_path, onboarding_timeout=0.05))
     with pytest.raises(TimeoutError_, match="revocation registry"):
         await onboarding.run()

@@ -51,7 +51,7 @@ async def test_put_patient_creates_then_updates_without_echoing_health_data(issu
     second = await issuer.http.put("/patients/p-1.a_B", json=examples.patient() | {"birthDate": "1991-05-06"})
     assert second.status_code == 200
     assert second.json()["created_at"] == first.json()["created_at"]
-    assert issuer.service.records.patient("p-1.a_B").birth_date.isoformat() == "1991-05-06"
+    assert issuer.service.registry.patient("p-1.a_B").birth_date.isoformat() == "1991-05-06"
 
 
 @pytest.mark.parametrize("patient_ref", ["has%20space", "x" * 65, "semi%3Bcolon", "%C3%A9"])
@@ -105,7 +105,7 @@ async def test_invitation_is_an_oob_didexchange_invitation_with_a_qr_code(issuer
     # to the hospital's public DID, so that a wallet can tell the hospital from a look-alike
     assert sent["use_public_did"] is True and sent["alias"] == "p1" and "attachments" not in sent
     assert request.url.params["auto_accept"] == "true"
-    assert issuer.service.records.invitation_patient(body["invitation_id"]) == "p1"
+    assert issuer.service.registry.invitation_patient(body["invitation_id"]) == "p1"
 
 
 async def test_an_active_connection_links_the_patient_and_survives_a_restart(tmp_path: Path) -> None:
@@ -116,12 +116,12 @@ async def test_an_active_connection_links_the_patient_and_survives_a_restart(tmp
         base = connection_record("conn-9", invitation["invitation_id"], "p1")
         await issuer.webhook("connections", base | {"state": "request", "rfc23_state": "request-received",
                                                     "updated_at": "1"})  # fmt: skip
-        assert issuer.service.records.patient("p1").connection_id is None
+        assert issuer.service.registry.patient("p1").connection_id is None
         await issuer.webhook("connections", base | {"updated_at": "2"})
         await issuer.webhook("connections", connection_record("conn-x", "someone-else's", "p2"))
     published = len(agent.publishing_calls())
     async for issuer in running(tmp_path, agent, ledger):
-        assert issuer.service.records.patient("p1").connection_id == "conn-9"
+        assert issuer.service.registry.patient("p1").connection_id == "conn-9"
         response = await issuer.http.put("/patients/p1", json=examples.patient())
         assert response.status_code == 200 and response.json()["connected"] is True
     assert len(agent.publishing_calls()) == published  # the restart found its DID and definitions
@@ -130,11 +130,11 @@ async def test_an_active_connection_links_the_patient_and_survives_a_restart(tmp
 async def test_a_connection_from_an_expired_invitation_is_not_linked(issuer: Issuer) -> None:
     await issuer.http.put("/patients/p1", json=examples.patient())
     invitation = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]
-    stored = issuer.service.records.store.get("invitations", invitation)
+    stored = issuer.service.registry.store.get("invitations", invitation)
     assert stored is not None
-    issuer.service.records.store.put("invitations", invitation, stored | {"created_at": "2020-01-01T00:00:00+00:00"})
+    issuer.service.registry.store.put("invitations", invitation, stored | {"created_at": "2020-01-01T00:00:00+00:00"})
     await issuer.webhook("connections", connection_record("conn-1", invitation, "p1"))
-    assert issuer.service.records.patient("p1").connection_id is None
+    assert issuer.service.registry.patient("p1").connection_id is None
     fresh = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]  # the desk invites again
     await issuer.webhook("connections", connection_record("conn-2", fresh, "p1"))
-    assert issuer.service.records.patient("p1").connection_id == "conn-2"
+    assert issuer.service.registry.patient("p1").connection_id == "conn-2"

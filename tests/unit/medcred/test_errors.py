@@ -94,7 +94,7 @@ def test_every_error_class_of_the_project_is_a_medcred_error() -> None:
 
 
 def test_a_subclass_adds_to_the_error_body() -> None:
-    from issuer.share_access import WrongPasscodeError
+    from issuer.sharing.access import WrongPasscodeError
 
     assert errors.NotFoundError("no such share").body() == {"detail": "no such share"}
     assert WrongPasscodeError(2).body() == {"detail": "wrong passcode", "remainingAttempts": 2}

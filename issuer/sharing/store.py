@@ -21,7 +21,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from issuer.record_models import ShareStatus
+from issuer.sharing.models import ShareStatus
 from medcred.store import DocumentStore
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
     "ShareFile",
     "ShareLocks",
     "ShareRecord",
-    "ShareRecords",
+    "ShareStore",
     "Ticket",
     "hash_passcode",
     "new_file_id",
@@ -149,7 +149,7 @@ def _ticket_key(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-class ShareRecords:
+class ShareStore:
     """Typed access to the shares and tickets of the issuer's document store."""
 
     def __init__(self, store: DocumentStore) -> None:

@@ -1,6 +1,6 @@
 """Patients' records in the hospital's encrypted store, as staff upload them and as the patient sees them.
 
-    records = PatientRecordService(record_store, patients)
+    records = HealthRecordService(record_store, patients)
     stored = await records.store_upload("p-1", upload)     # 404 no patient, 413, 422 invalid FHIR, 400 base64
     await records.of_patient("p-1")
     record = records.owned("p-1", record_id)                # 404 unless it is that patient's
@@ -17,17 +17,17 @@ import base64
 import binascii
 import json
 
+from issuer.health_records.models import RecordUpload
+from issuer.health_records.store import RecordStore, StoredRecord, Tombstone
 from issuer.patients import PatientService
-from issuer.record_models import RecordUpload
-from issuer.record_store import RecordStore, StoredRecord, Tombstone
 from medcred.errors import InvalidInputError, NotFoundError, PayloadTooLargeError, RecordErasedError
 
-__all__ = ["ERASED_BY_PATIENT", "PatientRecordService"]
+__all__ = ["ERASED_BY_PATIENT", "HealthRecordService"]
 
 ERASED_BY_PATIENT = "patient"
 
 
-class PatientRecordService:
+class HealthRecordService:
     def __init__(self, store: RecordStore, patients: PatientService) -> None:
         self.store = store
         self.patients = patients

@@ -28,15 +28,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from agents.audit import AuditRecorder
-from issuer.disclosures import FILE_DOWNLOADED, MANIFEST_FETCHED
-from issuer.record_anchors import STORED_EVENT, RecordAnchors
-from issuer.record_content import FHIR_JSON
-from issuer.record_models import FileProof, ShareStatus
-from issuer.record_store import RecordStore
+from issuer.health_records.anchors import STORED_EVENT, RecordAnchors
+from issuer.health_records.content import FHIR_JSON
+from issuer.health_records.store import RecordStore
 from issuer.settings import IssuerSettings
-from issuer.share_files import shared_plaintext
-from issuer.shares import ShareLocks, ShareRecord, ShareRecords, Ticket, new_ticket, passcode_matches
-from issuer.sharing import any_erased, link_key, manifest_url
+from issuer.sharing.disclosures import FILE_DOWNLOADED, MANIFEST_FETCHED
+from issuer.sharing.files import shared_plaintext
+from issuer.sharing.models import FileProof, ShareStatus
+from issuer.sharing.service import any_erased, link_key, manifest_url
+from issuer.sharing.store import ShareLocks, ShareRecord, ShareStore, Ticket, new_ticket, passcode_matches
 from medcred.errors import (
     AuthenticationError,
     ConflictError,
@@ -104,7 +104,7 @@ class ShareAccess:
     def __init__(
         self,
         settings: IssuerSettings,
-        shares: ShareRecords,
+        shares: ShareStore,
         locks: ShareLocks,
         store: RecordStore,
         anchors: RecordAnchors,

@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from issuer import IssuerSettings, create_app
-from issuer.record_keys import data_folder_id, kek_source, new_key_file
+from issuer.health_records.keys import data_folder_id, kek_source, new_key_file
 from medcred.errors import ConfigurationError
 from stack.network import records_kek_file
 from tests.unit.issuer import examples
@@ -212,7 +212,7 @@ async def test_an_invitation_links_one_connection_and_a_gone_one_admits_nobody(i
     for connection in (first, second):
         issuer.agent.connections[connection["connection_id"]] = connection
         await issuer.webhook("connections", connection)
-    assert issuer.service.records.patient("p1").connection_id == "conn-1"
+    assert issuer.service.registry.patient("p1").connection_id == "conn-1"
 
     def admitted(connection: dict[str, str]) -> dict[str, str]:
         return {"X-API-Key": "portal-key", "X-Patient-DID": connection["their_did"],
@@ -225,7 +225,7 @@ async def test_an_invitation_links_one_connection_and_a_gone_one_admits_nobody(i
     issuer.agent.connections.pop("conn-1")
     assert (await issuer.http.get("/portal/patient/records", headers=admitted(first))).status_code == 404
     await issuer.webhook("connections", first | {"state": "deleted", "updated_at": "2025-01-02T00:00:00Z"})
-    assert issuer.service.records.patient("p1").connection_id is None
+    assert issuer.service.registry.patient("p1").connection_id is None
 
 
 # Settings and start-up
@@ -306,7 +306,7 @@ async def test_records_moved_under_another_data_folder_are_refused(tmp_path: Pat
 
 async def test_start_says_which_key_file_and_never_the_key(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     key_file = new_key_file(tmp_path / "keys" / "ours", data_folder_id(tmp_path / "data"))
-    caplog.set_level("INFO", logger="issuer.record_store")
+    caplog.set_level("INFO", logger="issuer.health_records.store")
     keyed = {"records_kek": None, "records_kek_file": key_file}
     async for issuer in running(tmp_path / "data", FakeAgent(), FakeLedger(), **keyed):
         await issuer.http.put("/patients/p1", json=examples.patient())

@@ -6,12 +6,13 @@ The entries hold the share, the recipient's own description of itself and the re
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 
 from audit import AuditLog
-from issuer.record_models import ShareDisclosure
+from issuer.sharing.models import ShareDisclosure
 
-__all__ = ["DISCLOSURE_EVENTS", "FILE_DOWNLOADED", "MANIFEST_FETCHED", "share_disclosures"]
+__all__ = ["DISCLOSURE_EVENTS", "FILE_DOWNLOADED", "MANIFEST_FETCHED", "DisclosureService", "share_disclosures"]
 
 MANIFEST_FETCHED = "share.manifest_fetched"
 FILE_DOWNLOADED = "share.file_downloaded"
@@ -32,3 +33,14 @@ def share_disclosures(log: AuditLog, patient_ref: str) -> list[ShareDisclosure]:
             anchored=proof is not None, proof=asdict(proof) if proof is not None else None,
         ))  # fmt: skip
     return found
+
+
+class DisclosureService:
+    """The patient portal's accounting of disclosures, read from the hospital's audit trail."""
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+
+    async def of_patient(self, patient_ref: str) -> list[ShareDisclosure]:
+        """Who opened the patient's shares and downloaded which records (the log is read in a worker thread)."""
+        return await asyncio.to_thread(share_disclosures, self.log, patient_ref)

@@ -17,11 +17,19 @@ import logging
 from datetime import UTC, datetime
 
 from agents.audit import AuditRecorder
-from issuer.patient_records import PatientRecordService
-from issuer.record_models import ShareRequest, ShareView
-from issuer.record_store import RecordStore
+from issuer.health_records.service import HealthRecordService
+from issuer.health_records.store import RecordStore
 from issuer.settings import IssuerSettings
-from issuer.shares import ShareFile, ShareLocks, ShareRecord, ShareRecords, hash_passcode, new_file_id, new_share_id
+from issuer.sharing.models import ShareRequest, ShareView
+from issuer.sharing.store import (
+    ShareFile,
+    ShareLocks,
+    ShareRecord,
+    ShareStore,
+    hash_passcode,
+    new_file_id,
+    new_share_id,
+)
 from medcred.errors import ConfigurationError, ConflictError, InvalidInputError, NotFoundError, RecordErasedError
 from medcred.shl import encode_link, new_key
 
@@ -55,9 +63,9 @@ class SharingService:
     def __init__(
         self,
         settings: IssuerSettings,
-        shares: ShareRecords,
+        shares: ShareStore,
         locks: ShareLocks,
-        records: PatientRecordService,
+        records: HealthRecordService,
         audit: AuditRecorder,
     ) -> None:
         self.settings = settings

@@ -14,8 +14,8 @@ import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 from pydantic import SecretStr
 
-from issuer.record_crypto import load_kek
-from issuer.record_store import RecordStore
+from issuer.health_records.crypto import load_kek
+from issuer.health_records.store import RecordStore
 from issuer.settings import IssuerSettings
 from medcred.errors import (
     AuditLogError,

@@ -29,12 +29,12 @@ from pathlib import Path
 from types import TracebackType
 
 from agents.audit import AuditRecorder
-from issuer import record_crypto as crypto
+from issuer.health_records import crypto
+from issuer.health_records.content import FHIR_JSON, check_fhir, media_type, sanitize_name
+from issuer.health_records.files import remove_strays, write_atomically
+from issuer.health_records.index import RecordIndex, StoredRecord, Tombstone
+from issuer.health_records.keys import data_folder_id, kek_source
 from issuer.models import PATIENT_REF
-from issuer.record_content import FHIR_JSON, check_fhir, media_type, sanitize_name
-from issuer.record_files import remove_strays, write_atomically
-from issuer.record_index import RecordIndex, StoredRecord, Tombstone
-from issuer.record_keys import data_folder_id, kek_source
 from issuer.settings import IssuerSettings
 from medcred.errors import (
     ConfigurationError,

@@ -5,7 +5,7 @@
     new_key_file(config / "records-keks" / folder_id, folder_id)   # what `medcred up` makes for a folder
 
 A key file names the data folder it was made for, and the records index keeps that folder's id beside
-the KEK's check value (`issuer.record_store`):
+the KEK's check value (`issuer.health_records.store`):
 
     # medcred records key-encryption key of one data folder: keep it out of that folder's backups
     folder-id=3f2c...
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from issuer import record_crypto as crypto
+from issuer.health_records import crypto
 from issuer.settings import IssuerSettings
 from medcred.errors import ConfigurationError
 

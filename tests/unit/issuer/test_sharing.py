@@ -23,7 +23,7 @@ from medcred.shl import ShlPayload, decode_link, decrypt_file
 from tests.unit.issuer import examples
 from tests.unit.issuer.conftest import PUBLIC_URL, Issuer, running
 from tests.unit.issuer.fakes import FakeAgent, FakeLedger
-from tests.unit.issuer.test_record_routes import PDF, UNKNOWN_ID, fhir_upload, pdf_upload, store
+from tests.unit.issuer.test_health_record_routes import PDF, UNKNOWN_ID, fhir_upload, pdf_upload, store
 
 FHIR_BYTES = json.dumps(examples.immunization(), ensure_ascii=False, separators=(",", ":")).encode()
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import json
 
-from issuer.record_content import FHIR_JSON
-from issuer.record_index import StoredRecord
+from issuer.health_records.content import FHIR_JSON
+from issuer.health_records.index import StoredRecord
 
 __all__ = ["document_reference", "shared_plaintext"]
 

@@ -1,4 +1,5 @@
-"""What the hospital remembers, kept in its `DocumentStore` so a restart loses nothing.
+"""The hospital's registry: what it remembers of patients, their wallets and the credentials issued to them,
+kept in its `DocumentStore` so a restart loses nothing (health records are `issuer.health_records`).
 
     patients       patient_ref -> PatientRecord (name, birth date, health ID; the DIDComm connection)
     invitations    invitation message id -> patient_ref, and the connection that used it (single use)
@@ -22,7 +23,7 @@ from issuer.fhir import PatientFacts
 from medcred.credentials import CredentialType
 from medcred.store import DocumentStore
 
-__all__ = ["CredentialRecord", "CredentialState", "IssuerRecords", "PatientRecord", "now"]
+__all__ = ["CredentialRecord", "CredentialState", "IssuerRegistry", "PatientRecord", "now"]
 
 
 def now() -> datetime:
@@ -102,7 +103,7 @@ class CredentialRecord(BaseModel):
         return self.model_copy(update=changes)
 
 
-class IssuerRecords:
+class IssuerRegistry:
     """Typed access to the issuer's collections of the document store."""
 
     def __init__(self, store: DocumentStore) -> None:

@@ -1,6 +1,7 @@
-"""The API models of patients' records and their shares: staff uploads, the patient portal, the public side.
+"""The API models of shares (SMART Health Links): the patient portal's requests and views, what the public
+side proves, and the accounting of disclosures.
 
-Responses carry ids, names given by staff, sizes, hashes and states: never a record's content.
+Responses carry ids, labels, states and hashes: never a record's content.
 """
 
 from __future__ import annotations
@@ -12,16 +13,10 @@ from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from issuer.record_content import FHIR_JSON
-from issuer.record_index import StoredRecord, Tombstone
-
 __all__ = [
     "DEFAULT_SHARE_DAYS",
     "MAX_SHARE_DAYS",
-    "ErasureView",
     "FileProof",
-    "RecordUpload",
-    "RecordView",
     "ShareDisclosure",
     "ShareRequest",
     "ShareStatus",
@@ -31,49 +26,6 @@ __all__ = [
 DEFAULT_SHARE_DAYS = 30
 MAX_SHARE_DAYS = 365
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-class RecordUpload(BaseModel):
-    """A record for the hospital's encrypted store: FHIR R4 JSON in `fhir`, or any file in `content_base64`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(max_length=1000, description="for display only (path parts and control characters dropped)")
-    content_type: str = Field(max_length=200, description="application/fhir+json, application/pdf, ...")
-    fhir: dict[str, Any] | None = Field(default=None, description="a FHIR R4 resource (content_type fhir+json)")
-    content_base64: str | None = Field(default=None, description="the file's bytes, base64")
-
-    @model_validator(mode="after")
-    def _one_content(self) -> Self:
-        if (self.fhir is None) == (self.content_base64 is None):
-            raise ValueError("give the record's content in exactly one of `fhir` and `content_base64`")
-        if self.fhir is not None and self.content_type.split(";", 1)[0].strip().lower() != FHIR_JSON:
-            raise ValueError(f"`fhir` content needs content_type {FHIR_JSON}")
-        return self
-
-
-class RecordView(BaseModel):
-    record_id: str
-    patient_ref: str
-    name: str
-    content_type: str
-    size: int = Field(description="bytes of the record as stored (before encryption)")
-    sha256: str = Field(description="of those bytes: the value anchored on the ledger")
-    created_at: datetime
-    erased_at: datetime | None = None
-
-    @classmethod
-    def of(cls, record: StoredRecord) -> RecordView:
-        return cls(**record.model_dump())
-
-
-class ErasureView(BaseModel):
-    record_id: str
-    erased_at: datetime
-
-    @classmethod
-    def of(cls, tombstone: Tombstone) -> ErasureView:
-        return cls(record_id=tombstone.record_id, erased_at=tombstone.erased_at)
 
 
 class ShareRequest(BaseModel):
