@@ -10,7 +10,8 @@ view (`my_did` / `their_did`); `ConnectionDids.of(record, ...)` reads them from 
     hospital:          ConnectionDids(mine=H, theirs=P) == wallet's.mirrored()
 
 did:peer:4 DIDs come in a long form (`did:peer:4<hash>:<document>`) and a short one (`did:peer:4<hash>`);
-the two ends do not always store the same form, so both are compared by their short form.
+the two ends do not always store the same form, so both are compared by their short form
+(`medcred.identifiers.short_did`).
 """
 
 from __future__ import annotations
@@ -20,18 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CONNECTED_STATES", "GONE_STATES", "ConnectionDids", "is_connected", "short_did"]
+from medcred.errors import InvalidInputError
+from medcred.identifiers import Did, short_did
+
+__all__ = ["CONNECTED_STATES", "GONE_STATES", "ConnectionDids", "is_connected"]
 
 CONNECTED_STATES = frozenset({"active", "completed"})  # ACA-Py's `state` and `rfc23_state` once it completed
 GONE_STATES = frozenset({"abandoned", "error", "deleted"})
 MAX_DID = 4096  # a long-form did:peer:4 with a few keys and a service is well under 2 KB
-
-
-def short_did(did: str) -> str:
-    """The DID in the form both ends of a connection agree on (did:peer:4's short form; others as they are)."""
-    if did.startswith("did:peer:4"):
-        return ":".join(did.split(":", 3)[:3])
-    return did
 
 
 def is_connected(record: Mapping[str, Any]) -> bool:
@@ -54,10 +51,13 @@ class ConnectionDids:
 
     @classmethod
     def parse(cls, mine: str, theirs: str) -> ConnectionDids | None:
-        """DIDs as another party sent them (e.g. in headers): None unless both look like DIDs."""
-        if not all(0 < len(did) <= MAX_DID and did.startswith("did:") and did.isprintable() for did in (mine, theirs)):
+        """DIDs as another party sent them (e.g. in headers): None unless both are DIDs (`did:<method>:<id>`)."""
+        if not all(len(did) <= MAX_DID for did in (mine, theirs)):
             return None
-        return cls(short_did(mine), short_did(theirs))
+        try:
+            return cls(Did(mine).short, Did(theirs).short)
+        except InvalidInputError:
+            return None
 
     def mirrored(self) -> ConnectionDids:
         """The same connection as its other end sees it."""

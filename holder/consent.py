@@ -24,9 +24,9 @@ from typing import Any, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from holder.choice import Referent, normalise, referents
-from ledger.identity import validate_did
 from medcred.credentials import SCHEMAS, CredentialType
 from medcred.errors import UnprocessableError
+from medcred.identifiers import Did, IndyDid
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -79,7 +79,7 @@ class GrantIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    verifier_did: str = Field(max_length=200, description="The verifier's public Indy DID (did:sov:... or the nym)")
+    verifier_did: IndyDid = Field(max_length=200, description="The verifier's public Indy DID (did:sov:... or the nym)")
     credential_types: list[CredentialType] = Field(min_length=1, max_length=10)
     reveal: list[str] = Field(default_factory=list, max_length=100, description="Attributes it may see")
     prove: list[str] = Field(default_factory=list, max_length=100, description="Attributes only for predicates")
@@ -87,11 +87,6 @@ class GrantIn(BaseModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     expires_at: AwareDatetime | None = None
     auto_answer: bool = False
-
-    @field_validator("verifier_did")
-    @classmethod
-    def _indy_did(cls, value: str) -> str:
-        return validate_did(value.strip())  # the nym; InvalidInputError is a ValueError: a 422 with the reason
 
     @field_validator("purpose")
     @classmethod
@@ -134,8 +129,8 @@ class Grant(BaseModel):
 
     grant_id: str
     patient_id: str
-    patient_did: str  # the did:key of the patient's sub-wallet that signs the receipts
-    verifier_did: str  # unqualified nym
+    patient_did: Did  # the did:key of the patient's sub-wallet that signs the receipts
+    verifier_did: IndyDid  # held as the nym
     credential_types: tuple[CredentialType, ...]
     reveal: tuple[str, ...]
     prove: tuple[str, ...]

@@ -34,6 +34,7 @@ from holder.consent import Action, ConsentStatus, Grant, GrantIn, Judgement
 from holder.context import HolderAdminClient, HolderContext
 from holder.models import Consent, ConsentReceipts, Patient, ProofAnswer, ProofRequest, ProofRequestConsent
 from medcred.errors import AgentError, ConflictError, InvalidInputError, NotFoundError
+from medcred.identifiers import Did
 
 __all__ = ["ConsentHook", "ConsentService", "RequestOutcome"]
 
@@ -81,7 +82,7 @@ class ConsentService:
         tenant = self._context.tenant(patient)
         signer = await self._signer(patient, tenant)
         draft = Grant(
-            grant_id=str(uuid.uuid4()), patient_id=patient.patient_id, patient_did=signer,
+            grant_id=str(uuid.uuid4()), patient_id=patient.patient_id, patient_did=Did(signer),
             verifier_did=body.verifier_did, credential_types=tuple(body.credential_types), reveal=tuple(body.reveal),
             prove=tuple(body.prove), purpose=body.purpose, auto_answer=body.auto_answer, created_at=now,
             expires_at=expires_at, receipt="",

@@ -17,13 +17,12 @@ import binascii
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ledger.identity import validate_did
 from medcred.bounded_json import loads
 from medcred.errors import InvalidInputError
+from medcred.identifiers import IndyDid
 
 __all__ = [
     "check_invitation",
-    "indy_nym",
     "invitation_from",
     "invitation_label",
     "parse_invitation_url",
@@ -133,18 +132,8 @@ def invitation_label(invitation: Json) -> str | None:
     return label[:200] if isinstance(label, str) and label.strip() else None
 
 
-def indy_nym(did: object) -> str | None:
-    """The unqualified nym of an Indy DID (`did:sov:<nym>`, `did:indy:<ns>:<nym>` or the bare nym), else None."""
-    if not isinstance(did, str) or (did.startswith("did:") and not did.startswith(("did:sov:", "did:indy:"))):
-        return None
-    try:
-        return validate_did(did)
-    except InvalidInputError:
-        return None
-
-
-def verifier_did(invitation: Json) -> str | None:
+def verifier_did(invitation: Json) -> IndyDid | None:
     """The inviter's public Indy DID (its nym) when that DID is the invitation's service; None for an inline
     service block or another DID method (did:peer...)."""
     services = invitation.get("services")
-    return indy_nym(services[0]) if isinstance(services, list) and services else None
+    return IndyDid.parse(services[0]) if isinstance(services, list) and services else None

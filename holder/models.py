@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, mod
 
 from holder.consent import ConsentStatus
 from medcred.credentials import CredentialType
+from medcred.identifiers import Did, IndyDid
 
 __all__ = [
     "Consent",
@@ -103,7 +104,7 @@ class ProofRequestConsent(BaseModel):
 class ProofRequest(BaseModel):
     id: str
     verifier: str
-    verifier_did: str | None = None
+    verifier_did: IndyDid | None = None
     name: str
     requested_at: str | None
     revealed: list[str]
@@ -115,7 +116,7 @@ class Consent(BaseModel):
     """A consent grant as the patient sees it; `status` is computed when it is read."""
 
     grant_id: str
-    verifier_did: str
+    verifier_did: IndyDid
     credential_types: list[CredentialType]
     reveal: list[str]
     prove: list[str]
@@ -125,7 +126,7 @@ class Consent(BaseModel):
     expires_at: datetime
     withdrawn_at: datetime | None
     status: ConsentStatus
-    patient_did: str = Field(description="The did:key of the patient's wallet that signed the receipts")
+    patient_did: Did = Field(description="The did:key of the patient's wallet that signed the receipts")
     receipt: str = Field(description="The grant receipt: a compact JWS (EdDSA) by patient_did")
     withdrawal_receipt: str | None = None
 

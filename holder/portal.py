@@ -27,7 +27,6 @@ from pydantic import SecretStr
 
 from agents.admin_transport import segment
 from agents.connections import ConnectionDids
-from ledger.identity import validate_did
 from medcred.errors import (
     ConfigurationError,
     MedcredError,
@@ -35,6 +34,7 @@ from medcred.errors import (
     UpstreamRejectedError,
     upstream_rejection,
 )
+from medcred.identifiers import IndyDid
 
 __all__ = ["HospitalError", "HospitalPortal", "HospitalRejectedError"]
 
@@ -80,7 +80,7 @@ class HospitalPortal:
         self._timeout = timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
-        self._hospital_did: str | None = None
+        self._hospital_did: IndyDid | None = None
 
     async def open(self) -> None:
         if self._client is None:
@@ -91,15 +91,11 @@ class HospitalPortal:
             await self._client.aclose()
             self._client = None
 
-    async def hospital_did(self) -> str:
+    async def hospital_did(self) -> IndyDid:
         """The hospital's public DID (its nym), as its portal says it: asked once, then kept."""
         if self._hospital_did is None:
             answer = await self._request("GET", "/portal/hospital", "GET /portal/hospital")
-            did = answer.get("did") if isinstance(answer, dict) else None
-            try:
-                self._hospital_did = validate_did(did) if isinstance(did, str) else None
-            except MedcredError:
-                self._hospital_did = None
+            self._hospital_did = IndyDid.parse(answer.get("did") if isinstance(answer, dict) else None)
             if self._hospital_did is None:
                 raise HospitalError("the hospital answered GET /portal/hospital without an Indy DID")
         return self._hospital_did

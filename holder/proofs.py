@@ -28,10 +28,10 @@ from agents.admin import AdminClient
 from holder import choice, consent
 from holder.consent import Grant
 from holder.context import HolderContext
-from holder.invitations import indy_nym
 from holder.models import Patient, ProofAnswer, ProofRequest, ProofRequestConsent
 from holder.revocation import revocation_statuses
 from medcred.errors import AgentRejectedError, ConflictError, NotFoundError, TimeoutError_
+from medcred.identifiers import IndyDid
 
 __all__ = [
     "DECLINED",
@@ -67,11 +67,11 @@ class Origin:
     """Who asks: the label they gave, and their public Indy DID (nym) if they named one."""
 
     label: str | None = None
-    did: str | None = None
+    did: IndyDid | None = None
 
 
 def remember_origin(
-    context: HolderContext, patient: Patient, thread_id: str, label: str | None, did: str | None = None
+    context: HolderContext, patient: Patient, thread_id: str, label: str | None, did: IndyDid | None = None
 ) -> None:
     """Keep who sent a connectionless request: its record has no connection to name them."""
     context.store.put(ORIGINS, f"{patient.patient_id}:{thread_id}", {"verifier": label, "verifier_did": did})
@@ -83,7 +83,7 @@ def origin_of(context: HolderContext, patient: Patient, thread_id: object) -> Or
     if found is None:
         return None
     label, did = found.get("verifier"), found.get("verifier_did")
-    return Origin(label if isinstance(label, str) else None, did if isinstance(did, str) else None)
+    return Origin(label if isinstance(label, str) else None, IndyDid.parse(did))
 
 
 async def _by_thread(tenant: AdminClient, thread_id: str) -> str | None:
@@ -138,11 +138,11 @@ async def _origin(
             connection = {}
         label = connection.get("their_label")
         known[connection_id] = Origin(label if isinstance(label, str) and label else None,
-                                      indy_nym(connection.get("their_public_did")))  # fmt: skip
+                                      IndyDid.parse(connection.get("their_public_did")))  # fmt: skip
     return known[connection_id]
 
 
-async def verifier_did(context: HolderContext, patient: Patient, record: Json) -> str | None:
+async def verifier_did(context: HolderContext, patient: Patient, record: Json) -> IndyDid | None:
     """The public DID (nym) of the verifier asking in this record, if it named one."""
     return (await _origin(context, patient, context.tenant(patient), record, {})).did
 

@@ -64,7 +64,7 @@ async def hospital_connection(context: HolderContext, patient: Patient) -> Conne
     hospital = await context.portal.hospital_did()
     found = [
         connection for connection in await context.tenant(patient).connections(their_public_did=hospital)
-        if connection.get("their_public_did") in (hospital, f"did:sov:{hospital}") and is_connected(connection)
+        if connection.get("their_public_did") in (hospital, hospital.qualified) and is_connected(connection)
         and ConnectionDids.of(connection) is not None
     ]  # fmt: skip
     if not found:

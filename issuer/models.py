@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.registry import CredentialRecord, CredentialState, PatientRecord
 from medcred.credentials import CredentialType
+from medcred.identifiers import IndyDid
 
 __all__ = [
     "PATIENT_REF",
@@ -90,12 +91,12 @@ class CredentialView(BaseModel):
 
 
 class IssuerView(BaseModel):
-    did: str = Field(description="the hospital's public DID (verifiers restrict proofs to it)")
+    did: IndyDid = Field(description="the hospital's public DID (verifiers restrict proofs to it)")
     credential_definitions: dict[CredentialType, str]
 
 
 class HospitalView(BaseModel):
     """Who the hospital is to the patients' wallet service: the public DID its invitations name."""
 
-    did: str
+    did: IndyDid
     label: str

@@ -22,6 +22,7 @@ from issuer.registry import IssuerRegistry
 from issuer.settings import IssuerSettings
 from medcred.credentials import SCHEMAS, CredentialType, SchemaDef
 from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
+from medcred.identifiers import IndyDid
 
 __all__ = ["CRED_DEF_TAG", "IssuerIdentity", "Onboarding"]
 
@@ -33,7 +34,7 @@ CRED_DEF_TAG = "default"
 class IssuerIdentity(BaseModel):
     """The hospital as verifiers know it: its public DID and its credential definition per type."""
 
-    did: str
+    did: IndyDid
     credential_definitions: dict[CredentialType, str]
 
 
@@ -68,7 +69,7 @@ class Onboarding:
                 tasks = {kind: group.create_task(self.credential_definition(did, kind)) for kind in SCHEMAS}
         except ExceptionGroup as failed:
             raise _first(failed) from None
-        identity = IssuerIdentity(did=did, credential_definitions={k: t.result() for k, t in tasks.items()})
+        identity = IssuerIdentity(did=IndyDid(did), credential_definitions={k: t.result() for k, t in tasks.items()})
         self.registry.save_onboarding("identity", identity.model_dump(mode="json"))
         self._identity = identity
         return identity

@@ -1,8 +1,7 @@
-"""Indy identities: Ed25519 keys from seeds, and strict validation of seeds, DIDs and verkeys."""
+"""Indy identities: Ed25519 keys from seeds, and strict validation of seeds and verkeys (DIDs: medcred.identifiers)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -10,11 +9,11 @@ import base58
 from nacl.signing import SigningKey
 
 from medcred.errors import InvalidInputError
+from medcred.identifiers import IndyDid, base58_bytes
 
-__all__ = ["Role", "Signer", "normalise_seed", "validate_did", "validate_verkey"]
+__all__ = ["Role", "Signer", "normalise_seed", "validate_verkey"]
 
 SEED_BYTES = 32
-_BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]+$")
 
 
 class Role(StrEnum):
@@ -44,12 +43,6 @@ class Role(StrEnum):
         return None if self is Role.NONE else self.value
 
 
-def _b58decode(value: str, what: str) -> bytes:
-    if not _BASE58.match(value):
-        raise InvalidInputError(f"{what} must be base58 (no 0, O, I or l)")
-    return base58.b58decode(value)
-
-
 def normalise_seed(seed: str) -> bytes:
     """A seed as von-network takes it: 32 characters; a shorter one is left-padded with '0'."""
     if not seed or len(seed) > SEED_BYTES or not seed.isascii() or not seed.isprintable():
@@ -57,18 +50,10 @@ def normalise_seed(seed: str) -> bytes:
     return seed.rjust(SEED_BYTES, "0").encode()
 
 
-def validate_did(did: str) -> str:
-    """An Indy DID (the NYM: 16 bytes base58); `did:sov:` and `did:indy:` prefixes are accepted."""
-    nym = did.rsplit(":", 1)[-1] if did.startswith(("did:sov:", "did:indy:")) else did
-    if len(nym) not in (21, 22) or len(_b58decode(nym, "DID")) != 16:
-        raise InvalidInputError("DID must be 21-22 base58 characters encoding 16 bytes")
-    return nym
-
-
 def validate_verkey(verkey: str) -> str:
     """A full verkey (32 bytes base58) or an abbreviated one ('~' + 16 bytes base58)."""
     expected, body = (16, verkey[1:]) if verkey.startswith("~") else (32, verkey)
-    if len(_b58decode(body, "verkey")) != expected:
+    if len(base58_bytes(body, "verkey")) != expected:
         raise InvalidInputError(f"verkey must encode {expected} bytes in base58")
     return verkey
 
@@ -88,8 +73,8 @@ class Signer:
         return base58.b58encode(bytes(self.key.verify_key)).decode()
 
     @property
-    def did(self) -> str:
-        return base58.b58encode(bytes(self.key.verify_key)[:16]).decode()
+    def did(self) -> IndyDid:
+        return IndyDid(base58.b58encode(bytes(self.key.verify_key)[:16]).decode())
 
     def sign(self, message: bytes) -> bytes:
         return self.key.sign(message).signature

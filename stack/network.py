@@ -46,6 +46,7 @@ from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from medcred.errors import ConfigurationError, MedcredError
+from medcred.identifiers import IndyDid
 from medcred.servers import EmbeddedServer
 from medcred.settings import data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
@@ -185,13 +186,12 @@ class MedcredNetwork:
         await role.server.start(timeout=180)
         self.progress(f"{role.name} controller ready on {role.url} (agent admin {role.agent.config.admin_url})")
 
-    async def _issuer_did(self) -> str:
+    async def _issuer_did(self) -> IndyDid:
         async with httpx.AsyncClient(base_url=self.issuer.url, timeout=10) as client:
             response = await client.get("/issuer", headers={"X-API-Key": self.issuer.api_key()})
         if response.status_code != 200:
             raise ConfigurationError(f"the issuer controller did not say its DID ({response.status_code})")
-        did: str = response.json()["did"]
-        return did
+        return IndyDid(response.json()["did"])
 
     async def stop(self) -> None:
         errors: list[BaseException] = []

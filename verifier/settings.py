@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -10,14 +9,10 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from agents.settings import RoleSettings
+from medcred.identifiers import IndyDid
 from verifier.share_hosts import origin_of
 
 __all__ = ["VerifierSettings"]
-
-# An unqualified Indy DID (a nym): what the ledger's credential definitions name as their issuer, and the
-# only form anoncreds-rs accepts in an `issuer_did` restriction (it is a legacy identifier tag).
-_NYM = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{21,22}$")
-
 
 class VerifierSettings(RoleSettings):
     # validate_assignment: the network sets `issuer_did` once the hospital has said it, after construction.
@@ -29,8 +24,10 @@ class VerifierSettings(RoleSettings):
     agent_admin_port: int = 8041
     label: str = "Riverside Clinic"
     # The hospital's public DID: every proof request is restricted to credentials it issued. If None,
-    # requests restrict by schema name only (any issuer of a schema of that name would do).
-    issuer_did: str | None = None
+    # requests restrict by schema name only (any issuer of a schema of that name would do). Held as its nym:
+    # what the ledger's credential definitions name as their issuer, and the only form anoncreds-rs accepts
+    # in an `issuer_did` restriction (a legacy identifier tag).
+    issuer_did: IndyDid | None = None
     # How long (seconds) a verification waits for the patient before it ends as timed out.
     request_timeout: float = Field(default=60.0, gt=0, le=86_400)
     # Seconds each call to a share's host (manifest, file, proofs) may take.
@@ -69,12 +66,7 @@ class VerifierSettings(RoleSettings):
         """This service's own origins (its API, its agent's admin API and endpoint): never fetched."""
         return [self.url, self.agent_admin_url, f"http://{self.agent_host or self.host}:{self.agent_inbound_port}"]
 
-    @field_validator("issuer_did")
+    @field_validator("issuer_did", mode="before")
     @classmethod
-    def _unqualified_nym(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        nym = value.strip().removeprefix("did:sov:")
-        if not _NYM.fullmatch(nym):
-            raise ValueError("issuer_did must be the hospital's Indy DID (a base58 nym, optionally did:sov:)")
-        return nym
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value

@@ -27,14 +27,13 @@ from pathlib import Path
 import base58
 
 from medcred.errors import ConflictError, InvalidInputError, NotFoundError
+from medcred.identifiers import BASE58, NYM_PATTERN
 
 log = logging.getLogger(__name__)
 
-_B58 = "[1-9A-HJ-NP-Za-km-z]"
-_DID = f"{_B58}{{21,22}}"
 _TAG = "[A-Za-z0-9_.-]{1,64}"
-_TAILS_HASH = re.compile(f"{_B58}{{32,64}}")
-_REV_REG_ID = re.compile(f"{_DID}:4:{_DID}:3:CL:[0-9]{{1,20}}:{_TAG}:CL_ACCUM:{_TAG}")
+_TAILS_HASH = re.compile(f"{BASE58}{{32,64}}")
+_REV_REG_ID = re.compile(f"{NYM_PATTERN}:4:{NYM_PATTERN}:3:CL:[0-9]{{1,20}}:{_TAG}:CL_ACCUM:{_TAG}")
 
 
 def tails_hash_of(data: bytes) -> str:

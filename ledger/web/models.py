@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from medcred.identifiers import IndyDid
+
 
 class RegisterRequest(BaseModel):
     """von-network's body: a seed, or a DID with its verkey; alias and role are optional."""
@@ -19,7 +21,7 @@ class RegisterRequest(BaseModel):
 
 
 class RegisterResponse(BaseModel):
-    did: str
+    did: IndyDid
     seed: str | None = None
     verkey: str
     seq_no: int | None = Field(default=None, description="the NYM's place on the domain ledger")

@@ -6,10 +6,11 @@ import asyncio
 import time
 
 from ledger.client import LedgerClient, LedgerName
-from ledger.identity import Role, Signer, normalise_seed, validate_did, validate_verkey
+from ledger.identity import Role, Signer, normalise_seed, validate_verkey
 from ledger.web.models import PoolStatus, RegisterRequest, RegisterResponse, TransactionPage, ValidatorStatus
 from ledger.web.pool_status import pool_status, validator_status
 from medcred.errors import ConflictError, InvalidInputError, LedgerError, LedgerRejectedError, NotFoundError
+from medcred.identifiers import IndyDid
 
 MAX_PAGE_SIZE = 100
 _SIZE_TTL = 1.0
@@ -30,7 +31,7 @@ class LedgerService:
             signer = Signer.from_seed(normalise_seed(body.seed))
             did, verkey = signer.did, signer.verkey
         elif body.did is not None and body.verkey is not None:
-            did, verkey = validate_did(body.did), validate_verkey(body.verkey)
+            did, verkey = IndyDid(body.did), validate_verkey(body.verkey)
         else:
             raise InvalidInputError("give either `seed`, or both `did` and `verkey`")
         # Registering twice is normal (an agent restarting); a different key is not. A read may reach

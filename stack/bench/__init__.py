@@ -30,6 +30,7 @@ import typer
 
 from agents.acapy_plugin.switches import Patches
 from medcred import console
+from medcred.identifiers import IndyDid
 from stack.bench.batch import FLOW, Batch, Flow, Laps, run_batch
 from stack.bench.cpu import CpuMeter
 from stack.bench.report import (
@@ -150,7 +151,7 @@ async def _measure(
         through = ControllerFlows(http, hospital, wallets, clinic, network.holder.url)
         hospital_identity = await hospital.call("GET", "/issuer")
         cred_def_id = hospital_identity["credential_definitions"]["vaccination"]
-        issuer_nym = str(hospital_identity["did"]).removeprefix("did:sov:")  # restrictions take a bare nym
+        issuer_nym = IndyDid(str(hospital_identity["did"]))  # restrictions take a bare nym
         async with contextlib.AsyncExitStack() as stack:
             issuer, holder, verifier = [
                 Agent(await stack.enter_async_context(AdminClient(c.admin_url, c.admin_api_key, timeout=60)),

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from medcred.api_docs import errors
 from medcred.errors import NotFoundError
+from medcred.identifiers import IndyDid
 from verifier.routes.deps import ServiceDep, require_staff
 
 __all__ = ["router"]
@@ -15,11 +16,11 @@ router = APIRouter(tags=["identity"], dependencies=[Depends(require_staff)])
 
 
 class VerifierIdentity(BaseModel):
-    did: str
+    did: IndyDid
 
 
 @router.get("/verifier", responses=errors(404, e404="no public DID yet"))
 async def identity(service: ServiceDep) -> VerifierIdentity:
     if service.public_did is None:
         raise NotFoundError("the verifier has no public DID yet")
-    return VerifierIdentity(did=service.public_did)
+    return VerifierIdentity(did=IndyDid(service.public_did))
