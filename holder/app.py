@@ -43,8 +43,7 @@ def create_app(
     settings = settings or HolderSettings()
     link = AgentLink.for_role(settings, transport=admin_transport, admin_class=HolderAdminClient)
     audit = ServiceAudit(settings)
-    context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"), audit=audit,
-                            ledger=lambda: audit.ledger)  # fmt: skip
+    context = HolderContext(settings=settings, link=link, audit=audit, ledger=lambda: audit.ledger)
 
     def consent_event(name: str, patient_id: str, details: dict[str, Any]) -> None:
         audit.record(name, subject=patient_id, **details)
@@ -70,6 +69,7 @@ def create_app(
         description="Patients' wallets: invitations, credentials, consents, proof requests answered with consent, "
         "and the patient's records at the hospital, shared as SMART Health Links.",
         link=link,
+        staff_key=settings.secret("api_key"),
         routers=[patients.router, me.router, consents.router, disclosures.router, records.router],
         on_startup=start,
         on_shutdown=stop,

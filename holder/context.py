@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import SecretStr
-
 from agents.admin import AdminClient
 from agents.audit import NO_AUDIT, AuditRecorder
 from agents.controller import AgentLink
@@ -62,7 +60,6 @@ class HolderAdminClient(AdminClient):
 class HolderContext:
     settings: HolderSettings
     link: AgentLink
-    staff_key: SecretStr
     _store: DocumentStore | None = field(default=None, repr=False)
     audit: AuditRecorder = field(default=NO_AUDIT, repr=False)
     _portal: HospitalPortal | None = field(default=None, repr=False)

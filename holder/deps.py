@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from agents.controller import require_staff
 from holder.accounts import authenticate
 from holder.consent_service import ConsentService
 from holder.context import HolderContext
 from holder.models import Patient
-from medcred.web import StaffKeyHeader, check_api_key
+from medcred.web import BearerToken
 
 __all__ = ["Consents", "Context", "CurrentPatient", "current_patient", "require_staff"]
 
@@ -32,19 +32,10 @@ async def consent_service(request: Request) -> ConsentService:
 
 Consents = Annotated[ConsentService, Depends(consent_service)]
 
-_bearer = HTTPBearer(scheme_name="PatientToken", description="The patient's token (POST /patients)", auto_error=False)
 
-
-async def require_staff(context: Context, given: StaffKeyHeader) -> None:
-    """Staff only: `X-API-Key` must be the controller's API key (compared in constant time)."""
-    check_api_key(given, context.staff_key.get_secret_value())
-
-
-async def current_patient(
-    context: Context, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Patient:
+async def current_patient(context: Context, token: BearerToken) -> Patient:
     """The patient whose bearer token the request carries; 401 if missing, malformed or unknown."""
-    return authenticate(context, credentials.credentials if credentials is not None else None)
+    return authenticate(context, token)
 
 
 CurrentPatient = Annotated[Patient, Depends(current_patient)]

@@ -10,12 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from agents.connections import ConnectionDids
+from agents.controller import require_staff
 from issuer.patients import NOT_CONNECTED, check_patient_ref
 from issuer.record_models import RecordUpload
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
 from medcred.errors import NotFoundError
-from medcred.web import PortalKeyHeader, StaffKeyHeader, check_api_key, read_body
+from medcred.web import PORTAL_KEY, api_key_check, read_body
 
 __all__ = [
     "IssuerDep",
@@ -40,14 +41,10 @@ async def _issuer(request: Request) -> IssuerService:
     return get_issuer(request)
 
 
-async def staff_only(request: Request, given: StaffKeyHeader) -> None:
-    """Admit only the hospital's staff: `X-API-Key` must be the issuer's API key (constant time)."""
-    check_api_key(given, get_issuer(request).staff_key)
-
-
-async def portal_only(request: Request, given: PortalKeyHeader) -> None:
-    """Admit only the patients' wallet service: `X-API-Key` must be the portal key (constant time)."""
-    check_api_key(given, get_issuer(request).portal_key)
+# Admit only the hospital's staff: `X-API-Key` must be the issuer's API key (the controllers' one check).
+staff_only = require_staff
+# Admit only the patients' wallet service: `X-API-Key` must be the portal key (constant time).
+portal_only = api_key_check(PORTAL_KEY, lambda request: get_issuer(request).portal_key)
 
 
 async def valid_patient_ref(patient_ref: str) -> str:

@@ -57,7 +57,6 @@ class IssuerService:
         self.link = link
         self.audit = audit
         self.records = IssuerRecords(store)
-        self.staff_key = settings.secret("api_key").get_secret_value()
         self.portal_key = settings.secret("portal_api_key").get_secret_value()
         self.onboarding = Onboarding(link.admin, self.records, settings, ledger_transport=ledger_transport)
         self.patients = PatientService(link.admin, self.records, link_wait=settings.portal_link_wait,

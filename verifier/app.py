@@ -83,13 +83,13 @@ def create_app(
         description="Clinic and insurer: proof requests from templates, and their results; "
         "records patients share as SMART Health Links, checked against the ledger.",
         link=link,
+        staff_key=settings.secret("api_key"),
         routers=[verifications.router, templates.router, identity.router, shares.router],
         on_startup=start,
         on_shutdown=stop,
         audit=audit,
     )
     app.state.settings = settings
-    app.state.api_key = settings.secret("api_key")
     app.state.verifications = service
     app.state.shares = reader
     return app
