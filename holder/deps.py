@@ -1,5 +1,5 @@
-"""FastAPI dependencies of the holder's routes: the service context, the consent service, staff and patient
-authentication."""
+"""FastAPI dependencies of the holder's routes: the service context, the consent and proof request services,
+the staff check (the controllers' one) and the patient check (bearer token -> patient)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from holder.accounts import authenticate
 from holder.consent_service import ConsentService
 from holder.context import HolderContext
 from holder.models import Patient
+from holder.proof_requests import ProofRequestService
 from medcred.web import BearerToken
 
-__all__ = ["Consents", "Context", "CurrentPatient", "current_patient", "require_staff"]
+__all__ = ["Consents", "Context", "CurrentPatient", "ProofRequests", "current_patient", "require_staff"]
 
 
 async def holder_context(request: Request) -> HolderContext:
@@ -31,6 +32,14 @@ async def consent_service(request: Request) -> ConsentService:
 
 
 Consents = Annotated[ConsentService, Depends(consent_service)]
+
+
+async def proof_request_service(request: Request) -> ProofRequestService:
+    service: ProofRequestService = request.app.state.proof_requests
+    return service
+
+
+ProofRequests = Annotated[ProofRequestService, Depends(proof_request_service)]
 
 
 async def current_patient(context: Context, token: BearerToken) -> Patient:
