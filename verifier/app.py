@@ -66,8 +66,7 @@ def create_app(
                 "so a credential of any issuer using the medcred schema names would be accepted"
             )
         # Invitations name this DID, so a patient knows who asks and can consent to exactly that verifier.
-        service.public_did = await ensure_public_did(link.admin, settings, StoredPendingDid(store))
-        await service.resume()
+        await service.start(await ensure_public_did(link.admin, settings, StoredPendingDid(store)))
         await share_client.open()
         if hosts.allowed:
             log.info("shared links may also name %s", ", ".join(sorted(str(origin) for origin in hosts.allowed)))
