@@ -1,7 +1,9 @@
 """The frame every role controller (issuer, holder, verifier) is built in.
 
     link = AgentLink(settings.agent_admin_url, admin_key, webhook_key)
-    app = create_controller_app(title="medcred issuer", link=link, routers=[...], on_startup=bootstrap)
+    app = create_controller_app(title="medcred issuer", link=link, staff_key=settings.secret("api_key"),
+                                routers=[...], on_startup=bootstrap)
+    router = APIRouter(prefix="/patients", dependencies=[Depends(require_staff)])   # staff only
 
 The app's lifespan opens the admin client, waits until the agent is ready, runs the role's own
 start-up (publishing schemas, say), then serves. It mounts the agent's webhook receiver at
@@ -11,6 +13,7 @@ start-up (publishing schemas, say), then serves. It mounts the agent's webhook r
     503 {"status": "starting", "agent": ..., "agent_ready": ...}       its own start-up is not done
     503 {"status": "degraded", "agent": "down", "agent_ready": false}  its agent is down (or restarting)
 
+`require_staff` is the one staff check of every role: `X-API-Key` must be the app's `staff_key`.
 While the agent is down, calls that need it get 503 with `Retry-After` (`AgentUnavailableError`). Its
 OpenAPI document names the error responses every operation shares (`medcred.api_docs`).
 """
@@ -36,9 +39,12 @@ from agents.webhooks import WebhookRouter
 from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import AgentError, TimeoutError_
-from medcred.web import install_error_handlers
+from medcred.web import STAFF_KEY, api_key_check, install_error_handlers
 
-__all__ = ["AgentLink", "HealthView", "create_controller_app"]
+__all__ = ["AgentLink", "HealthView", "create_controller_app", "require_staff"]
+
+# Admit only the role's staff: `X-API-Key` must be the key the app was made with (constant time).
+require_staff = api_key_check(STAFF_KEY, lambda request: request.app.state.staff_key)
 
 
 class HealthView(BaseModel):
@@ -96,14 +102,15 @@ def create_controller_app(
     title: str,
     description: str,
     link: AgentLink,
+    staff_key: SecretStr,
     routers: Sequence[APIRouter],
     on_startup: Callable[[], Awaitable[None]] | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     audit: ServiceAudit | None = None,
     max_json_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """`audit`: the role's audit trail, started before the role's own start-up and stopped after it;
-    `max_json_bytes`: the largest JSON request body the app takes (`medcred.web`)."""
+    """`staff_key`: what `require_staff` admits; `audit`: the role's audit trail, started before the role's
+    own start-up and stopped after it; `max_json_bytes`: the largest JSON request body the app takes (`medcred.web`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +133,7 @@ def create_controller_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.ready = False
     app.state.link = link
+    app.state.staff_key = staff_key
     app.state.audit = audit
     install_error_handlers(app, max_json_bytes=max_json_bytes)
 

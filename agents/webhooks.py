@@ -34,7 +34,7 @@ from agents.events import EventWaiter, WebhookEvent
 from medcred.api_docs import errors
 from medcred.bounded_json import MAX_BODY_BYTES, loads
 from medcred.errors import ConfigurationError, InvalidInputError
-from medcred.web import WebhookKeyHeader, check_api_key, read_body
+from medcred.web import WEBHOOK_KEY, api_key_check, read_body
 
 __all__ = ["RECORD_ID_FIELDS", "Handler", "WebhookRouter"]
 
@@ -96,9 +96,7 @@ class WebhookRouter:
         # Deliveries over HTTP per (topic, record state; None for a record without one).
         self.received: collections.Counter[tuple[str, str | None]] = collections.Counter()
 
-        async def webhook_key(given: WebhookKeyHeader) -> None:
-            check_api_key(given, key)
-
+        webhook_key = api_key_check(WEBHOOK_KEY, lambda _request: key)
         self.api_router = APIRouter(prefix=prefix, tags=["webhooks"], dependencies=[Depends(webhook_key)])
         for path, shown in (("/topic/{topic}/", True), ("/topic/{topic}", False)):
             self.api_router.add_api_route(path, self._receive, methods=["POST"], include_in_schema=shown,

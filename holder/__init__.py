@@ -1,12 +1,19 @@
 """The holder controller: each patient's wallet is an ACA-Py sub-wallet on one multitenant agent.
 
-app.py          create_app: the FastAPI app (routes/patients.py for staff, routes/me.py for patients)
+app.py          create_app: the FastAPI app and its lifespan
+settings.py     HolderSettings (`MEDCRED_HOLDER_*`)
 agent.py        agent_config: how the holder's ACA-Py agent starts
+deps.py         the routes' dependencies: the services, the staff check, the patient (bearer token)
+routes/         one module per resource: patients (staff), invitations, credentials, proof_requests,
+                consents, disclosures, records (the patient's own, under /me)
+models.py       the API's models
+context.py      HolderContext: what the services work with (settings, agent link, store, hospital portal)
 accounts.py     patient accounts and their bearer tokens
 wallet.py       accepting invitations; listing credentials
-proofs.py       proof requests: list, present (holder.choice picks the credentials), decline
+proof_requests.py  ProofRequestService: pending, present, decline, and answers under consent
+proofs.py       the proof exchange's steps (holder.choice picks the credentials)
 consent.py      consent grants (domain): validation, status, judging a request, the limits of an answer
-consent_service.py  granting and withdrawing consent, judging requests by it (ConsentService)
+consent_service.py  ConsentService: granting and withdrawing consent; what it says of a request
 receipts.py     consent receipts: JWS by the patient's did:key; verify_receipt() needs no agent
 """
 

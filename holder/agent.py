@@ -24,8 +24,8 @@ __all__ = ["AUTO_FLAGS", "WEBHOOK_STATES", "WEBHOOK_TOPICS", "agent_config"]
 # What the controller handles (holder/app.py): proof requests arriving in a sub-wallet, and the end of a
 # connection's DID Exchange (`holder.wallet` awaits it when a patient accepts an invitation). The agent
 # posts no other topic, so no credential or out-of-band event of any sub-wallet; of a proof exchange only
-# its arrival (`holder.consent_service.on_proof_event`, and `holder.proofs` awaiting a scanned request),
-# not its later `presentation-sent` and `done`.
+# its arrival (`holder.proof_requests.ProofRequestService.on_proof_event`, and `holder.proofs` awaiting a
+# scanned request), not its later `presentation-sent` and `done`.
 WEBHOOK_TOPICS = (PROOF_TOPIC, CONNECTION_TOPIC)
 WEBHOOK_STATES = {PROOF_TOPIC: (REQUEST_RECEIVED,), CONNECTION_TOPIC: CONNECTION_STATES}
 

@@ -24,11 +24,16 @@ from holder import proofs, wallet
 from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext
 from holder.portal import HospitalPortal
-from holder.routes import consents, disclosures, me, patients, records
+from holder.proof_requests import ProofRequestService
+from holder.routes import consents, credentials, disclosures, invitations, patients, proof_requests, records
 from holder.settings import HolderSettings
 from medcred.settings import owner_only_files
 
 __all__ = ["create_app"]
+
+# Staff's (patients), then the patient's own (`/me`), one module per resource.
+ROUTERS = (patients.router, invitations.router, credentials.router, proof_requests.router, consents.router,
+           disclosures.router, records.router)  # fmt: skip
 
 
 def create_app(
@@ -43,8 +48,9 @@ def create_app(
     settings = settings or HolderSettings()
     link = AgentLink.for_role(settings, transport=admin_transport, admin_class=HolderAdminClient)
     audit = ServiceAudit(settings)
-    context = HolderContext(settings=settings, link=link, staff_key=settings.secret("api_key"), audit=audit,
-                            ledger=lambda: audit.ledger)  # fmt: skip
+    portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key,
+                            timeout=settings.hospital_timeout, transport=portal_transport)  # fmt: skip
+    context = HolderContext(settings=settings, link=link, portal=portal, audit=audit, ledger=lambda: audit.ledger)
 
     def consent_event(name: str, patient_id: str, details: dict[str, Any]) -> None:
         audit.record(name, subject=patient_id, **details)
@@ -52,29 +58,22 @@ def create_app(
             on_consent_event(name, patient_id, details)
 
     consent_service = ConsentService(context, on_event=consent_event, clock=clock)
-    link.webhooks.on(proofs.TOPIC, consent_service.on_proof_event)
+    requests = ProofRequestService(context, consent_service)
+    link.webhooks.on(proofs.TOPIC, requests.on_proof_event)
     link.webhooks.awaited(wallet.CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
-    context.portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key,
-                                    timeout=settings.hospital_timeout, transport=portal_transport)  # fmt: skip
-
-    async def start() -> None:
-        context.open()
-        await context.portal.open()
-
-    async def stop() -> None:
-        await context.portal.aclose()
-        context.close()
 
     app = create_controller_app(
         title="medcred holder",
         description="Patients' wallets: invitations, credentials, consents, proof requests answered with consent, "
         "and the patient's records at the hospital, shared as SMART Health Links.",
         link=link,
-        routers=[patients.router, me.router, consents.router, disclosures.router, records.router],
-        on_startup=start,
-        on_shutdown=stop,
+        staff_key=settings.secret("api_key"),
+        routers=ROUTERS,
+        on_startup=context.open,
+        on_shutdown=context.aclose,
         audit=audit,
     )
     app.state.holder = context
     app.state.consents = consent_service
+    app.state.proof_requests = requests
     return app

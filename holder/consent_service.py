@@ -1,16 +1,16 @@
-"""Patient consent flows: granting and withdrawing (with signed receipts), and judging proof requests.
+"""Patient consent flows: granting and withdrawing (with signed receipts), and what they say of a request.
 
     service = ConsentService(context, on_event=hook)   # create_app makes it: app.state.consents
     grant(patient, GrantIn)          -> Consent, active, with its receipt signed in the patient's wallet
     list_consents, get_consent       status computed now; another patient's grant is a 404
     withdraw(patient, grant_id)      -> Consent, withdrawn, with a withdrawal receipt
     receipts_of, receipt_of          the grant's JWS and, once withdrawn, the withdrawal's
-    judge_request(patient, id, did)  a request from verifier `did`: declined at once (consent expired or
-                                     withdrawn), answered (a live grant covers it and says auto_answer),
-                                     or left for the patient
-    on_proof_event(event)            the same for requests arriving over a connection (webhook)
-    present(patient, id)             the patient's own answer, never beyond a live grant
-    pending(patient)                 waiting requests, each with how the consents see it
+    judge(patient, did, request)     the patient's grants for verifier `did` on a request: decline, answer, wait
+    live_grant(patient, did, req)    the live grant a patient's own answer is held to, if any
+    view_of(patient)                 how the consents see each waiting request (`holder.proofs.pending`)
+
+The proof requests themselves are answered by `holder.proof_requests.ProofRequestService`, which asks
+this service as its collaborator.
 
 Stored in the holder's DocumentStore: "consents" `<patient id>:<grant id>` -> Grant, "consent_index"
 patient id -> grant ids, "consent_signers" patient id -> the did:key made in their sub-wallet at their
@@ -24,19 +24,17 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from agents.events import WebhookEvent
-from holder import accounts, consent, proofs, receipts
+from holder import consent, proofs, receipts
 from holder.consent import Action, ConsentStatus, Grant, GrantIn, Judgement
 from holder.context import HolderAdminClient, HolderContext
-from holder.models import Consent, ConsentReceipts, Patient, ProofAnswer, ProofRequest, ProofRequestConsent
+from holder.models import Consent, ConsentReceipts, Patient, ProofRequestConsent
 from medcred.errors import AgentError, ConflictError, InvalidInputError, NotFoundError
 from medcred.identifiers import Did
 
-__all__ = ["ConsentHook", "ConsentService", "RequestOutcome"]
+__all__ = ["AUTO_ANSWERED", "DECLINED_BY_CONSENT", "ConsentHook", "ConsentService"]
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +53,6 @@ NO_CONSENT = ProofRequestConsent(grant_id=None, covered=False, exceeds=[])
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class RequestOutcome:
-    """What consent made of a request: `presented`, `declined`, `refused`; None: it waits for the patient."""
-
-    state: str | None = None
-    grant_id: str | None = None
-    reason: str | None = None
 
 
 class ConsentService:
@@ -92,7 +81,7 @@ class ConsentService:
         index = self._context.store.get(INDEX, patient.patient_id) or {"grant_ids": []}
         self._context.store.put(INDEX, patient.patient_id, {"grant_ids": [*index["grant_ids"], grant.grant_id]})
         log.info("patient %s granted consent %s to %s", patient.patient_id, grant.grant_id, grant.verifier_did)
-        self._emit(GRANTED, patient, {
+        self.emit(GRANTED, patient, {
             "grant_id": grant.grant_id, "verifier_did": grant.verifier_did,
             "credential_types": [str(t) for t in grant.credential_types], "reveal": list(grant.reveal),
             "prove": list(grant.prove), "purpose": grant.purpose, "auto_answer": grant.auto_answer,
@@ -118,7 +107,7 @@ class ConsentService:
         withdrawn = grant.model_copy(update={"withdrawn_at": now, "withdrawal_receipt": jws})
         self._save(withdrawn)
         log.info("patient %s withdrew consent %s", patient.patient_id, grant_id)
-        self._emit(WITHDRAWN, patient, {"grant_id": grant_id, "verifier_did": grant.verifier_did,
+        self.emit(WITHDRAWN, patient, {"grant_id": grant_id, "verifier_did": grant.verifier_did,
                                         "purpose": grant.purpose})  # fmt: skip
         return self._view(withdrawn)
 
@@ -142,61 +131,17 @@ class ConsentService:
         grants = [grant for grant in self._grants(patient) if grant.verifier_did == verifier_did]
         return consent.judge(grants, consent.asked_of(request), self.clock())
 
-    async def judge_request(self, patient: Patient, pres_ex_id: str, verifier_did: str | None) -> RequestOutcome:
-        """Decline, answer or leave a request that just arrived, as the patient's consents say."""
-        if verifier_did is None or not any(grant.verifier_did == verifier_did for grant in self._grants(patient)):
-            return RequestOutcome()  # no grant to judge by: the request waits for the patient
-        tenant = self._context.tenant(patient)
-        try:
-            record = await proofs.answerable(tenant, pres_ex_id)
-            _, request = proofs.request_of(record)
-        except (ConflictError, NotFoundError):
-            return RequestOutcome()  # answered or gone meanwhile, or not AnonCreds: nothing to judge
-        judgement = self.judge(patient, verifier_did, request)
-        grant, asked = judgement.grant, consent.asked_of(request)
-        if grant is None or judgement.action is Action.WAIT:
-            return RequestOutcome(grant_id=grant.grant_id if grant else None)
-        details = {"grant_id": grant.grant_id, "proof_request_id": pres_ex_id, "verifier_did": verifier_did,
-                   "revealed": asked.revealed, "proved": asked.proved, "purpose": grant.purpose}  # fmt: skip
-        if judgement.action is Action.DECLINE:
-            reason = str(judgement.reason)
-            await proofs.report(tenant, pres_ex_id, reason)
-            log.info("patient %s: request %s declined by consent %s", patient.patient_id, pres_ex_id, grant.grant_id)
-            self._emit(DECLINED_BY_CONSENT, patient, {**details, "reason": reason})
-            return RequestOutcome("declined", grant.grant_id, reason)
-        try:
-            await proofs.present(self._context, patient, pres_ex_id, grant=grant, record=record)
-        except ConflictError as refusal:
-            return RequestOutcome("refused", grant.grant_id, refusal.message)
-        log.info("patient %s: request %s answered under consent %s", patient.patient_id, pres_ex_id, grant.grant_id)
-        self._emit(AUTO_ANSWERED, patient, details)
-        return RequestOutcome("presented", grant.grant_id)
+    def has_grants_for(self, patient: Patient, verifier_did: str) -> bool:
+        """Whether the patient ever granted this verifier anything (live or not)."""
+        return any(grant.verifier_did == verifier_did for grant in self._grants(patient))
 
-    async def on_proof_event(self, event: WebhookEvent) -> None:
-        """Webhook `present_proof_v2_0`: judge a request arriving over a connection (a scanned one is
-        judged where it was scanned)."""
-        record = event.payload
-        if event.state != proofs.REQUEST_RECEIVED or event.wallet_id is None or record.get("role") != "prover":
-            return
-        self._context.arrived.keep(event.wallet_id, record)
-        if not isinstance(record.get("connection_id"), str) or not isinstance(record.get("pres_ex_id"), str):
-            return
-        patient = accounts.patient_for_wallet(self._context, event.wallet_id)
-        if patient is None or proofs.origin_of(self._context, patient, record.get("thread_id")) is not None:
-            return
-        verifier_did = await proofs.verifier_did(self._context, patient, record)
-        await self.judge_request(patient, record["pres_ex_id"], verifier_did)
+    def live_grant(self, patient: Patient, verifier_did: str | None, request: Json) -> Grant | None:
+        """The grant the patient's own answer to this request is held to: the live one for this verifier."""
+        grant = self.judge(patient, verifier_did, request).grant
+        return grant if grant is not None and grant.status(self.clock()) is ConsentStatus.ACTIVE else None
 
-    async def present(self, patient: Patient, pres_ex_id: str) -> ProofAnswer:
-        """The patient's own answer: held to the live grant for this verifier, if there is one."""
-        record = await proofs.arrived_or_answerable(self._context, patient, pres_ex_id)
-        _, request = proofs.request_of(record)
-        judgement = self.judge(patient, await proofs.verifier_did(self._context, patient, record), request)
-        grant = judgement.grant
-        live = grant if grant is not None and grant.status(self.clock()) is ConsentStatus.ACTIVE else None
-        return await proofs.present(self._context, patient, pres_ex_id, grant=live, record=record)
-
-    async def pending(self, patient: Patient) -> list[ProofRequest]:
+    def view_of(self, patient: Patient) -> proofs.ConsentOf:
+        """How the patient's consents, now, see a request of a verifier (`holder.proofs.pending`)."""
         grants, now = self._grants(patient), self.clock()
 
         def view(verifier_did: str | None, request: Json) -> ProofRequestConsent:
@@ -211,7 +156,7 @@ class ConsentService:
                 exceeds=list(judgement.coverage.exceeds),
             )
 
-        return await proofs.pending(self._context, patient, view)
+        return view
 
     # -- storage, signing, events ------------------------------------------------------------------
 
@@ -258,7 +203,8 @@ class ConsentService:
             raise AgentError("the agent signed other claims than the consent receipt's")
         return jws
 
-    def _emit(self, name: str, patient: Patient, details: dict[str, Any]) -> None:
+    def emit(self, name: str, patient: Patient, details: dict[str, Any]) -> None:
+        """Tell the hook of a consent event (the proof requests' service tells what consent decided)."""
         if self.on_event is None:
             return
         try:

@@ -1,8 +1,11 @@
 """What every holder service works with: the settings, the agent link, the store, and tenant views.
 
+    context = HolderContext(settings, link, portal, audit=audit, ledger=...)    # create_app makes it
+
 Each patient's agent calls go through `context.tenant(patient)`: the admin client acting with that
 patient's sub-wallet token, so the agent itself keeps patients apart (another tenant's record is a 404).
-`context.portal` is the client of the hospital's patient portal (`holder.portal`), opened in the lifespan.
+`context.portal` is the client of the hospital's patient portal (`holder.portal`); it and the store
+are opened in the lifespan (`open`, `close`), everything else is given when the context is made.
 """
 
 from __future__ import annotations
@@ -10,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import SecretStr
 
 from agents.admin import AdminClient
 from agents.audit import NO_AUDIT, AuditRecorder
@@ -62,21 +63,23 @@ class HolderAdminClient(AdminClient):
 class HolderContext:
     settings: HolderSettings
     link: AgentLink
-    staff_key: SecretStr
-    _store: DocumentStore | None = field(default=None, repr=False)
+    portal: HospitalPortal = field(repr=False)
     audit: AuditRecorder = field(default=NO_AUDIT, repr=False)
-    _portal: HospitalPortal | None = field(default=None, repr=False)
     # The holder's own ledger client (its audit trail's, once started with anchoring on) or None:
     # revocation checks read the ledger through it (`holder.revocation`).
     ledger: Callable[[], LedgerClient | None] = field(default=lambda: None, repr=False)
     # Proof requests as their webhook brought them, until answered (`holder.arrivals`).
     arrived: ArrivedRequests = field(default_factory=ArrivedRequests, repr=False)
+    _store: DocumentStore | None = field(default=None, repr=False)
 
-    def open(self) -> None:
+    async def open(self) -> None:
+        """Open the store (`<data folder>/holder.db`) and the hospital portal's client."""
         if self._store is None:
             self._store = DocumentStore(self.settings.folder() / STORE_FILE)
+        await self.portal.open()
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        await self.portal.aclose()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -90,16 +93,6 @@ class HolderContext:
     @property
     def events(self) -> EventWaiter:
         return self.link.events
-
-    @property
-    def portal(self) -> HospitalPortal:
-        if self._portal is None:
-            raise ConfigurationError("the hospital portal client is used before it was set up")
-        return self._portal
-
-    @portal.setter
-    def portal(self, portal: HospitalPortal) -> None:
-        self._portal = portal
 
     def tenant(self, patient: Patient) -> HolderAdminClient:
         """The admin client acting on this patient's sub-wallet only."""

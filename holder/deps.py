@@ -1,20 +1,21 @@
-"""FastAPI dependencies of the holder's routes: the service context, the consent service, staff and patient
-authentication."""
+"""FastAPI dependencies of the holder's routes: the service context, the consent and proof request services,
+the staff check (the controllers' one) and the patient check (bearer token -> patient)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from agents.controller import require_staff
 from holder.accounts import authenticate
 from holder.consent_service import ConsentService
 from holder.context import HolderContext
 from holder.models import Patient
-from medcred.web import StaffKeyHeader, check_api_key
+from holder.proof_requests import ProofRequestService
+from medcred.web import BearerToken
 
-__all__ = ["Consents", "Context", "CurrentPatient", "current_patient", "require_staff"]
+__all__ = ["Consents", "Context", "CurrentPatient", "ProofRequests", "current_patient", "require_staff"]
 
 
 async def holder_context(request: Request) -> HolderContext:
@@ -32,19 +33,18 @@ async def consent_service(request: Request) -> ConsentService:
 
 Consents = Annotated[ConsentService, Depends(consent_service)]
 
-_bearer = HTTPBearer(scheme_name="PatientToken", description="The patient's token (POST /patients)", auto_error=False)
+
+async def proof_request_service(request: Request) -> ProofRequestService:
+    service: ProofRequestService = request.app.state.proof_requests
+    return service
 
 
-async def require_staff(context: Context, given: StaffKeyHeader) -> None:
-    """Staff only: `X-API-Key` must be the controller's API key (compared in constant time)."""
-    check_api_key(given, context.staff_key.get_secret_value())
+ProofRequests = Annotated[ProofRequestService, Depends(proof_request_service)]
 
 
-async def current_patient(
-    context: Context, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Patient:
+async def current_patient(context: Context, token: BearerToken) -> Patient:
     """The patient whose bearer token the request carries; 401 if missing, malformed or unknown."""
-    return authenticate(context, credentials.credentials if credentials is not None else None)
+    return authenticate(context, token)
 
 
 CurrentPatient = Annotated[Patient, Depends(current_patient)]

@@ -1,4 +1,7 @@
-"""Proof requests, answered only as the patient decides (the agent never auto-responds).
+"""The proof exchange with the agent, answered only as the patient decides (the agent never auto-responds).
+
+The flows (pending, present, decline, and answers under consent) are `holder.proof_requests.
+ProofRequestService`'s; these are its steps.
 
     pending   the patient's records in `request-received`, with who asks and what is asked (and, given
               a `consent_of`, how the patient's consents for that verifier see it)
@@ -8,7 +11,8 @@
               (`holder.consent.limits`), a single attribute outside it is sent unrevealed and a group
               or predicate outside it is a 409 `request exceeds consent: <names>` (no report: the
               patient may still decline, or widen the grant)
-    decline   a problem report `declined: the patient declined`
+    report    a problem report saying why there will be no presentation (`DECLINED` when the patient
+              declined)
 
 Who asks is remembered for a connectionless request (the invitation's label and the verifier's public
 DID, `remember_origin`) and read from the connection otherwise (`their_label`, `their_public_did`).
@@ -39,7 +43,6 @@ __all__ = [
     "answerable",
     "arrived_or_answerable",
     "await_request",
-    "decline",
     "origin_of",
     "pending",
     "present",
@@ -247,13 +250,3 @@ async def present(
         predicates=[r.predicate_text() for r in wanted if r.is_predicate],
     )  # fmt: skip
     return ProofAnswer(id=pres_ex_id, state=str(answered.get("state") or "presentation-sent"))
-
-
-async def decline(context: HolderContext, patient: Patient, pres_ex_id: str) -> ProofAnswer:
-    tenant = context.tenant(patient)
-    context.arrived.take(patient.wallet_id, pres_ex_id)
-    await answerable(tenant, pres_ex_id)  # read, not kept: a problem report would end even an answered record
-    await report(tenant, pres_ex_id, DECLINED)
-    context.audit.record("proof.declined", subject=patient.patient_id, request_id=pres_ex_id)
-    log.info("patient %s declined %s", patient.patient_id, pres_ex_id)
-    return ProofAnswer(id=pres_ex_id, state="declined")

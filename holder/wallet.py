@@ -4,7 +4,7 @@ An invitation is received by the patient's own sub-wallet (`POST /out-of-band/re
 auto-accepted, reusing an existing connection). When it carries a proof request, the agent turns it
 into a presentation record in `request-received` shortly after answering: its id is awaited and
 returned, and the inviter's label and public DID are remembered so the patient can see who asks. The
-patient's consents for that DID then judge it (`ConsentService.judge_request`): declined at once,
+patient's consents for that DID then judge it (`ProofRequestService.judge_arrival`): declined at once,
 answered, or left waiting for the patient. An invitation to connect (a handshake, nothing attached) makes
 a connection and nothing more: the wallet takes a connection for the hospital's only once its DID
 Exchange with the hospital's public DID has completed (`holder.records.hospital_connection`), whatever
@@ -20,9 +20,9 @@ from typing import Any
 
 from agents.connections import is_connected
 from holder import consent, invitations, proofs
-from holder.consent_service import ConsentService
 from holder.context import HolderContext
 from holder.models import Credential, InvitationAccepted, InvitationIn, Patient
+from holder.proof_requests import ProofRequestService
 from holder.revocation import revocation_statuses
 from medcred.errors import AgentRejectedError, ConflictError, InvalidInputError, MedcredError, TimeoutError_
 
@@ -35,7 +35,7 @@ CONNECTION_STATES = ("abandoned", "active")  # the ends of a DID Exchange, as th
 
 
 async def accept_invitation(
-    context: HolderContext, consents: ConsentService, patient: Patient, body: InvitationIn
+    context: HolderContext, requests: ProofRequestService, patient: Patient, body: InvitationIn
 ) -> InvitationAccepted:
     invitation = invitations.invitation_from(body.invitation_url, body.invitation)
     thread_id = invitations.proof_request_thread(invitation)
@@ -61,7 +61,7 @@ async def accept_invitation(
     verifier_did = invitations.verifier_did(invitation)
     proofs.remember_origin(context, patient, thread_id, invitations.invitation_label(invitation), verifier_did)
     request_id = await proofs.await_request(context, patient, thread_id)
-    outcome = await consents.judge_request(patient, request_id, verifier_did)
+    outcome = await requests.judge_arrival(patient, request_id, verifier_did)
     return accepted.model_copy(update={
         "proof_request_id": request_id, "state": outcome.state or accepted.state,
         "grant_id": outcome.grant_id, "reason": outcome.reason,

@@ -59,6 +59,7 @@ def create_app(
         title="medcred issuer",
         description=DESCRIPTION,
         link=link,
+        staff_key=settings.secret("api_key"),
         routers=[identity.router, patients.router, records.router, credentials.router, portal.router, shl.router],
         on_startup=issuer.start,
         on_shutdown=issuer.stop,

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from agents.connections import ConnectionDids
+from agents.controller import require_staff
 from issuer.health_records.models import RecordUpload
 from issuer.health_records.service import HealthRecordService
 from issuer.issuance import IssuanceService
@@ -26,7 +27,7 @@ from issuer.sharing.access import ShareAccess
 from issuer.sharing.disclosures import DisclosureService
 from issuer.sharing.service import SharingService
 from medcred.errors import NotFoundError
-from medcred.web import PortalKeyHeader, StaffKeyHeader, check_api_key, read_body
+from medcred.web import PORTAL_KEY, api_key_check, read_body
 
 __all__ = [
     "DisclosuresDep",
@@ -55,14 +56,10 @@ def get_issuer(request: Request) -> IssuerService:
     return cast(IssuerService, request.app.state.issuer)
 
 
-async def staff_only(request: Request, given: StaffKeyHeader) -> None:
-    """Admit only the hospital's staff: `X-API-Key` must be the issuer's API key (constant time)."""
-    check_api_key(given, get_issuer(request).staff_key)
-
-
-async def portal_only(request: Request, given: PortalKeyHeader) -> None:
-    """Admit only the patients' wallet service: `X-API-Key` must be the portal key (constant time)."""
-    check_api_key(given, get_issuer(request).portal_key)
+# Admit only the hospital's staff: `X-API-Key` must be the issuer's API key (the controllers' one check).
+staff_only = require_staff
+# Admit only the patients' wallet service: `X-API-Key` must be the portal key (constant time).
+portal_only = api_key_check(PORTAL_KEY, lambda request: get_issuer(request).portal_key)
 
 
 async def valid_patient_ref(patient_ref: str) -> str:

@@ -65,7 +65,6 @@ class IssuerService:
         self.link = link
         self.audit = audit
         self.registry = IssuerRegistry(store)
-        self.staff_key = settings.secret("api_key").get_secret_value()
         self.portal_key = settings.secret("portal_api_key").get_secret_value()
         self.onboarding = Onboarding(link.admin, self.registry, settings, ledger_transport=ledger_transport)
         self.patients = PatientService(link.admin, self.registry, link_wait=settings.portal_link_wait,

@@ -12,20 +12,23 @@ Routes that read a body themselves use `read_body` (the same size bound, for any
 `medcred.bounded_json.loads`.
 
 API keys travel in `X-API-Key`; each kind of key is a security scheme of its own in the OpenAPI
-document (`STAFF_KEY`, `PORTAL_KEY`, `WEBHOOK_KEY`), so that `/docs` can send it.
+document (`STAFF_KEY`, `PORTAL_KEY`, `WEBHOOK_KEY`), so that `/docs` can send it, and every check of one
+is a dependency made by `api_key_check(scheme, key_of)`. A patient's token travels as
+`Authorization: Bearer` (`PATIENT_TOKEN`; `BearerToken` takes it, None when missing).
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Security
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medcred.bounded_json import MAX_BODY_BYTES, MAX_DEPTH, nesting_problem
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 
 API_KEY_HEADER = "X-API-Key"
 
+# The key a check expects, read from the request (its app's state, say) when it comes.
+type KeyOf = Callable[[Request], SecretStr | str]
+type KeyCheck = Callable[..., Awaitable[None]]
 
 
 def _key_scheme(name: str, description: str) -> APIKeyHeader:
@@ -45,10 +51,31 @@ STAFF_KEY = _key_scheme("StaffKey", "The service's staff API key")
 PORTAL_KEY = _key_scheme("PortalKey", "The hospital's patient-portal key, held by the patients' wallet service")
 WEBHOOK_KEY = _key_scheme("WebhookKey", "The key the controller gave its agent for webhooks (`--webhook-url URL#KEY`)")
 
-# A dependency's parameter that takes the key of a scheme (None when missing); `check_api_key` checks it.
-StaffKeyHeader = Annotated[str | None, Security(STAFF_KEY)]
-PortalKeyHeader = Annotated[str | None, Security(PORTAL_KEY)]
-WebhookKeyHeader = Annotated[str | None, Security(WEBHOOK_KEY)]
+PATIENT_TOKEN = HTTPBearer(scheme_name="PatientToken", description="The patient's token (POST /patients)",
+                           auto_error=False)  # fmt: skip
+
+
+def api_key_check(scheme: APIKeyHeader, key_of: KeyOf) -> KeyCheck:
+    """The dependency admitting only requests whose `X-API-Key` (in the OpenAPI document: `scheme`) is
+    `key_of(request)`, compared in constant time; 401 otherwise."""
+
+    # The scheme is the parameter's default, not in an `Annotated` type: under `from __future__ import
+    # annotations` FastAPI resolves a type from the module's globals, where this closure's `scheme` is not.
+    async def require_key(request: Request, given: str | None = Security(scheme)) -> None:
+        expected = key_of(request)
+        check_api_key(given, expected.get_secret_value() if isinstance(expected, SecretStr) else expected)
+
+    return require_key
+
+
+async def _bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(PATIENT_TOKEN)],
+) -> str | None:
+    return credentials.credentials if credentials is not None else None
+
+
+# The request's bearer token (`Authorization: Bearer <token>`), None when missing or not a bearer one.
+BearerToken = Annotated[str | None, Depends(_bearer_token)]
 
 
 def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES) -> None:

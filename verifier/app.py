@@ -66,8 +66,7 @@ def create_app(
                 "so a credential of any issuer using the medcred schema names would be accepted"
             )
         # Invitations name this DID, so a patient knows who asks and can consent to exactly that verifier.
-        service.public_did = await ensure_public_did(link.admin, settings, StoredPendingDid(store))
-        await service.resume()
+        await service.start(await ensure_public_did(link.admin, settings, StoredPendingDid(store)))
         await share_client.open()
         if hosts.allowed:
             log.info("shared links may also name %s", ", ".join(sorted(str(origin) for origin in hosts.allowed)))
@@ -83,13 +82,13 @@ def create_app(
         description="Clinic and insurer: proof requests from templates, and their results; "
         "records patients share as SMART Health Links, checked against the ledger.",
         link=link,
+        staff_key=settings.secret("api_key"),
         routers=[verifications.router, templates.router, identity.router, shares.router],
         on_startup=start,
         on_shutdown=stop,
         audit=audit,
     )
     app.state.settings = settings
-    app.state.api_key = settings.secret("api_key")
     app.state.verifications = service
     app.state.shares = reader
     return app

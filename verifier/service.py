@@ -3,6 +3,7 @@
     create(template)   create-request (anoncreds, auto-verify) -> P; an OOB invitation carrying P, no handshake
     on_presentation()  the `present_proof_v2_0` webhook handler: P `done` / `abandoned` -> the result
     get(id, wait)      the verification; if asked, awaits (no polling) its leaving `pending`
+    start(public_did)  at start-up: the DID invitations name, and the timers of what is still pending
 
 A verification takes only its first result: an invitation without a handshake can be answered again,
 reopening P. P is created with `auto_remove`: once `done`, the agent deletes it itself after its ack,
@@ -67,7 +68,7 @@ class VerificationService:
     ) -> None:
         self._admin, self._events, self._records, self._audit = admin, events, records, audit
         self._label, self._issuer_did, self._timeout, self._clock = label, issuer_did, request_timeout, clock
-        self.public_did: str | None = None  # set at start-up; invitations then carry it
+        self._public_did: str | None = None  # known at start-up (`start`); invitations then carry it
         self.timers = Timers()
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -145,6 +146,16 @@ class VerificationService:
             elif (outcome := await self._outcome(verification, event)) is not None:
                 # A `done` record is auto-removed by the agent; any other is ours to delete.
                 await self._finish(verification, outcome, delete_agent_record=event.state != "done")
+
+    @property
+    def public_did(self) -> str | None:
+        """The verifier's public DID (its nym), which its invitations name; None before `start`."""
+        return self._public_did
+
+    async def start(self, public_did: str | None) -> None:
+        """At start-up: take the verifier's public DID for its invitations, and `resume`."""
+        self._public_did = public_did
+        await self.resume()
 
     async def resume(self) -> None:
         """At start-up: start the timers of the verifications still pending in the store, and end at once

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from medcred.api_docs import errors
 from medcred.errors import NotFoundError
 from medcred.identifiers import IndyDid
-from verifier.routes.deps import ServiceDep, require_staff
+from verifier.deps import ServiceDep, require_staff
 
 __all__ = ["router"]
 

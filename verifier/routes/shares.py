@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from medcred.api_docs import errors
+from verifier.deps import SharesDep, require_staff
 from verifier.models import OpenedShare, OpenShare
-from verifier.routes.deps import SharesDep, require_staff
 
 __all__ = ["router"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from verifier.deps import require_staff
 from verifier.models import TemplateView
-from verifier.routes.deps import require_staff
 from verifier.templates import TEMPLATES
 
 __all__ = ["router"]

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from medcred.api_docs import errors
+from verifier.deps import ServiceDep, require_staff
 from verifier.models import CreateVerification, VerificationCreated, VerificationView
-from verifier.routes.deps import ServiceDep, require_staff
 
 __all__ = ["router"]
 

@@ -5,19 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import SecretStr
 
-from medcred.web import StaffKeyHeader, check_api_key
+from agents.controller import require_staff
 from verifier.service import VerificationService
 from verifier.shares import ShareReader
 
 __all__ = ["ServiceDep", "SharesDep", "require_staff"]
-
-
-async def require_staff(request: Request, given: StaffKeyHeader) -> None:
-    """Admit only requests carrying the staff key (`X-API-Key`), compared in constant time."""
-    expected: SecretStr = request.app.state.api_key
-    check_api_key(given, expected.get_secret_value())
 
 
 async def _service(request: Request) -> VerificationService:
