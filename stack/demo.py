@@ -22,11 +22,11 @@ from stack.clients import ControllerError, HospitalClient, PatientClient, Verifi
 
 def demo() -> None:
     """Run the scripted scenario on a fresh local network and print what each party saw."""
-    from stack.network import MedcredNetwork
+    from stack.network import MedcredNetwork, throwaway_issuer
 
     async def job() -> None:
         with tempfile.TemporaryDirectory(prefix="medcred-demo-") as home:
-            async with MedcredNetwork(Path(home), progress=console.progress) as network:
+            async with MedcredNetwork(Path(home), progress=console.progress, issuer=throwaway_issuer()) as network:
                 async with httpx.AsyncClient(timeout=90) as http:
                     staff = network.staff_clients(http)
                     hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic

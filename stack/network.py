@@ -22,6 +22,7 @@ local address.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from agents.acapy_plugin.switches import Patches
 from agents.config import AgentConfig
@@ -55,7 +57,7 @@ from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
 
-__all__ = ["MedcredNetwork", "Role", "records_kek_file"]
+__all__ = ["MedcredNetwork", "Role", "records_kek_file", "throwaway_issuer"]
 
 Progress = Callable[[str], None]
 
@@ -79,6 +81,12 @@ def records_kek_file(issuer_folder: Path, data_home: Path, config_dir: Path | No
         raise ConfigurationError(f"the records key-encryption key cannot be kept inside the data folder {data_home}")
     folder_id = data_folder_id(issuer_folder)
     return new_key_file(folder / "records-keks" / folder_id, folder_id)
+
+
+def throwaway_issuer() -> IssuerSettings:
+    """The hospital's settings for a network in a temporary folder (the demo, the benchmarks): a records key
+    of its own, in memory only, so that no key file is left behind for a folder that is gone."""
+    return IssuerSettings(records_kek=SecretStr(secrets.token_bytes(32).hex()))
 
 
 @dataclass(frozen=True)

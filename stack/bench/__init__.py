@@ -69,7 +69,7 @@ def bench(
     patch_off: Annotated[list[str] | None, typer.Option(help="a plugin patch left off (repeatable)")] = None,
 ) -> None:
     """Measure full flows (connect, issue, verify) with and without the controllers, and issuance alone."""
-    from stack.network import MedcredNetwork
+    from stack.network import MedcredNetwork, throwaway_issuer
 
     try:
         patches = Patches.off_only(patch_off or [])
@@ -79,7 +79,9 @@ def bench(
     async def job() -> None:
         load = os.getloadavg()[0]  # before our own network adds to it
         with tempfile.TemporaryDirectory(prefix="medcred-bench-") as home:
-            async with MedcredNetwork(Path(home), progress=console.progress, patches=patches) as network:
+            async with MedcredNetwork(
+                Path(home), progress=console.progress, patches=patches, issuer=throwaway_issuer()
+            ) as network:
                 lines = await _measure(network, flows, concurrency, issuances, issuance_concurrency, load)
                 console.progress("stopping the network")
         typer.echo("")

@@ -44,14 +44,14 @@ def _line(name: str, seconds: list[float], size: int) -> str:
 def bench(records: int = typer.Option(10, help="records per size (5 MB records: at most this many)")) -> None:
     """Measure store, share-open and verify throughput for 10 KB and 5 MB records."""
     from holder import HolderSettings
-    from issuer import IssuerSettings
-    from stack.network import MedcredNetwork
+    from stack.network import MedcredNetwork, throwaway_issuer
     from verifier import VerifierSettings
 
     async def job() -> None:
         with tempfile.TemporaryDirectory(prefix="medcred-records-bench-") as home:
             async with MedcredNetwork(
-                Path(home), progress=console.progress, issuer=IssuerSettings(audit_max_wait=0.2),
+                Path(home), progress=console.progress,
+                issuer=throwaway_issuer().model_copy(update={"audit_max_wait": 0.2}),
                 holder=HolderSettings(audit_max_wait=0.2), verifier=VerifierSettings(audit_max_wait=0.2),
             ) as network:
                 async with httpx.AsyncClient(timeout=120) as http:
