@@ -20,13 +20,17 @@ from fastapi import FastAPI
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
-from holder import proofs, wallet
+from holder import proofs
+from holder.accounts import AccountService
 from holder.consent_service import ConsentHook, ConsentService, utc_now
-from holder.context import HolderAdminClient, HolderContext
+from holder.context import HolderAdminClient, HolderContext, Tenants
+from holder.disclosures import DisclosureService
 from holder.portal import HospitalPortal
 from holder.proof_requests import ProofRequestService
+from holder.records import RecordsService
 from holder.routes import consents, credentials, disclosures, invitations, patients, proof_requests, records
 from holder.settings import HolderSettings
+from holder.wallet import CONNECTION_TOPIC, WalletService
 from medcred.settings import owner_only_files
 
 __all__ = ["create_app"]
@@ -57,10 +61,16 @@ def create_app(
         if on_consent_event is not None:
             on_consent_event(name, patient_id, details)
 
+    # Each flow's service with the pieces it uses; the store opens in the lifespan (`context.open`).
+    tenants = Tenants(link.admin)
+    accounts = AccountService(link.admin, lambda: context.store, settings.label)
     consent_service = ConsentService(context, on_event=consent_event, clock=clock)
-    requests = ProofRequestService(context, consent_service)
+    requests = ProofRequestService(context, consent_service, accounts)
+    wallet = WalletService(tenants, link.events, settings, requests, ledger=lambda: audit.ledger)
+    records = RecordsService(portal, tenants, audit)
+    disclosures = DisclosureService(audit, portal, records)
     link.webhooks.on(proofs.TOPIC, requests.on_proof_event)
-    link.webhooks.awaited(wallet.CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
+    link.webhooks.awaited(CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
 
     app = create_controller_app(
         title="medcred holder",
@@ -76,4 +86,8 @@ def create_app(
     app.state.holder = context
     app.state.consents = consent_service
     app.state.proof_requests = requests
+    app.state.accounts = accounts
+    app.state.wallet = wallet
+    app.state.records = records
+    app.state.disclosures = disclosures
     return app

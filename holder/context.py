@@ -2,8 +2,11 @@
 
     context = HolderContext(settings, link, portal, audit=audit, ledger=...)    # create_app makes it
 
-Each patient's agent calls go through `context.tenant(patient)`: the admin client acting with that
-patient's sub-wallet token, so the agent itself keeps patients apart (another tenant's record is a 404).
+Each patient's agent calls go through `Tenants.of(patient)` (`context.tenant(patient)`): the admin client
+acting with that patient's sub-wallet token, so the agent itself keeps patients apart (another tenant's
+record is a 404). The flows' services (`holder.accounts`, `holder.wallet`, `holder.records`,
+`holder.disclosures`) take only the pieces they use; the context remains for what the proof requests and
+consents share (the store and the requests that arrived).
 `context.portal` is the client of the hospital's patient portal (`holder.portal`); it and the store
 are opened in the lifespan (`open`, `close`), everything else is given when the context is made.
 """
@@ -26,7 +29,7 @@ from ledger.client import LedgerClient
 from medcred.errors import AgentError, AuthenticationError, ConfigurationError
 from medcred.store import DocumentStore
 
-__all__ = ["HolderAdminClient", "HolderContext"]
+__all__ = ["HolderAdminClient", "HolderContext", "Tenants"]
 
 STORE_FILE = "holder.db"
 
@@ -57,6 +60,19 @@ class HolderAdminClient(AdminClient):
         params = {"their_public_did": their_public_did} if their_public_did is not None else None
         records = await self._list("GET", "/connections", key="results", params=params)
         return [record for record in records if isinstance(record, dict)]
+
+
+class Tenants:
+    """The admin clients of the patients' sub-wallets, each acting with that patient's token only."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self._admin = admin
+
+    def of(self, patient: Patient) -> HolderAdminClient:
+        """The admin client acting on this patient's sub-wallet only."""
+        if not isinstance(self._admin, HolderAdminClient):
+            raise ConfigurationError("the holder's agent link needs a HolderAdminClient")
+        return self._admin.for_tenant(patient.agent_token)
 
 
 @dataclass
@@ -96,7 +112,4 @@ class HolderContext:
 
     def tenant(self, patient: Patient) -> HolderAdminClient:
         """The admin client acting on this patient's sub-wallet only."""
-        admin: AdminClient = self.link.admin
-        if not isinstance(admin, HolderAdminClient):
-            raise ConfigurationError("the holder's agent link needs a HolderAdminClient")
-        return admin.for_tenant(patient.agent_token)
+        return Tenants(self.link.admin).of(patient)

@@ -13,6 +13,8 @@ Each entry carries its inclusion proof: the Merkle path to its batch root and th
 that anchors that root, so a patient can check it without trusting either service
 (`audit.verify_inclusion`, then the ATTRIB at `anchor.seq_no` on the domain ledger). An entry
 not anchored yet says so; it is anchored within its service's audit max wait (5 s by default).
+
+    disclosures = DisclosureService(audit, portal, records)    # create_app makes it
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.audit import ServiceAudit
-from holder import records
-from holder.context import HolderContext
 from holder.models import Patient
+from holder.portal import HospitalPortal
+from holder.records import RecordsService
 from medcred.errors import MedcredError
 
-__all__ = ["Disclosure", "accounting", "disclosures"]
+__all__ = ["Disclosure", "DisclosureService", "disclosures"]
 
 log = logging.getLogger(__name__)
 
@@ -89,29 +91,6 @@ def disclosures(audit: ServiceAudit, patient: Patient) -> list[Disclosure]:
     return found
 
 
-async def _hospital(context: HolderContext, patient: Patient) -> list[Disclosure]:
-    """The hospital's entries for this patient; none (and a warning) when it cannot say."""
-    try:
-        connection = await records.hospital_connection(context, patient)
-        if connection is None:
-            return []
-        answer = await context.portal.call("GET", connection, "disclosures")
-    except MedcredError as exc:
-        log.warning("patient %s: the hospital's accesses are left out (%s: %s)",
-                    patient.patient_id, type(exc).__name__, exc.message)  # fmt: skip
-        return []
-    found = []
-    for item in answer if isinstance(answer, list) else []:
-        try:
-            entry = _HospitalEntry.model_validate(item)
-        except ValidationError:
-            log.warning("patient %s: a malformed disclosure from the hospital is left out", patient.patient_id)
-            continue
-        if entry.event in HOSPITAL_EVENTS:
-            found.append(Disclosure(source="hospital", **entry.model_dump()))
-    return found
-
-
 def _when(disclosure: Disclosure) -> datetime:
     try:
         at = datetime.fromisoformat(disclosure.at)
@@ -120,7 +99,37 @@ def _when(disclosure: Disclosure) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-async def accounting(context: HolderContext, audit: ServiceAudit, patient: Patient) -> list[Disclosure]:
-    """The wallet's and the hospital's entries for this patient, in time order."""
-    merged = disclosures(audit, patient) + await _hospital(context, patient)
-    return sorted(merged, key=_when)
+class DisclosureService:
+    def __init__(self, audit: ServiceAudit, portal: HospitalPortal, records: RecordsService) -> None:
+        """`audit`: the wallet's own trail; `portal` and `records` (the patient's connection to the hospital)
+        reach the hospital's."""
+        self._audit = audit
+        self._portal = portal
+        self._records = records
+
+    async def accounting(self, patient: Patient) -> list[Disclosure]:
+        """The wallet's and the hospital's entries for this patient, in time order."""
+        merged = disclosures(self._audit, patient) + await self._hospital(patient)
+        return sorted(merged, key=_when)
+
+    async def _hospital(self, patient: Patient) -> list[Disclosure]:
+        """The hospital's entries for this patient; none (and a warning) when it cannot say."""
+        try:
+            connection = await self._records.hospital_connection(patient)
+            if connection is None:
+                return []
+            answer = await self._portal.call("GET", connection, "disclosures")
+        except MedcredError as exc:
+            log.warning("patient %s: the hospital's accesses are left out (%s: %s)",
+                        patient.patient_id, type(exc).__name__, exc.message)  # fmt: skip
+            return []
+        found = []
+        for item in answer if isinstance(answer, list) else []:
+            try:
+                entry = _HospitalEntry.model_validate(item)
+            except ValidationError:
+                log.warning("patient %s: a malformed disclosure from the hospital is left out", patient.patient_id)
+                continue
+            if entry.event in HOSPITAL_EVENTS:
+                found.append(Disclosure(source="hospital", **entry.model_dump()))
+        return found

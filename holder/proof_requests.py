@@ -1,6 +1,6 @@
 """A patient's proof requests: what waits, and every answer to one, held to the patient's consents.
 
-    requests = ProofRequestService(context, consents)    # create_app makes it: app.state.proof_requests
+    requests = ProofRequestService(context, consents, accounts)    # create_app makes it: app.state.proof_requests
     pending(patient)                 waiting requests, each with how the consents see it
     present(patient, id)             the patient's own answer, never beyond a live grant for that verifier
     decline(patient, id)             the patient's refusal: a problem report `declined: the patient declined`
@@ -8,6 +8,7 @@
                                      (consent expired or withdrawn), answered (a live grant covers it and
                                      says auto_answer), or left for the patient
     on_proof_event(event)            the same for requests arriving over a connection (webhook)
+    arrival(patient, thread, ...)    an invitation's request: who sent it kept, its id awaited
 
 Every answer takes the same path: the request is found in the patient's own sub-wallet (another
 patient's record id is a 404, an answered one a 409), consent says which grant holds (`ConsentService`,
@@ -21,12 +22,14 @@ import logging
 from dataclasses import dataclass
 
 from agents.events import WebhookEvent
-from holder import accounts, consent, proofs
+from holder import consent, proofs
+from holder.accounts import AccountService
 from holder.consent import Action
 from holder.consent_service import AUTO_ANSWERED, DECLINED_BY_CONSENT, ConsentService
 from holder.context import HolderContext
 from holder.models import Patient, ProofAnswer, ProofRequest
 from medcred.errors import ConflictError, NotFoundError
+from medcred.identifiers import IndyDid
 
 __all__ = ["ProofRequestService", "RequestOutcome"]
 
@@ -43,9 +46,16 @@ class RequestOutcome:
 
 
 class ProofRequestService:
-    def __init__(self, context: HolderContext, consents: ConsentService) -> None:
+    def __init__(self, context: HolderContext, consents: ConsentService, accounts: AccountService) -> None:
         self._context = context
         self._consents = consents
+        self._accounts = accounts
+
+    async def arrival(self, patient: Patient, thread_id: str, label: str | None, verifier_did: IndyDid | None) -> str:
+        """The id of the request an invitation the patient scanned carries (thread `thread_id`), once it has
+        arrived; who sent it (`label`, `verifier_did`) is kept first, as its record cannot name them."""
+        proofs.remember_origin(self._context, patient, thread_id, label, verifier_did)
+        return await proofs.await_request(self._context, patient, thread_id)
 
     async def pending(self, patient: Patient) -> list[ProofRequest]:
         return await proofs.pending(self._context, patient, self._consents.view_of(patient))
@@ -107,7 +117,7 @@ class ProofRequestService:
         self._context.arrived.keep(event.wallet_id, record)
         if not isinstance(record.get("connection_id"), str) or not isinstance(record.get("pres_ex_id"), str):
             return
-        patient = accounts.patient_for_wallet(self._context, event.wallet_id)
+        patient = self._accounts.patient_for_wallet(event.wallet_id)
         if patient is None or proofs.origin_of(self._context, patient, record.get("thread_id")) is not None:
             return
         verifier_did = await proofs.verifier_did(self._context, patient, record)

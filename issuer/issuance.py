@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from agents.admin import AdminClient
 from agents.admin_transport import segment
@@ -31,6 +31,7 @@ from agents.audit import NO_AUDIT, AuditRecorder
 from agents.events import EventWaiter, WebhookEvent
 from agents.timers import Timers
 from issuer.attributes import allergy_attributes, health_id_attributes, vaccination_attributes
+from issuer.issued import IssuedCredentials
 from issuer.models import CredentialRequest, FhirCredentialRequest
 from issuer.onboarding import IssuerIdentity
 from issuer.patients import PatientService
@@ -53,7 +54,8 @@ NOT_CONNECTED = ("the patient has no completed connection to the hospital (no in
 # What the agent posts when an exchange goes on: after we abandoned it, each is a reason to end it there.
 GOING_ON = frozenset({"request-received", "credential-issued", "done"})
 
-type Revoke = Callable[[str], Awaitable[object]]
+class Revoker(Protocol):
+    async def revoke(self, credential_id: str) -> object: ...
 
 
 class IssuanceService:
@@ -62,32 +64,31 @@ class IssuanceService:
         admin: AdminClient,
         events: EventWaiter,
         registry: IssuerRegistry,
+        issued: IssuedCredentials,
         patients: PatientService,
         identity: Callable[[], IssuerIdentity],
         audit: AuditRecorder = NO_AUDIT,
         *,
         timeout: float = 120.0,
-        revoke: Revoke | None = None,
+        revocation: Revoker | None = None,
         clock: Callable[[], datetime] = now,
     ) -> None:
-        """`timeout`: seconds an exchange may stay unfinished; `revoke(credential_id)` revokes a credential
-        that was issued to an exchange that then ran out of time."""
+        """`timeout`: seconds an exchange may stay unfinished; `revocation` (the `RevocationService`) revokes
+        a credential that was issued to an exchange that then ran out of time."""
         self.admin = admin
         self.events = events
         self.registry = registry
+        self.issued = issued
         self.patients = patients
         self.identity = identity
         self.audit = audit
         self.timeout = timeout
         self.timers = Timers()
-        self._revoke = revoke
+        self._revocation = revocation
         self._clock = clock
 
     def require(self, credential_id: str) -> CredentialRecord:
-        record = self.registry.credential(credential_id)
-        if record is None:
-            raise NotFoundError(f"no credential {credential_id}")
-        return record
+        return self.issued.require(credential_id)
 
     def credentials(self, patient_ref: str | None = None) -> list[CredentialRecord]:
         """Every credential, or those of one patient (404 if there is no such patient)."""
@@ -153,10 +154,7 @@ class IssuanceService:
         record = self.registry.credential_by_exchange(cred_ex_id) if isinstance(cred_ex_id, str) else None
         if record is None:
             return None
-        rev_reg_id, cred_rev_id = payload.get("rev_reg_id"), payload.get("cred_rev_id")
-        if isinstance(rev_reg_id, str) and isinstance(cred_rev_id, str) and record.cred_rev_id is None:
-            record = record.model_copy(update={"rev_reg_id": rev_reg_id, "cred_rev_id": cred_rev_id})
-            self.registry.save_credential(record)
+        record = self.issued.note_revocation_ids(record, payload)
         reason = payload.get("error_msg")
         moved = record.moved_to(payload.get("state"), reason if isinstance(reason, str) else None)
         if moved is None:
@@ -197,17 +195,7 @@ class IssuanceService:
         return self.require(credential_id)
 
     async def with_revocation_ids(self, record: CredentialRecord) -> CredentialRecord:
-        """The record with its rev_reg_id and cred_rev_id, read from the agent if no webhook brought them."""
-        if record.cred_rev_id is not None or record.issued_at is None:  # abandoned after issuance: issued_at
-            return record
-        try:
-            detail = (await self.admin.issue_credential_record(record.cred_ex_id)).get("anoncreds")
-        except NotFoundError:
-            log.warning("the agent no longer has exchange %s of credential %s", record.cred_ex_id, record.credential_id)
-            return record
-        if isinstance(detail, dict):
-            self._apply({"cred_ex_id": record.cred_ex_id, **{k: detail.get(k) for k in ("rev_reg_id", "cred_rev_id")}})
-        return self.require(record.credential_id)
+        return await self.issued.with_revocation_ids(record)
 
     def resume(self) -> None:
         """Arm the deadline of every exchange the store holds unfinished (at start-up), with the time left:
@@ -242,9 +230,9 @@ class IssuanceService:
     async def _end_on_agent(self, record: CredentialRecord) -> None:
         """Revoke what was issued, report the problem to the wallet, delete the agent's exchange record.
         Each step that fails is logged: our record is abandoned whatever the agent answers."""
-        if record.issued_at is not None and not record.revoked and self._revoke is not None:
+        if record.issued_at is not None and not record.revoked and self._revocation is not None:
             try:
-                await self._revoke(record.credential_id)
+                await self._revocation.revoke(record.credential_id)
             except MedcredError as exc:
                 log.warning("could not revoke abandoned credential %s: %s", record.credential_id, type(exc).__name__)
         path = f"/issue-credential-2.0/records/{segment(record.cred_ex_id)}"

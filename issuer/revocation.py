@@ -11,7 +11,7 @@ import logging
 
 from agents.admin import AdminClient
 from agents.audit import NO_AUDIT, AuditRecorder
-from issuer.issuance import IssuanceService
+from issuer.issued import IssuedCredentials
 from issuer.registry import CredentialRecord, IssuerRegistry, now
 from medcred.errors import ConflictError
 
@@ -22,25 +22,25 @@ log = logging.getLogger(__name__)
 
 class RevocationService:
     def __init__(
-        self, admin: AdminClient, registry: IssuerRegistry, issuance: IssuanceService, audit: AuditRecorder = NO_AUDIT
+        self, admin: AdminClient, registry: IssuerRegistry, issued: IssuedCredentials, audit: AuditRecorder = NO_AUDIT
     ) -> None:
         self.admin = admin
         self.registry = registry
-        self.issuance = issuance
+        self.issued = issued
         self.audit = audit
         self._lock = asyncio.Lock()  # one revocation at a time: each is a ledger write anyway
 
     async def revoke(self, credential_id: str) -> CredentialRecord:
         """Revoke and publish (`POST /anoncreds/revocation/revoke`, publish true); 409 if not issued yet."""
         async with self._lock:
-            record = self.issuance.require(credential_id)
+            record = self.issued.require(credential_id)
             if record.revoked:
                 return record
-            record = await self.issuance.with_revocation_ids(record)
+            record = await self.issued.with_revocation_ids(record)
             if record.rev_reg_id is None or record.cred_rev_id is None:
                 raise ConflictError(f"credential {credential_id} has not been issued yet: there is nothing to revoke")
             await self.admin.revoke(rev_reg_id=record.rev_reg_id, cred_rev_id=record.cred_rev_id)
-            revoked = self.issuance.require(credential_id).model_copy(update={"revoked_at": now()})
+            revoked = self.issued.require(credential_id).model_copy(update={"revoked_at": now()})
             self.registry.save_credential(revoked)
             self.audit.record("credential.revoked", subject=revoked.patient_ref, credential_id=credential_id,
                               type=revoked.type)

@@ -6,7 +6,7 @@ the one service they call from `issuer.deps`.
     onboarding      Onboarding           public DID, schemas, credential definitions (and the identity known)
     patients        PatientService       patients, their invitations and their wallets' connections
     issuance        IssuanceService      issue a credential, follow its exchange to the end
-    revocation      RevocationService    revoke an issued credential
+    revocation      RevocationService    revoke an issued credential (it and issuance read IssuedCredentials)
     health_records  HealthRecordService  patients' encrypted health records: store, list, erase
     sharing         SharingService       the patient's shares of their records (SMART Health Links)
     share_access    ShareAccess          the links' public side: manifest, files, proofs
@@ -32,6 +32,7 @@ from issuer.health_records.anchors import RecordAnchors
 from issuer.health_records.service import HealthRecordService
 from issuer.health_records.store import RecordStore
 from issuer.issuance import EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC, IssuanceService
+from issuer.issued import IssuedCredentials
 from issuer.onboarding import Onboarding
 from issuer.patients import PatientService
 from issuer.registry import IssuerRegistry
@@ -69,11 +70,12 @@ class IssuerService:
         self.onboarding = Onboarding(link.admin, self.registry, settings, ledger_transport=ledger_transport)
         self.patients = PatientService(link.admin, self.registry, link_wait=settings.portal_link_wait,
                                        invitation_ttl=timedelta(hours=settings.invitation_ttl_hours))
+        issued = IssuedCredentials(link.admin, self.registry)  # read by both: revocation first, then issuance
+        self.revocation = RevocationService(link.admin, self.registry, issued, audit)
         self.issuance = IssuanceService(
-            link.admin, link.events, self.registry, self.patients, self.onboarding.identity, audit,
-            timeout=settings.issuance_timeout, revoke=lambda credential_id: self.revocation.revoke(credential_id),
+            link.admin, link.events, self.registry, issued, self.patients, self.onboarding.identity, audit,
+            timeout=settings.issuance_timeout, revocation=self.revocation,
         )  # fmt: skip
-        self.revocation = RevocationService(link.admin, self.registry, self.issuance, audit)
         self.record_store = record_store
         self.health_records = HealthRecordService(record_store, self.patients)
         shares, locks = ShareStore(store), ShareLocks()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from holder import wallet
-from holder.deps import Context, CurrentPatient
+from holder.deps import CurrentPatient, Wallet
 from holder.models import Credential
 from medcred.api_docs import errors
 
@@ -13,5 +12,5 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 
 @router.get("/credentials", responses=errors(502))
-async def list_credentials(patient: CurrentPatient, context: Context) -> list[Credential]:
-    return await wallet.list_credentials(context, patient)
+async def list_credentials(patient: CurrentPatient, wallet: Wallet) -> list[Credential]:
+    return await wallet.list_credentials(patient)

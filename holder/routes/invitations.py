@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from holder import wallet
-from holder.deps import Context, CurrentPatient, ProofRequests
+from holder.deps import CurrentPatient, Wallet
 from holder.models import InvitationAccepted, InvitationIn
 from medcred.api_docs import errors
 
@@ -14,8 +13,6 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 @router.post("/invitations", status_code=status.HTTP_201_CREATED, response_model_exclude_none=True,
              responses=errors(400, 409, 502, 504, e504="the verifier's proof request did not arrive"))
-async def accept_invitation(
-    body: InvitationIn, patient: CurrentPatient, context: Context, requests: ProofRequests
-) -> InvitationAccepted:
+async def accept_invitation(body: InvitationIn, patient: CurrentPatient, wallet: Wallet) -> InvitationAccepted:
     """Accept an out-of-band invitation: a hospital's (a connection) or a verifier's (a proof request)."""
-    return await wallet.accept_invitation(context, requests, patient, body)
+    return await wallet.accept_invitation(patient, body)
