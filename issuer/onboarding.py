@@ -21,7 +21,7 @@ from agents.public_did import StoredPendingDid, ensure_public_did
 from issuer.registry import IssuerRegistry
 from issuer.settings import IssuerSettings
 from medcred.credentials import SCHEMAS, CredentialType, SchemaDef
-from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
+from medcred.errors import AgentError, AgentRejectedError, MedcredError, NotFoundError, TimeoutError_
 from medcred.identifiers import IndyDid
 
 __all__ = ["CRED_DEF_TAG", "IssuerIdentity", "Onboarding"]
@@ -88,15 +88,29 @@ class Onboarding:
         found = await self.admin.anoncreds_get_cred_defs(issuer_id=did, schema_id=schema_id)
         cred_def_id = next((c for c in found if c.endswith(f":{CRED_DEF_TAG}")), None)
         if cred_def_id is None:
-            result = await self.admin.anoncreds_create_cred_def(
-                did, schema_id, CRED_DEF_TAG,
-                support_revocation=True, revocation_registry_size=self.settings.revocation_registry_size,
-            )  # fmt: skip
+            result = await self._create_cred_def(did, schema_id)
             cred_def_id = _finished(result, "credential_definition_state", "credential_definition_id")
             log.info("published credential definition %s (%s)", cred_def_id, kind)
         await self._await_revocation_registry(cred_def_id)
         self.registry.save_onboarding(f"type:{kind}", {"schema_id": schema_id, "cred_def_id": cred_def_id})
         return cred_def_id
+
+    async def _create_cred_def(self, did: str, schema_id: str) -> dict[str, object]:
+        """Create the credential definition; while the agent cannot read the schema just written back from
+        the ledger (a write is confirmed by f + 1 validators, and its read may reach one that has not applied
+        it yet: "Schema not found"), ask again until the onboarding timeout."""
+        deadline = time.monotonic() + self.settings.onboarding_timeout
+        while True:
+            try:
+                return await self.admin.anoncreds_create_cred_def(
+                    did, schema_id, CRED_DEF_TAG,
+                    support_revocation=True, revocation_registry_size=self.settings.revocation_registry_size,
+                )  # fmt: skip
+            except AgentRejectedError as exc:
+                if "schema not found" not in exc.message.lower() or time.monotonic() > deadline:
+                    raise
+                log.info("schema %s not yet readable by the agent: asking again", schema_id)
+            await asyncio.sleep(self.poll_interval)
 
     async def _schema_id(self, did: str, schema: SchemaDef) -> str:
         found = await self.admin.anoncreds_get_schemas(issuer_id=did, name=schema.name, version=schema.version)

@@ -34,6 +34,7 @@ class FakeAgent:
     public_did: str | None = None
     registry_404s: int = 2  # how many polls a new credential definition's registry answers 404
     public_404s: int = 0  # how many times POST /wallet/did/public answers 404 (ledger read lag)
+    schema_misses: int = 0  # how many times POST /anoncreds/credential-definition cannot read its schema yet
     schemas: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, version) -> id
     cred_defs: dict[str, list[str]] = field(default_factory=dict)  # schema id -> cred def ids
     wallet: list[dict[str, str]] = field(default_factory=list)
@@ -80,6 +81,9 @@ class FakeAgent:
         if route == ("GET", "/anoncreds/credential-definitions"):
             return ok({"credential_definition_ids": self.cred_defs.get(query.get("schema_id", ""), [])})
         if route == ("POST", "/anoncreds/credential-definition"):
+            if self.schema_misses > 0:
+                self.schema_misses -= 1
+                return httpx.Response(400, text=f"Schema not found: {body['credential_definition']['schemaId']}")
             definition = body["credential_definition"]
             cred_def_id = f"{definition['issuerId']}:3:CL:{next(self._counter)}:{definition['tag']}"
             self.cred_defs.setdefault(definition["schemaId"], []).append(cred_def_id)

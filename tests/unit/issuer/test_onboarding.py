@@ -122,6 +122,16 @@ async def test_setting_the_public_did_waits_for_the_ledger_to_catch_up(
     assert len(agent.calls("POST", "/wallet/did/public")) == 3 and agent.public_did == NEW_DID
 
 
+async def test_a_schema_not_yet_readable_on_the_ledger_is_asked_for_again(
+    tmp_path: Path, registry: IssuerRegistry
+) -> None:
+    """The agent's read of a schema it just wrote may reach a validator that has not applied it yet."""
+    agent = FakeAgent(schema_misses=2)
+    identity = await (await onboard(agent, FakeLedger(), registry, settings(tmp_path))).run()
+    assert len(identity.credential_definitions) == 3
+    assert len(agent.calls("POST", "/anoncreds/credential-definition")) == 3 + 2
+
+
 @pytest.mark.parametrize(("status", "error"), [(401, ConfigurationError), (400, LedgerRejectedError),
                                                (503, LedgerError)])  # fmt: skip
 async def test_ledger_refusals_are_translated(
