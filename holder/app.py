@@ -20,18 +20,20 @@ from fastapi import FastAPI
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
-from holder import proofs
 from holder.accounts import AccountService
 from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext, Tenants
 from holder.disclosures import DisclosureService
 from holder.portal import HospitalPortal
 from holder.proof_requests import ProofRequestService
+from holder.proofs import TOPIC as PROOF_TOPIC
+from holder.proofs import Proofs
 from holder.records import RecordsService
 from holder.routes import consents, credentials, disclosures, invitations, patients, proof_requests, records
 from holder.settings import HolderSettings
 from holder.wallet import CONNECTION_TOPIC, WalletService
 from medcred.settings import owner_only_files
+from medcred.store import DocumentStore
 
 __all__ = ["create_app"]
 
@@ -54,7 +56,7 @@ def create_app(
     audit = ServiceAudit(settings)
     portal = HospitalPortal(settings.hospital_url, settings.hospital_portal_key,
                             timeout=settings.hospital_timeout, transport=portal_transport)  # fmt: skip
-    context = HolderContext(settings=settings, link=link, portal=portal, audit=audit, ledger=lambda: audit.ledger)
+    context = HolderContext(settings=settings, portal=portal)
 
     def consent_event(name: str, patient_id: str, details: dict[str, Any]) -> None:
         audit.record(name, subject=patient_id, **details)
@@ -63,13 +65,18 @@ def create_app(
 
     # Each flow's service with the pieces it uses; the store opens in the lifespan (`context.open`).
     tenants = Tenants(link.admin)
-    accounts = AccountService(link.admin, lambda: context.store, settings.label)
-    consent_service = ConsentService(context, on_event=consent_event, clock=clock)
-    requests = ProofRequestService(context, consent_service, accounts)
+
+    def store() -> DocumentStore:
+        return context.store
+
+    accounts = AccountService(link.admin, store, settings.label)
+    consent_service = ConsentService(tenants, store, on_event=consent_event, clock=clock)
+    proofs = Proofs(tenants, link.events, store, settings, audit, ledger=lambda: audit.ledger)
+    requests = ProofRequestService(proofs, consent_service, accounts, tenants, audit)
     wallet = WalletService(tenants, link.events, settings, requests, ledger=lambda: audit.ledger)
     records = RecordsService(portal, tenants, audit)
     disclosures = DisclosureService(audit, portal, records)
-    link.webhooks.on(proofs.TOPIC, requests.on_proof_event)
+    link.webhooks.on(PROOF_TOPIC, requests.on_proof_event)
     link.webhooks.awaited(CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
 
     app = create_controller_app(
@@ -84,6 +91,7 @@ def create_app(
         audit=audit,
     )
     app.state.holder = context
+    app.state.arrived = proofs.arrived
     app.state.consents = consent_service
     app.state.proof_requests = requests
     app.state.accounts = accounts

@@ -1,6 +1,6 @@
 """Patient consent flows: granting and withdrawing (with signed receipts), and what they say of a request.
 
-    service = ConsentService(context, on_event=hook)   # create_app makes it: app.state.consents
+    service = ConsentService(tenants, store, on_event=hook)   # create_app makes it: app.state.consents
     grant(patient, GrantIn)          -> Consent, active, with its receipt signed in the patient's wallet
     list_consents, get_consent       status computed now; another patient's grant is a 404
     withdraw(patient, grant_id)      -> Consent, withdrawn, with a withdrawal receipt
@@ -29,10 +29,11 @@ from typing import Any, Literal
 
 from holder import consent, proofs, receipts
 from holder.consent import Action, ConsentStatus, Grant, GrantIn, Judgement
-from holder.context import HolderAdminClient, HolderContext
+from holder.context import HolderAdminClient, Tenants
 from holder.models import Consent, ConsentReceipts, Patient, ProofRequestConsent
 from medcred.errors import AgentError, ConflictError, InvalidInputError, NotFoundError
 from medcred.identifiers import Did
+from medcred.store import DocumentStore
 
 __all__ = ["AUTO_ANSWERED", "DECLINED_BY_CONSENT", "ConsentHook", "ConsentService"]
 
@@ -57,9 +58,15 @@ def utc_now() -> datetime:
 
 class ConsentService:
     def __init__(
-        self, context: HolderContext, *, on_event: ConsentHook | None = None, clock: Callable[[], datetime] = utc_now
+        self,
+        tenants: Tenants,
+        store: Callable[[], DocumentStore],
+        *,
+        on_event: ConsentHook | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._context = context
+        self._tenants = tenants
+        self._store = store  # opened in the lifespan: read when used
         self.on_event = on_event
         self.clock = clock
 
@@ -68,7 +75,7 @@ class ConsentService:
     async def grant(self, patient: Patient, body: GrantIn) -> Consent:
         now = self.clock()
         expires_at = body.expiry(now).astimezone(UTC)
-        tenant = self._context.tenant(patient)
+        tenant = self._tenants.of(patient)
         signer = await self._signer(patient, tenant)
         draft = Grant(
             grant_id=str(uuid.uuid4()), patient_id=patient.patient_id, patient_did=Did(signer),
@@ -78,8 +85,8 @@ class ConsentService:
         )  # fmt: skip
         grant = draft.model_copy(update={"receipt": await self._sign(tenant, signer, receipts.grant_claims(draft))})
         self._save(grant)
-        index = self._context.store.get(INDEX, patient.patient_id) or {"grant_ids": []}
-        self._context.store.put(INDEX, patient.patient_id, {"grant_ids": [*index["grant_ids"], grant.grant_id]})
+        index = self._store().get(INDEX, patient.patient_id) or {"grant_ids": []}
+        self._store().put(INDEX, patient.patient_id, {"grant_ids": [*index["grant_ids"], grant.grant_id]})
         log.info("patient %s granted consent %s to %s", patient.patient_id, grant.grant_id, grant.verifier_did)
         self.emit(GRANTED, patient, {
             "grant_id": grant.grant_id, "verifier_did": grant.verifier_did,
@@ -101,7 +108,7 @@ class ConsentService:
         if (status := grant.status(now)) is not ConsentStatus.ACTIVE:
             raise ConflictError(f"consent {grant_id} is already {status}")
         claims = receipts.withdrawal_claims(grant, now)
-        jws = await self._sign(self._context.tenant(patient), grant.patient_did, claims)
+        jws = await self._sign(self._tenants.of(patient), grant.patient_did, claims)
         if self._load(patient, grant_id).withdrawn_at is not None:  # withdrawn meanwhile
             raise ConflictError(f"consent {grant_id} is already withdrawn")
         withdrawn = grant.model_copy(update={"withdrawn_at": now, "withdrawal_receipt": jws})
@@ -165,31 +172,31 @@ class ConsentService:
         return Consent.model_validate({**fields, "status": grant.status(self.clock())})
 
     def _save(self, grant: Grant) -> None:
-        self._context.store.put(CONSENTS, f"{grant.patient_id}:{grant.grant_id}", grant.model_dump(mode="json"))
+        self._store().put(CONSENTS, f"{grant.patient_id}:{grant.grant_id}", grant.model_dump(mode="json"))
 
     def _load(self, patient: Patient, grant_id: str) -> Grant:
         try:
             uuid.UUID(grant_id)
         except ValueError:
             raise NotFoundError(f"no consent {grant_id!r}") from None
-        document = self._context.store.get(CONSENTS, f"{patient.patient_id}:{grant_id}")
+        document = self._store().get(CONSENTS, f"{patient.patient_id}:{grant_id}")
         if document is None:
             raise NotFoundError(f"no consent {grant_id}")
         return Grant.model_validate(document)
 
     def _grants(self, patient: Patient) -> list[Grant]:
-        index = self._context.store.get(INDEX, patient.patient_id) or {"grant_ids": []}
+        index = self._store().get(INDEX, patient.patient_id) or {"grant_ids": []}
         return [self._load(patient, grant_id) for grant_id in index["grant_ids"]]
 
     async def _signer(self, patient: Patient, tenant: HolderAdminClient) -> str:
         """The patient's receipt-signing did:key, made in their own sub-wallet at their first consent."""
-        known = self._context.store.get(SIGNERS, patient.patient_id)
+        known = self._store().get(SIGNERS, patient.patient_id)
         if known is None:
             did = (await tenant.create_wallet_did(method="key", key_type="ed25519")).get("did")
             if not isinstance(did, str) or not did.startswith("did:key:z6Mk"):
                 raise AgentError("the agent made no Ed25519 did:key in the patient's wallet")
-            self._context.store.insert(SIGNERS, patient.patient_id, {"did": did})  # a concurrent first may win
-            known = self._context.store.get(SIGNERS, patient.patient_id) or {"did": did}
+            self._store().insert(SIGNERS, patient.patient_id, {"did": did})  # a concurrent first may win
+            known = self._store().get(SIGNERS, patient.patient_id) or {"did": did}
         return str(known["did"])
 
     async def _sign(self, tenant: HolderAdminClient, did: str, claims: Json) -> str:

@@ -1,31 +1,25 @@
-"""What every holder service works with: the settings, the agent link, the store, and tenant views.
+"""What the holder's services are given: tenant views of the agent, and the store and portal the lifespan opens.
 
-    context = HolderContext(settings, link, portal, audit=audit, ledger=...)    # create_app makes it
+    context = HolderContext(settings, portal)    # create_app makes it; open/aclose in the lifespan
 
-Each patient's agent calls go through `Tenants.of(patient)` (`context.tenant(patient)`): the admin client
-acting with that patient's sub-wallet token, so the agent itself keeps patients apart (another tenant's
-record is a 404). The flows' services (`holder.accounts`, `holder.wallet`, `holder.records`,
-`holder.disclosures`) take only the pieces they use; the context remains for what the proof requests and
-consents share (the store and the requests that arrived).
-`context.portal` is the client of the hospital's patient portal (`holder.portal`); it and the store
-are opened in the lifespan (`open`, `close`), everything else is given when the context is made.
+Each patient's agent calls go through `Tenants.of(patient)`: the admin client acting with that patient's
+sub-wallet token, so the agent itself keeps patients apart (another tenant's record is a 404). Every
+service (`holder.accounts`, `holder.wallet`, `holder.records`, `holder.disclosures`, `holder.proofs`,
+`holder.consent_service`, `holder.proof_requests`) takes only the pieces it uses; the context only opens
+and closes the store (`<data folder>/holder.db`, read by the services through `lambda: context.store`)
+and the hospital portal's client (`holder.portal`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.admin import AdminClient
-from agents.audit import NO_AUDIT, AuditRecorder
-from agents.controller import AgentLink
-from agents.events import EventWaiter
-from holder.arrivals import ArrivedRequests
 from holder.models import Patient
 from holder.portal import HospitalPortal
 from holder.settings import HolderSettings
-from ledger.client import LedgerClient
 from medcred.errors import AgentError, AuthenticationError, ConfigurationError
 from medcred.store import DocumentStore
 
@@ -77,15 +71,10 @@ class Tenants:
 
 @dataclass
 class HolderContext:
+    """What the lifespan opens and closes: the holder's store and the hospital portal's client."""
+
     settings: HolderSettings
-    link: AgentLink
     portal: HospitalPortal = field(repr=False)
-    audit: AuditRecorder = field(default=NO_AUDIT, repr=False)
-    # The holder's own ledger client (its audit trail's, once started with anchoring on) or None:
-    # revocation checks read the ledger through it (`holder.revocation`).
-    ledger: Callable[[], LedgerClient | None] = field(default=lambda: None, repr=False)
-    # Proof requests as their webhook brought them, until answered (`holder.arrivals`).
-    arrived: ArrivedRequests = field(default_factory=ArrivedRequests, repr=False)
     _store: DocumentStore | None = field(default=None, repr=False)
 
     async def open(self) -> None:
@@ -105,11 +94,3 @@ class HolderContext:
         if self._store is None:
             raise ConfigurationError("the holder's store is used before the app started")
         return self._store
-
-    @property
-    def events(self) -> EventWaiter:
-        return self.link.events
-
-    def tenant(self, patient: Patient) -> HolderAdminClient:
-        """The admin client acting on this patient's sub-wallet only."""
-        return Tenants(self.link.admin).of(patient)

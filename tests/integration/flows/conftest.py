@@ -11,7 +11,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from holder.context import HolderAdminClient, HolderContext
+from holder.context import HolderAdminClient, HolderContext, Tenants
 from holder.models import Patient as WalletAccount
 from stack import samples
 from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
@@ -83,10 +83,11 @@ def tenant(network: MedcredNetwork, patient: Patient) -> HolderAdminClient:
     """The admin client of the patient's own sub-wallet on the holder agent, as the wallet service holds it
     (for tests that act as the patient's agent would, around the wallet service)."""
     assert network.holder.server is not None
-    context: HolderContext = network.holder.server.app.state.holder
+    app = network.holder.server.app
+    context: HolderContext = app.state.holder
     document = context.store.get("patients", patient.patient_id)
     assert document is not None
-    return context.tenant(WalletAccount.model_validate(document))
+    return Tenants(app.state.link.admin).of(WalletAccount.model_validate(document))
 
 
 async def health_until(http: httpx.AsyncClient, role: Role, status: str, timeout: float) -> httpx.Response:

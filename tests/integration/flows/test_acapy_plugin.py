@@ -48,7 +48,7 @@ async def test_controllers_are_posted_only_the_topics_they_handle(
     verification_id, request_id = await request_proof(clinic, patient, "vaccination-status")
     assert network.holder.server is not None
     holder_app = network.holder.server.app
-    arrived = holder_app.state.holder.arrived
+    arrived = holder_app.state.arrived
     await holder_app.state.link.webhooks.drain()
     kept = len(arrived)  # the arrival webhook carried the request (--debug-webhooks), so it was kept...
     await patient.wallet.present(request_id)
