@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import httpx
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, SecretStr
 
@@ -41,7 +41,7 @@ from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import AgentError, TimeoutError_
 from medcred.web import STAFF_KEY, api_key_check, install_error_handlers
 
-__all__ = ["AgentLink", "HealthView", "create_controller_app", "require_staff"]
+__all__ = ["AgentLink", "HealthView", "create_controller_app", "require_staff", "state_dependency"]
 
 # Admit only the role's staff: `X-API-Key` must be the key the app was made with (constant time).
 require_staff = api_key_check(STAFF_KEY, lambda request: request.app.state.staff_key)
@@ -95,6 +95,21 @@ class AgentLink:
     async def close(self) -> None:
         await self.webhooks.drain()
         await self.admin.aclose()
+
+
+def state_dependency(path: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency answering what the app keeps at `app.state.<path>` (a dotted path of attributes): how a
+    route is given the one service it calls, `Annotated[WalletService, Depends(state_dependency("wallet"))]`."""
+    names = path.split(".")
+
+    async def dependency(request: Request) -> Any:
+        value: Any = request.app.state
+        for name in names:
+            value = getattr(value, name)
+        return value
+
+    dependency.__name__ = "state_" + "_".join(names)
+    return dependency
 
 
 def create_controller_app(

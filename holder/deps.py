@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from agents.controller import require_staff
+from agents.controller import require_staff, state_dependency
 from holder.accounts import AccountService
 from holder.consent_service import ConsentService
 from holder.disclosures import DisclosureService
@@ -33,52 +33,22 @@ __all__ = [
 ]
 
 
-async def account_service(request: Request) -> AccountService:
-    service: AccountService = request.app.state.accounts
-    return service
+Accounts = Annotated[AccountService, Depends(state_dependency("accounts"))]
 
 
-Accounts = Annotated[AccountService, Depends(account_service)]
+Wallet = Annotated[WalletService, Depends(state_dependency("wallet"))]
 
 
-async def wallet_service(request: Request) -> WalletService:
-    service: WalletService = request.app.state.wallet
-    return service
+Records = Annotated[RecordsService, Depends(state_dependency("records"))]
 
 
-Wallet = Annotated[WalletService, Depends(wallet_service)]
+Disclosures = Annotated[DisclosureService, Depends(state_dependency("disclosures"))]
 
 
-async def records_service(request: Request) -> RecordsService:
-    service: RecordsService = request.app.state.records
-    return service
+Consents = Annotated[ConsentService, Depends(state_dependency("consents"))]
 
 
-Records = Annotated[RecordsService, Depends(records_service)]
-
-
-async def disclosure_service(request: Request) -> DisclosureService:
-    service: DisclosureService = request.app.state.disclosures
-    return service
-
-
-Disclosures = Annotated[DisclosureService, Depends(disclosure_service)]
-
-
-async def consent_service(request: Request) -> ConsentService:
-    service: ConsentService = request.app.state.consents
-    return service
-
-
-Consents = Annotated[ConsentService, Depends(consent_service)]
-
-
-async def proof_request_service(request: Request) -> ProofRequestService:
-    service: ProofRequestService = request.app.state.proof_requests
-    return service
-
-
-ProofRequests = Annotated[ProofRequestService, Depends(proof_request_service)]
+ProofRequests = Annotated[ProofRequestService, Depends(state_dependency("proof_requests"))]
 
 
 async def current_patient(accounts: Accounts, token: BearerToken) -> Patient:

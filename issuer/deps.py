@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from agents.connections import ConnectionDids
-from agents.controller import require_staff
+from agents.controller import require_staff, state_dependency
 from issuer.health_records.models import RecordUpload
 from issuer.health_records.service import HealthRecordService
 from issuer.issuance import IssuanceService
@@ -101,52 +101,20 @@ def upload_openapi() -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-async def _settings(request: Request) -> IssuerSettings:
-    return get_issuer(request).settings
-
-
 async def _identity(request: Request) -> IssuerIdentity:
     """The hospital's public DID and credential definitions (an error until its onboarding has run)."""
     return get_issuer(request).onboarding.identity()
 
 
-async def _patients(request: Request) -> PatientService:
-    return get_issuer(request).patients
-
-
-async def _issuance(request: Request) -> IssuanceService:
-    return get_issuer(request).issuance
-
-
-async def _revocation(request: Request) -> RevocationService:
-    return get_issuer(request).revocation
-
-
-async def _health_records(request: Request) -> HealthRecordService:
-    return get_issuer(request).health_records
-
-
-async def _sharing(request: Request) -> SharingService:
-    return get_issuer(request).sharing
-
-
-async def _share_access(request: Request) -> ShareAccess:
-    return get_issuer(request).share_access
-
-
-async def _disclosures(request: Request) -> DisclosureService:
-    return get_issuer(request).disclosures
-
-
-SettingsDep = Annotated[IssuerSettings, Depends(_settings)]
+SettingsDep = Annotated[IssuerSettings, Depends(state_dependency("issuer.settings"))]
 IdentityDep = Annotated[IssuerIdentity, Depends(_identity)]
-PatientsDep = Annotated[PatientService, Depends(_patients)]
-IssuanceDep = Annotated[IssuanceService, Depends(_issuance)]
-RevocationDep = Annotated[RevocationService, Depends(_revocation)]
-HealthRecordsDep = Annotated[HealthRecordService, Depends(_health_records)]
-SharingDep = Annotated[SharingService, Depends(_sharing)]
-ShareAccessDep = Annotated[ShareAccess, Depends(_share_access)]
-DisclosuresDep = Annotated[DisclosureService, Depends(_disclosures)]
+PatientsDep = Annotated[PatientService, Depends(state_dependency("issuer.patients"))]
+IssuanceDep = Annotated[IssuanceService, Depends(state_dependency("issuer.issuance"))]
+RevocationDep = Annotated[RevocationService, Depends(state_dependency("issuer.revocation"))]
+HealthRecordsDep = Annotated[HealthRecordService, Depends(state_dependency("issuer.health_records"))]
+SharingDep = Annotated[SharingService, Depends(state_dependency("issuer.sharing"))]
+ShareAccessDep = Annotated[ShareAccess, Depends(state_dependency("issuer.share_access"))]
+DisclosuresDep = Annotated[DisclosureService, Depends(state_dependency("issuer.disclosures"))]
 PatientRef = Annotated[str, Depends(valid_patient_ref)]
 PortalPatient = Annotated[str, Depends(portal_patient)]
 RecordUploadBody = Annotated[RecordUpload, Depends(record_upload)]

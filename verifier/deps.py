@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from agents.controller import require_staff
+from agents.controller import require_staff, state_dependency
 from verifier.service import VerificationService
 from verifier.shares import ShareReader
 
 __all__ = ["ServiceDep", "SharesDep", "require_staff"]
 
 
-async def _service(request: Request) -> VerificationService:
-    service: VerificationService = request.app.state.verifications
-    return service
+ServiceDep = Annotated[VerificationService, Depends(state_dependency("verifications"))]
 
 
-ServiceDep = Annotated[VerificationService, Depends(_service)]
-
-
-async def _shares(request: Request) -> ShareReader:
-    reader: ShareReader = request.app.state.shares
-    return reader
-
-
-SharesDep = Annotated[ShareReader, Depends(_shares)]
+SharesDep = Annotated[ShareReader, Depends(state_dependency("shares"))]
