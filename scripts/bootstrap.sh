@@ -64,3 +64,16 @@ if [ "$(cat .venv-validators/.medcred-stamp 2>/dev/null)" != "$validators_stamp"
   "${pip[@]}" install --no-deps $(grep -E "$no_deps" requirements/validators.txt)
   echo "$validators_stamp" > .venv-validators/.medcred-stamp
 fi
+
+# The browser tests drive Debian's Chromium through Playwright (whose own browser download cannot
+# reach its host here): install the package when it is missing and we may (root, apt-get present).
+if [ ! -x "${MEDCRED_CHROMIUM:-/usr/bin/chromium}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium for the browser tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+  else
+    say "no Chromium at ${MEDCRED_CHROMIUM:-/usr/bin/chromium}: the browser tests will be skipped with that reason"
+  fi
+fi
