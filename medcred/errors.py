@@ -4,7 +4,8 @@
     ├── ConfigurationError             settings missing or unsafe; an interpreter not found
     ├── InvalidInputError (ValueError) 400: malformed seed, DID, verkey, paging, invitation, SMART Health Link...
     │   ├── UnprocessableError         422: well-formed but invalid (e.g. a FHIR resource)
-    │   │   └── RecordRefusedError     verifier.integrity: a shared record that failed a check, not shown
+    │   │   ├── RecordRefusedError     verifier.integrity: a shared record that failed a check, not shown
+    │   │   └── CardRejectedError      medcred.health_cards._errors: a SMART Health Card refused, with its reason
     │   └── DecryptionError            400: an encrypted file (JWE) that does not decrypt with the key given
     ├── AuthenticationError            401: missing or wrong API key / token
     │   └── WrongPasscodeError         issuer.sharing.access: a share's passcode was wrong (+ remainingAttempts)
