@@ -15,7 +15,7 @@ from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from issuer.deps import upload_limit
 from issuer.health_records.store import RecordStore
-from issuer.routes import credentials, identity, patients, portal, records, shl
+from issuer.routes import credentials, health_cards, identity, patients, portal, records, shl, well_known
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
 from medcred.bounded_json import MAX_BODY_BYTES
@@ -60,7 +60,8 @@ def create_app(
         description=DESCRIPTION,
         link=link,
         staff_key=settings.secret("api_key"),
-        routers=[identity.router, patients.router, records.router, credentials.router, portal.router, shl.router],
+        routers=[identity.router, patients.router, records.router, credentials.router, health_cards.router,
+                 portal.router, shl.router, well_known.router],
         on_startup=issuer.start,
         on_shutdown=issuer.stop,
         audit=audit,

@@ -2,7 +2,7 @@
 checks, a valid patient_ref, the patient a portal call acts for, and request bodies read within a size limit.
 
     SettingsDep IdentityDep PatientsDep IssuanceDep RevocationDep HealthRecordsDep SharingDep ShareAccessDep
-    DisclosuresDep      each flow's service, as `issuer.service.IssuerService` built it
+    DisclosuresDep HealthCardsDep      each flow's service, as `issuer.service.IssuerService` built it
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from agents.connections import ConnectionDids
 from agents.controller import require_staff, state_dependency
+from issuer.health_cards.service import HealthCardService
 from issuer.health_records.models import RecordUpload
 from issuer.health_records.service import HealthRecordService
 from issuer.issuance import IssuanceService
@@ -31,6 +32,7 @@ from medcred.web import PORTAL_KEY, api_key_check, read_body
 
 __all__ = [
     "DisclosuresDep",
+    "HealthCardsDep",
     "HealthRecordsDep",
     "IdentityDep",
     "IssuanceDep",
@@ -114,6 +116,7 @@ RevocationDep = Annotated[RevocationService, Depends(state_dependency("issuer.re
 HealthRecordsDep = Annotated[HealthRecordService, Depends(state_dependency("issuer.health_records"))]
 SharingDep = Annotated[SharingService, Depends(state_dependency("issuer.sharing"))]
 ShareAccessDep = Annotated[ShareAccess, Depends(state_dependency("issuer.share_access"))]
+HealthCardsDep = Annotated[HealthCardService, Depends(state_dependency("issuer.health_cards"))]
 DisclosuresDep = Annotated[DisclosureService, Depends(state_dependency("issuer.disclosures"))]
 PatientRef = Annotated[str, Depends(valid_patient_ref)]
 PortalPatient = Annotated[str, Depends(portal_patient)]

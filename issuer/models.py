@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from issuer.registry import CredentialRecord, CredentialState, PatientRecord
 from medcred.credentials import CredentialType
@@ -52,6 +52,13 @@ class FhirCredentialRequest(BaseModel):
 
     type: Literal["vaccination", "allergy"]
     fhir: dict[str, Any] = Field(description="the FHIR R4 resource")
+    health_card: bool = Field(default=False, description="a vaccination: also issue it as a SMART Health Card")
+
+    @model_validator(mode="after")
+    def _card_of_a_vaccination(self) -> Self:
+        if self.health_card and self.type != "vaccination":
+            raise ValueError("health_card: only a vaccination is issued as a SMART Health Card")
+        return self
 
 
 class HealthIdCredentialRequest(BaseModel):
@@ -69,6 +76,7 @@ CredentialRequest = Annotated[FhirCredentialRequest | HealthIdCredentialRequest,
 class IssueAccepted(BaseModel):
     credential_id: str
     state: CredentialState
+    health_card_id: str | None = Field(default=None, description="the SMART Health Card issued with it, if asked")
 
 
 class CredentialView(BaseModel):

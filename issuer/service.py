@@ -11,6 +11,7 @@ the one service they call from `issuer.deps`.
     sharing         SharingService       the patient's shares of their records (SMART Health Links)
     share_access    ShareAccess          the links' public side: manifest, files, proofs
     disclosures     DisclosureService    who opened which share, from the audit trail
+    health_cards    HealthCardService    SMART Health Cards of vaccinations (revoked with their credentials)
 
 The webhook handlers (an explicit topic -> handler table):
 
@@ -28,6 +29,10 @@ import httpx
 
 from agents.audit import ServiceAudit
 from agents.controller import AgentLink
+from issuer.health_cards.keys import CardKeys
+from issuer.health_cards.revocation import CardRevocations
+from issuer.health_cards.service import HealthCardService
+from issuer.health_cards.store import CardStore
 from issuer.health_records.anchors import RecordAnchors
 from issuer.health_records.service import HealthRecordService
 from issuer.health_records.store import RecordStore
@@ -71,7 +76,9 @@ class IssuerService:
         self.patients = PatientService(link.admin, self.registry, link_wait=settings.portal_link_wait,
                                        invitation_ttl=timedelta(hours=settings.invitation_ttl_hours))
         issued = IssuedCredentials(link.admin, self.registry)  # read by both: revocation first, then issuance
-        self.revocation = RevocationService(link.admin, self.registry, issued, audit)
+        card_store = CardStore(store)
+        card_revocations = CardRevocations(card_store, audit)  # below revocation: a credential's cards go with it
+        self.revocation = RevocationService(link.admin, self.registry, issued, audit, cards=card_revocations)
         self.issuance = IssuanceService(
             link.admin, link.events, self.registry, issued, self.patients, self.onboarding.identity, audit,
             timeout=settings.issuance_timeout, revocation=self.revocation,
@@ -82,6 +89,10 @@ class IssuerService:
         self.sharing = SharingService(settings, shares, locks, self.health_records, audit)
         self.share_access = ShareAccess(settings, shares, locks, record_store, RecordAnchors(audit.log), audit)
         self.disclosures = DisclosureService(audit.log)
+        self.health_cards = HealthCardService(
+            CardKeys(settings.folder(), settings.health_card_iss), card_store, card_revocations, self.revocation,
+            issued, self.patients, record_store, audit,
+        )  # fmt: skip
         link.webhooks.on("connections", self.patients.on_connection)
         link.webhooks.on(EXCHANGE_TOPIC, self.issuance.on_exchange)
         link.webhooks.on(REVOCATION_IDS_TOPIC, self.issuance.on_revocation_ids)

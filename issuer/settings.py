@@ -48,9 +48,13 @@ class IssuerSettings(RoleSettings):
     # Where recipients reach this controller: the base of every SMART Health Link's manifest URL (https, or
     # http on this machine's loopback). Empty: http://{host}:{port}.
     public_url: str = ""
+    # The `iss` of the hospital's SMART Health Cards: verifiers fetch {iss}/.well-known/jwks.json. https, or http on
+    # this machine's loopback (issuer/health_cards/keys.py checks it at start). Empty: the public URL.
+    health_card_iss: str = ""
     share_max_passcode_attempts: int = Field(default=5, ge=1, le=100, description="wrong passcodes before a lock")
 
     @model_validator(mode="after")
     def _default_public_url(self) -> Self:
         self.public_url = (self.public_url or self.url).rstrip("/")
+        self.health_card_iss = (self.health_card_iss or self.public_url).rstrip("/")
         return self

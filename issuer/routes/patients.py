@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
-from issuer.deps import IssuanceDep, PatientRef, PatientsDep, staff_only
-from issuer.models import CredentialRequest, InvitationView, IssueAccepted, PatientView
+from issuer.deps import HealthCardsDep, IssuanceDep, PatientRef, PatientsDep, staff_only
+from issuer.models import CredentialRequest, FhirCredentialRequest, InvitationView, IssueAccepted, PatientView
 from medcred.api_docs import errors
 
 MAX_WAIT = 30.0
@@ -38,13 +38,19 @@ async def issue_credential(
     patient_ref: PatientRef,
     request: Annotated[CredentialRequest, Body()],
     issuance: IssuanceDep,
+    cards: HealthCardsDep,
     wait_connection: Annotated[
         float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a wallet that is still connecting")
     ] = 0,
 ) -> IssueAccepted:
     """Offer a vaccination (FHIR Immunization), allergy (AllergyIntolerance) or health ID credential.
 
-    409 if the patient's wallet has not connected (within `wait_connection` seconds, if given).
+    409 if the patient's wallet has not connected (within `wait_connection` seconds, if given). With
+    `health_card` (a vaccination), its SMART Health Card is issued too, revoked with it.
     """
     record = await issuance.issue(patient_ref, request, wait_connection)
-    return IssueAccepted(credential_id=record.credential_id, state=record.state)
+    card = None
+    if isinstance(request, FhirCredentialRequest) and request.health_card:
+        card = await cards.issue_for(record, request.fhir)
+    return IssueAccepted(credential_id=record.credential_id, state=record.state,
+                         health_card_id=card.card_id if card else None)  # fmt: skip

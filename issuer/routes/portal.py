@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, Depends, status
 
 from issuer.deps import (
     DisclosuresDep,
+    HealthCardsDep,
     HealthRecordsDep,
     IdentityDep,
     PortalPatient,
@@ -20,6 +21,7 @@ from issuer.deps import (
     SharingDep,
     portal_only,
 )
+from issuer.health_cards.models import PortalHealthCard
 from issuer.health_records.models import ErasureView, RecordView
 from issuer.models import HospitalView
 from issuer.sharing.models import ShareDisclosure, ShareRequest, ShareView
@@ -73,3 +75,9 @@ async def revoke_share(patient_ref: PortalPatient, share_id: str, sharing: Shari
 async def list_disclosures(patient_ref: PortalPatient, disclosures: DisclosuresDep) -> list[ShareDisclosure]:
     """Every opening of the patient's shares and every file downloaded, with inclusion proofs."""
     return await disclosures.of_patient(patient_ref)
+
+
+@router.get("/patient/health-cards", responses=NOT_THEIRS)
+async def list_health_cards(patient_ref: PortalPatient, cards: HealthCardsDep) -> list[PortalHealthCard]:
+    """The patient's SMART Health Cards, each with its JWS (and its record id, to share it)."""
+    return await cards.for_portal(patient_ref)

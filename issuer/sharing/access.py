@@ -29,11 +29,10 @@ from pydantic import ValidationError
 
 from agents.audit import AuditRecorder
 from issuer.health_records.anchors import STORED_EVENT, RecordAnchors
-from issuer.health_records.content import FHIR_JSON
 from issuer.health_records.store import RecordStore
 from issuer.settings import IssuerSettings
 from issuer.sharing.disclosures import FILE_DOWNLOADED, MANIFEST_FETCHED
-from issuer.sharing.files import shared_plaintext
+from issuer.sharing.files import shared_content_type, shared_plaintext
 from issuer.sharing.models import FileProof, ShareStatus
 from issuer.sharing.service import any_erased, link_key, manifest_url
 from issuer.sharing.store import ShareLocks, ShareRecord, ShareStore, Ticket, new_ticket, passcode_matches
@@ -143,7 +142,8 @@ class ShareAccess:
             self.shares.add_ticket(ticket, Ticket(share_id=share_id, file_id=shared.file_id, recipient=recipient,
                                                   expires_at=now + TICKET_LIFETIME))  # fmt: skip
             location = f"{manifest_url(self.settings, share_id)}/files/{shared.file_id}?ticket={ticket}"
-            files.append(ManifestFile(contentType=ShlContentType.FHIR_JSON, location=location))
+            content_type = await asyncio.to_thread(self._content_type, shared.record_id)
+            files.append(ManifestFile(contentType=content_type, location=location))
         self.audit.record(MANIFEST_FETCHED, subject=share.patient_ref, share_id=share_id, recipient=recipient,
                           record_ids=share.record_ids)  # fmt: skip
         log.info("share %s opened (%d file(s))", share_id, len(files))
@@ -208,7 +208,13 @@ class ShareAccess:
         except IntegrityError as exc:
             log.error("share %s: %s", share.share_id, exc.message)
             raise ConflictError(f"record {record_id} failed its integrity check") from None
-        return encrypt_file(shared_plaintext(record, data), link_key(self.store, share), FHIR_JSON)
+        return encrypt_file(shared_plaintext(record, data), link_key(self.store, share), shared_content_type(record))
+
+    def _content_type(self, record_id: str) -> ShlContentType:
+        try:
+            return shared_content_type(self.store.describe(record_id))
+        except NotFoundError:  # erased meanwhile: its download will say so
+            return ShlContentType.FHIR_JSON
 
     def _proofs(self, share: ShareRecord) -> list[FileProof]:
         found = []

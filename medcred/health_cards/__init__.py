@@ -12,7 +12,7 @@ keys and routes (issuer/health_cards/), the verifier's trust list and checks (ve
 """
 
 from medcred.health_cards._bundle import CardImmunization, CardPatient, minimal_bundle, read_bundle
-from medcred.health_cards._crl import MAX_RID_CHARS, Crl, rid_for
+from medcred.health_cards._crl import MAX_RID_CHARS, Crl, new_rid
 from medcred.health_cards._errors import CardRejectedError, Refusal
 from medcred.health_cards._file import MAX_FILE_BYTES, MEDIA_TYPE, card_file, cards_in_file
 from medcred.health_cards._jws import CardToken, parse, sign
@@ -43,10 +43,10 @@ __all__ = [
     "from_numeric",
     "load_or_create",
     "minimal_bundle",
+    "new_rid",
     "parse",
     "public_key",
     "read_bundle",
-    "rid_for",
     "sign",
     "to_numeric",
 ]

@@ -27,7 +27,7 @@ class SigningKey:
         if key.get("kty") != "EC" or key.get("crv") != "P-256" or not key.has_private:
             raise ConfigurationError("a SMART Health Card signing key is a private EC P-256 key")
         self.key = key
-        self.kid = key.thumbprint()  # RFC 7638, SHA-256, base64url without padding
+        self.kid: str = str(key.thumbprint())  # RFC 7638, SHA-256, base64url without padding
 
     @classmethod
     def generate(cls) -> SigningKey:

@@ -19,7 +19,8 @@ from tests.unit.verifier.conftest import make_settings
 Document = dict[str, Any]
 
 API_KEY = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
-PUBLIC = {("get", "/health"), ("post", "/shl/{share_id}"), ("get", "/shl/{share_id}/files/{file_id}"),
+PUBLIC = {("get", "/health"), ("get", "/.well-known/jwks.json"), ("get", "/.well-known/crl/{kid}.json"),
+          ("post", "/shl/{share_id}"), ("get", "/shl/{share_id}/files/{file_id}"),
           ("get", "/shl/{share_id}/proofs")}  # fmt: skip
 
 
