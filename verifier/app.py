@@ -19,9 +19,13 @@ from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
+from verifier.health_cards.checks import CardChecker
+from verifier.health_cards.fetch import KeyFetcher
+from verifier.health_cards.service import CardVerifications
+from verifier.health_cards.trust import TrustList
 from verifier.integrity import LedgerReader
 from verifier.records import VerificationRecords
-from verifier.routes import identity, shares, templates, verifications
+from verifier.routes import health_cards, identity, shares, templates, verifications
 from verifier.service import PROOF_TOPIC, VerificationService
 from verifier.settings import VerifierSettings
 from verifier.share_hosts import Resolver, ShareHosts, system_resolver
@@ -58,6 +62,13 @@ def create_app(
     share_client = ShlClient(hosts, timeout=settings.share_timeout, transport=share_transport)
     reader = ShareReader(share_client, recipient=settings.label, audit=audit,
                          ledger=(lambda: ledger) if ledger is not None else (lambda: audit.ledger))  # fmt: skip
+    fetcher = KeyFetcher(
+        hosts, timeout=settings.health_card_fetch_timeout, max_bytes=settings.health_card_fetch_max_bytes,
+        transport=share_transport,
+    ) if settings.health_card_live_keys else None  # fmt: skip
+    checker = CardChecker(TrustList.from_file(settings.health_card_trust_list), fetcher,
+                          clock_skew=settings.health_card_clock_skew)  # fmt: skip
+    cards = CardVerifications(checker, reader, store, audit)
 
     async def start() -> None:
         if settings.issuer_did is None:
@@ -83,7 +94,7 @@ def create_app(
         "records patients share as SMART Health Links, checked against the ledger.",
         link=link,
         staff_key=settings.secret("api_key"),
-        routers=[verifications.router, templates.router, identity.router, shares.router],
+        routers=[verifications.router, templates.router, identity.router, shares.router, health_cards.router],
         on_startup=start,
         on_shutdown=stop,
         audit=audit,
@@ -91,4 +102,5 @@ def create_app(
     app.state.settings = settings
     app.state.verifications = service
     app.state.shares = reader
+    app.state.health_cards = cards
     return app

@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from medcred.errors import InvalidInputError, PayloadTooLargeError
 
-__all__ = ["MAX_PNG_BYTES", "link_from_png"]
+__all__ = ["MAX_PNG_BYTES", "link_from_png", "qr_texts"]
 
 MAX_PNG_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a photo of a screen is a few megapixels; decoding more is a memory bomb
@@ -59,8 +59,8 @@ def _open(data: bytes) -> Image.Image:
             raise InvalidInputError("the PNG image is damaged or truncated") from None
 
 
-def link_from_png(encoded: str) -> str:
-    """The SMART Health Link in a QR code image."""
+def qr_texts(encoded: str) -> list[str]:
+    """The texts of the QR codes in a PNG image (base64): 400 if none is found."""
     grey = _open(_png_bytes(encoded))
     try:
         codes = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
@@ -69,6 +69,12 @@ def link_from_png(encoded: str) -> str:
     texts = [code.text for code in codes if code.valid and code.text]
     if not texts:
         raise InvalidInputError(NO_QR)
+    return texts
+
+
+def link_from_png(encoded: str) -> str:
+    """The SMART Health Link in a QR code image."""
+    texts = qr_texts(encoded)
     for text in texts:
         if "shlink:/" in text.lower():
             return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -36,6 +37,14 @@ class VerifierSettings(RoleSettings):
     # otherwise non-public address (a hospital on this machine or the local network); every other link
     # must name a public host. Comma-separated in the environment. `medcred up` allows its own hospital.
     share_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # SMART Health Cards (verifier/health_cards/): the issuers trusted, a JSON file in the VCI directory's or its
+    # snapshot's shape (with JWKS and CRLs: offline); None trusts nobody. Live fetching of issuers' key sets and
+    # CRLs only when enabled (https, or http to an allowed origin on loopback), within a time and a size limit.
+    health_card_trust_list: Path | None = None
+    health_card_live_keys: bool = False
+    health_card_fetch_timeout: float = Field(default=5.0, gt=0, le=60, description="seconds")
+    health_card_fetch_max_bytes: int = Field(default=256 * 1024, gt=0, le=16 * 1024 * 1024)
+    health_card_clock_skew: float = Field(default=300.0, ge=0, le=86_400, description="seconds of nbf/exp slack")
 
     @field_validator("share_allowed_origins", mode="before")
     @classmethod

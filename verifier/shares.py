@@ -137,21 +137,7 @@ class ShareReader:
         self._client, self._recipient, self._ledger, self._audit = client, recipient, ledger, audit
 
     async def open(self, request: OpenShare) -> OpenedShare:
-        payload = decode_link(await self._link_text(request))
-        if problem := url_problem(payload.url):
-            raise InvalidInputError(f"the link's URL {problem}")
-        if ShlFlag.DIRECT_FILE in payload.flags:
-            raise InvalidInputError("links with flag U (a single file, no manifest and no proofs) are not supported")
-        needs_passcode = ShlFlag.PASSCODE in payload.flags
-        if needs_passcode and request.passcode is None:
-            raise InvalidInputError("this link is protected by a passcode: give it as passcode")
-        answer = await self._client.manifest(
-            payload.url, recipient=self._recipient, passcode=request.passcode if needs_passcode else None
-        )
-        try:
-            files = Manifest.model_validate(answer).files
-        except ValidationError:
-            raise ShareHostError("the share's host answered with a malformed manifest") from None
+        payload, files = await self._manifest(request)
         items, missing = await self._proofs(payload.url, files)
         opening = _Opening(payload, items, missing, self._ledger())
         shown: list[SharedFile] = []
@@ -169,6 +155,41 @@ class ShareReader:
                            shown=sorted(f.record_id for f in shown if f.record_id))  # fmt: skip
         log.info("share opened: %d file(s) shown, %d refused", len(shown), len(refused))
         return OpenedShare(label=payload.label, files=shown, refused=refused)
+
+    async def card_files(self, request: OpenShare) -> list[bytes]:
+        """The link's SMART Health Card files (`application/smart-health-card`), decrypted: each card in them
+        carries its own signature, checked by `verifier.health_cards`, so no integrity proof is asked."""
+        payload, files = await self._manifest(request)
+        found = []
+        for file in files[:MAX_FILES]:
+            if file.content_type != ShlContentType.SMART_HEALTH_CARD:
+                continue
+            jwe = file.embedded if file.embedded is not None else await self._download(payload, file)
+            content_type, data = await asyncio.to_thread(decrypt_file, jwe, payload.key_bytes)
+            if content_type != ShlContentType.SMART_HEALTH_CARD:
+                raise InvalidInputError(f"a card file of the link decrypts as {content_type[:64]}")
+            found.append(data)
+        self._audit.record("share.cards_read", files=len(files), cards=len(found))
+        if not found:
+            raise InvalidInputError("the link holds no SMART Health Card file (application/smart-health-card)")
+        return found
+
+    async def _manifest(self, request: OpenShare) -> tuple[ShlPayload, list[ManifestFile]]:
+        payload = decode_link(await self._link_text(request))
+        if problem := url_problem(payload.url):
+            raise InvalidInputError(f"the link's URL {problem}")
+        if ShlFlag.DIRECT_FILE in payload.flags:
+            raise InvalidInputError("links with flag U (a single file, no manifest and no proofs) are not supported")
+        needs_passcode = ShlFlag.PASSCODE in payload.flags
+        if needs_passcode and request.passcode is None:
+            raise InvalidInputError("this link is protected by a passcode: give it as passcode")
+        answer = await self._client.manifest(
+            payload.url, recipient=self._recipient, passcode=request.passcode if needs_passcode else None
+        )
+        try:
+            return payload, Manifest.model_validate(answer).files
+        except ValidationError:
+            raise ShareHostError("the share's host answered with a malformed manifest") from None
 
     async def _link_text(self, request: OpenShare) -> str:
         if request.shlink is not None and request.qr_png_base64 is None:

@@ -8,31 +8,16 @@ public URL): https, or plain http only on a loopback address (`check_iss`), sinc
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from medcred.errors import ConfigurationError
-from medcred.health_cards import SigningKey, load_or_create
+from medcred.health_cards import SigningKey, is_loopback_http, load_or_create
 
-__all__ = ["KEY_FILE", "CardKeys", "check_iss", "is_loopback_http"]
+__all__ = ["KEY_FILE", "CardKeys", "check_iss"]
 
 KEY_FILE = "health-card-key.jwk"
-
-
-def is_loopback_http(url: str) -> bool:
-    """Plain http to this machine (localhost, 127.0.0.0/8, ::1): allowed for development only."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "http":
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_iss(url: str) -> str:

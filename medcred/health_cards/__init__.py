@@ -15,6 +15,7 @@ from medcred.health_cards._bundle import CardImmunization, CardPatient, minimal_
 from medcred.health_cards._crl import MAX_RID_CHARS, Crl, new_rid
 from medcred.health_cards._errors import CardRejectedError, Refusal
 from medcred.health_cards._file import MAX_FILE_BYTES, MEDIA_TYPE, card_file, cards_in_file
+from medcred.health_cards._iss import is_loopback_http
 from medcred.health_cards._jws import CardToken, parse, sign
 from medcred.health_cards._keys import SigningKey, load_or_create, public_key
 from medcred.health_cards._numeric import HEADER, MAX_SINGLE_QR_JWS, from_numeric, to_numeric
@@ -41,6 +42,7 @@ __all__ = [
     "card_payload",
     "cards_in_file",
     "from_numeric",
+    "is_loopback_http",
     "load_or_create",
     "minimal_bundle",
     "new_rid",
