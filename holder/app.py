@@ -24,12 +24,22 @@ from holder.accounts import AccountService
 from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext, Tenants
 from holder.disclosures import DisclosureService
+from holder.health_cards import HealthCardService
 from holder.portal import HospitalPortal
 from holder.proof_requests import ProofRequestService
 from holder.proofs import TOPIC as PROOF_TOPIC
 from holder.proofs import Proofs
 from holder.records import RecordsService
-from holder.routes import consents, credentials, disclosures, invitations, patients, proof_requests, records
+from holder.routes import (
+    consents,
+    credentials,
+    disclosures,
+    health_cards,
+    invitations,
+    patients,
+    proof_requests,
+    records,
+)
 from holder.settings import HolderSettings
 from holder.wallet import CONNECTION_TOPIC, WalletService
 from medcred.settings import owner_only_files
@@ -39,7 +49,7 @@ __all__ = ["create_app"]
 
 # Staff's (patients), then the patient's own (`/me`), one module per resource.
 ROUTERS = (patients.router, invitations.router, credentials.router, proof_requests.router, consents.router,
-           disclosures.router, records.router)  # fmt: skip
+           disclosures.router, records.router, health_cards.router)  # fmt: skip
 
 
 def create_app(
@@ -76,13 +86,14 @@ def create_app(
     wallet = WalletService(tenants, link.events, settings, requests, ledger=lambda: audit.ledger)
     records = RecordsService(portal, tenants, audit)
     disclosures = DisclosureService(audit, portal, records)
+    cards = HealthCardService(portal, records)
     link.webhooks.on(PROOF_TOPIC, requests.on_proof_event)
     link.webhooks.awaited(CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
 
     app = create_controller_app(
         title="medcred holder",
         description="Patients' wallets: invitations, credentials, consents, proof requests answered with consent, "
-        "and the patient's records at the hospital, shared as SMART Health Links.",
+        "the patient's records at the hospital, shared as SMART Health Links, and their SMART Health Cards.",
         link=link,
         staff_key=settings.secret("api_key"),
         routers=ROUTERS,
@@ -98,4 +109,5 @@ def create_app(
     app.state.wallet = wallet
     app.state.records = records
     app.state.disclosures = disclosures
+    app.state.health_cards = cards
     return app

@@ -1,7 +1,8 @@
 """FastAPI dependencies of the holder's routes: the one service each route calls, the staff check (the
 controllers' one) and the patient check (bearer token -> patient).
 
-    Accounts Wallet Records Disclosures Consents ProofRequests    each flow's service, as `create_app` built it
+    Accounts Wallet Records HealthCards Disclosures Consents ProofRequests
+        each flow's service, as `create_app` built it
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from agents.controller import require_staff, state_dependency
 from holder.accounts import AccountService
 from holder.consent_service import ConsentService
 from holder.disclosures import DisclosureService
+from holder.health_cards import HealthCardService
 from holder.models import Patient
 from holder.proof_requests import ProofRequestService
 from holder.records import RecordsService
@@ -25,6 +27,7 @@ __all__ = [
     "Consents",
     "CurrentPatient",
     "Disclosures",
+    "HealthCards",
     "ProofRequests",
     "Records",
     "Wallet",
@@ -40,6 +43,9 @@ Wallet = Annotated[WalletService, Depends(state_dependency("wallet"))]
 
 
 Records = Annotated[RecordsService, Depends(state_dependency("records"))]
+
+
+HealthCards = Annotated[HealthCardService, Depends(state_dependency("health_cards"))]
 
 
 Disclosures = Annotated[DisclosureService, Depends(state_dependency("disclosures"))]

@@ -7,7 +7,7 @@ response models carry only what the patient (or staff) may see.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -19,6 +19,8 @@ __all__ = [
     "Consent",
     "ConsentReceipts",
     "Credential",
+    "HealthCard",
+    "HealthCardDose",
     "InvitationAccepted",
     "InvitationIn",
     "Patient",
@@ -30,6 +32,7 @@ __all__ = [
     "RecordView",
     "ShareCreated",
     "ShareIn",
+    "ShareOptions",
     "ShareView",
 ]
 
@@ -161,13 +164,12 @@ class RecordView(BaseModel):
     erased_at: datetime | None = None
 
 
-class ShareIn(BaseModel):
-    """A share of chosen records: a SMART Health Link the hospital serves until it expires (30 days unless
-    told), optionally guarded by a passcode (flag P) and good for one opening only (`single_use`)."""
+class ShareOptions(BaseModel):
+    """How a SMART Health Link is shared: until it expires (30 days unless told), optionally guarded by a
+    passcode (flag P) and good for one opening only (`single_use`)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    record_ids: list[str] = Field(min_length=1, max_length=100)
     label: str | None = Field(default=None, max_length=80, description="what the link shares, shown to the recipient")
     expires_in_days: int | None = Field(default=None, ge=1)
     expires_at: AwareDatetime | None = Field(default=None, description="instead of expires_in_days")
@@ -176,10 +178,16 @@ class ShareIn(BaseModel):
     recipient_hint: str | None = Field(default=None, max_length=200, description="who it is for (the patient's note)")
 
     @model_validator(mode="after")
-    def _one_expiry(self) -> ShareIn:
+    def _one_expiry(self) -> Self:
         if self.expires_in_days is not None and self.expires_at is not None:
             raise ValueError("give at most one of expires_in_days or expires_at")
         return self
+
+
+class ShareIn(ShareOptions):
+    """A share of chosen records: a SMART Health Link the hospital serves (see `ShareOptions`)."""
+
+    record_ids: list[str] = Field(min_length=1, max_length=100)
 
 
 class ShareView(BaseModel):
@@ -207,3 +215,29 @@ class RecordErased(BaseModel):
 
     record_id: str
     erased_at: datetime
+
+
+class HealthCardDose(BaseModel):
+    """One immunization on a card, as the card says it (the vaccine's code with its system)."""
+
+    system: str | None
+    code: str | None
+    date: str | None
+    lot: str | None
+    performer: str | None
+
+
+class HealthCard(BaseModel):
+    """A SMART Health Card the hospital issued to the patient, with what it says (read, not verified: a
+    verifier checks it against the hospital's key set). `record_id`: the card as a record at the hospital."""
+
+    card_id: str
+    record_id: str
+    credential_ids: list[str] = Field(description="the AnonCreds vaccination credentials it carries")
+    issued_at: datetime
+    revoked: bool
+    iss: str | None = Field(default=None, description="its issuer's URL")
+    patient_name: str | None = None
+    birth_date: str | None = None
+    immunizations: list[HealthCardDose] = Field(default_factory=list)
+    characters: int = Field(description="the card's length; one QR code holds up to 1195")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import zxingcpp
 
+from medcred.errors import ConflictError
 from medcred.health_cards import (
     MAX_SINGLE_QR_JWS,
     CardClaims,
@@ -20,6 +21,7 @@ from medcred.health_cards import (
     SigningKey,
     card_file,
     card_payload,
+    card_qr_svg,
     cards_in_file,
     from_numeric,
     load_or_create,
@@ -158,6 +160,24 @@ def test_a_card_of_1195_characters_fits_one_version_22_qr_in_numeric_mode() -> N
     assert read is not None and read.text == text
     assert int(read.extra["Version"]) <= 22  # byte mode would need version 30 for these 2395 characters
     assert read_qr_svg(qr_svg(text, ec_level="L")) == text
+
+
+def qr_version_of(svg: str) -> int:
+    """The version of the QR code in `svg`, from its width (less the 4-module quiet zone each side)."""
+    return (int(svg.split('viewBox="0 0 ', 1)[1].split(" ", 1)[0]) - 8 - 17) // 4
+
+
+def test_a_cards_qr_code_is_one_numeric_symbol_of_version_22_at_most_else_a_409(tmp_path: Path) -> None:
+    jws = card(load_or_create(tmp_path / "key.jwk"))
+    svg = card_qr_svg(jws)
+    assert read_qr_svg(svg) == to_numeric(jws)
+    longest = "e" * MAX_SINGLE_QR_JWS
+    svg = card_qr_svg(longest)
+    assert qr_version_of(svg) == 22 and read_qr_svg(svg) == to_numeric(longest)
+    with pytest.raises(ConflictError, match="more than one QR code holds"):
+        card_qr_svg(longest + "e")
+    with pytest.raises(ValueError, match="version 23 QR code, over 22"):
+        qr_svg(to_numeric(longest + "ee"), "L", max_version=22)
 
 
 def test_the_crl_revokes_a_rid_and_a_rid_before_a_time() -> None:
