@@ -19,6 +19,7 @@ from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
+from verifier.fhir_out import FhirOut
 from verifier.health_cards.checks import CardChecker
 from verifier.health_cards.fetch import KeyFetcher
 from verifier.health_cards.service import CardVerifications
@@ -103,4 +104,5 @@ def create_app(
     app.state.verifications = service
     app.state.shares = reader
     app.state.health_cards = cards
+    app.state.fhir_out = FhirOut(service, cards, verifier=settings.label)
     return app

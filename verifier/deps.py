@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Depends
 
 from agents.controller import require_staff, state_dependency
+from verifier.fhir_out import FhirOut
 from verifier.health_cards.service import CardVerifications
 from verifier.service import VerificationService
 from verifier.shares import ShareReader
 
-__all__ = ["HealthCardsDep", "ServiceDep", "SharesDep", "require_staff"]
+__all__ = ["FhirDep", "HealthCardsDep", "ServiceDep", "SharesDep", "require_staff"]
 
 
 ServiceDep = Annotated[VerificationService, Depends(state_dependency("verifications"))]
@@ -21,3 +22,6 @@ SharesDep = Annotated[ShareReader, Depends(state_dependency("shares"))]
 
 
 HealthCardsDep = Annotated[CardVerifications, Depends(state_dependency("health_cards"))]
+
+
+FhirDep = Annotated[FhirOut, Depends(state_dependency("fhir_out"))]

@@ -49,6 +49,7 @@ class Verification(BaseModel):
     predicates: list[str] = Field(default_factory=list)
     verified: bool | None = None  # True once verified, False once failed; None otherwise
     reason: str | None = None
+    issuer_did: str | None = None  # once verified: the issuer of the credential proven
 
     @property
     def pending(self) -> bool:

@@ -40,6 +40,7 @@ class Outcome:
     state: VerificationState
     reason: str | None = None
     revealed: dict[str, str] = field(default_factory=dict)
+    issuer_did: str | None = None  # the issuer of the credential proven (its credential definition's)
 
     @property
     def verified(self) -> bool | None:
@@ -71,7 +72,17 @@ def presentation_outcome(template: Template, record: Mapping[str, Any]) -> Outco
         return Outcome(VerificationState.FAILED, "the presentation does not reveal what the template asks for")
     if len(_sub_proofs(requested_proof)) > 1:
         return Outcome(VerificationState.FAILED, "the proof combines several credentials; the template needs one")
-    return Outcome(VerificationState.VERIFIED, None, revealed)
+    return Outcome(VerificationState.VERIFIED, None, revealed, _issuer_of(proof))
+
+
+def _issuer_of(proof: dict[str, Any]) -> str | None:
+    """The issuer DID of the one credential proven: the first part of its credential definition's id."""
+    identifiers = proof.get("identifiers")
+    first = _dict(identifiers[0]) if isinstance(identifiers, list) and identifiers else {}
+    cred_def_id = first.get("cred_def_id")
+    if not isinstance(cred_def_id, str) or ":3:CL:" not in cred_def_id:
+        return None
+    return sanitize(cred_def_id.split(":3:CL:", 1)[0].removeprefix("did:sov:"), 64) or None
 
 
 def _revealed_values(template: Template, requested_proof: dict[str, Any], request: dict[str, Any]) -> dict[str, str]:

@@ -221,7 +221,7 @@ class VerificationService:
         """Record the result (the caller holds the lock and saw it pending), then drop the agent's record."""
         done = verification.model_copy(update={
             "state": outcome.state, "verified": outcome.verified, "reason": outcome.reason,
-            "revealed": dict(outcome.revealed), "completed_at": self._clock(),
+            "revealed": dict(outcome.revealed), "completed_at": self._clock(), "issuer_did": outcome.issuer_did,
         })  # fmt: skip
         self._records.save(done)
         # Names of what was received, never the values.

@@ -24,9 +24,12 @@ def record(
     predicates: Mapping[str, int] | None = None,
     revealed_attrs: Mapping[str, tuple[str, str]] | None = None,
     verified_msgs: list[str] | None = None,
+    cred_def_id: str | None = None,
 ) -> dict[str, Any]:
     """A record as the agent answers it: `revealed` in the `revealed` group (sub-proof 0);
-    `predicates` referent -> sub-proof index; `revealed_attrs` referent -> (name, raw) as single-name referents."""
+    `predicates` referent -> sub-proof index; `revealed_attrs` referent -> (name, raw) as single-name referents;
+    `cred_def_id`: the credential definition of the credential proven (its `identifiers`)."""
+    identifiers = [{"schema_id": "x", "cred_def_id": cred_def_id}] if cred_def_id else []
     requested_attributes: dict[str, Any] = {"revealed": {"names": list(revealed)}}
     requested_attributes |= {ref: {"name": name} for ref, (name, _) in (revealed_attrs or {}).items()}
     requested_proof = {
@@ -45,6 +48,6 @@ def record(
         "by_format": {
             "pres_request": {"anoncreds": {"name": "x", "version": "1.0", "nonce": "1",
                                            "requested_attributes": requested_attributes}},
-            "pres": {"anoncreds": {"requested_proof": requested_proof, "proof": {}, "identifiers": []}},
+            "pres": {"anoncreds": {"requested_proof": requested_proof, "proof": {}, "identifiers": identifiers}},
         },
     }  # fmt: skip
