@@ -54,6 +54,13 @@ class _Client:
             raise ControllerError(response.status_code, detail, _retry_after(response))
         return response.json() if response.content else None
 
+    async def download(self, path: str, *, timeout: float = 60.0) -> httpx.Response:
+        """GET a document that is not JSON (a file, an SVG); the answer itself, once it is a success."""
+        response = await self._http.get(self._base + path, headers=self._headers, timeout=timeout)
+        if response.is_error:
+            raise ControllerError(response.status_code, response.text[:200], _retry_after(response))
+        return response
+
 
 class HospitalClient(_Client):
     """The issuer controller (staff key)."""
@@ -70,10 +77,12 @@ class HospitalClient(_Client):
         return str(result["invitation_url"])
 
     async def issue(self, patient_ref: str, kind: str, *, fhir: Json | None = None, expiry: str | None = None,
-                    connect_timeout: float = 20.0) -> str:
-        """Issue a credential; waits (bounded) while the patient's connection is still being made."""
+                    connect_timeout: float = 20.0, health_card: bool = False) -> str:
+        """Issue a credential (a vaccination also as a SMART Health Card: `health_card`); waits (bounded)
+        while the patient's connection is still being made."""
         body: Json = {"type": kind, **({"fhir": fhir} if fhir is not None else {}),
-                      **({"expiry": expiry} if expiry is not None else {})}
+                      **({"expiry": expiry} if expiry is not None else {}),
+                      **({"health_card": True} if health_card else {})}
         result: Json = await self.call("POST", f"/patients/{patient_ref}/credentials", json=body,
                                        params={"wait_connection": connect_timeout})
         return str(result["credential_id"])

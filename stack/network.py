@@ -16,12 +16,14 @@ key of this data folder's own, generated once into `~/.config/medcred/records-ke
 and read from there after; the key file names its data folder, which refuses any other's. The
 patients' wallet (holder) is told the hospital's URL and its patient-portal key when the network builds
 its settings; the clinic (verifier) may open shared links on the hospital's origin, and on no other
-local address.
+local address, and trusts the hospital's SMART Health Cards (unless given a trust list of its own: one
+naming the hospital's `iss`, in its data folder, with live fetching of the hospital's key set and CRLs).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +69,22 @@ def _joined[S: RoleSettings](kind: type[S], given: S | None, **network: Any) -> 
     this network set over them (validated again)."""
     chosen = given.model_dump(exclude_unset=True) if given is not None else {}
     return kind(**(chosen | network))
+
+
+TRUST_LIST_FILE = "health-card-trust.json"
+
+
+def hospital_cards_trusted(given: VerifierSettings | None, issuer: IssuerSettings, folder: Path) -> dict[str, Any]:
+    """Unless the clinic was given a trust list of its own: one naming this network's hospital (its `iss`
+    and label, in the VCI directory's shape), written into its data folder, with live fetching of the
+    hospital's key set and CRLs (on loopback: the allowed origin), so its cards and their revocation verify."""
+    if (given or VerifierSettings()).health_card_trust_list is not None:
+        return {}
+    folder.mkdir(parents=True, exist_ok=True)
+    trust = folder / TRUST_LIST_FILE
+    directory = {"participating_issuers": [{"iss": issuer.health_card_iss, "name": issuer.label}]}
+    trust.write_text(json.dumps(directory, indent=2))
+    return {"health_card_trust_list": trust, "health_card_live_keys": True}
 
 
 def _silent(_: str) -> None:
@@ -155,8 +173,9 @@ class MedcredNetwork:
         # The clinic opens the links of this network's hospital, on this machine's loopback: that origin
         # exactly is allowed; every other local address stays refused (verifier.share_hosts).
         self._verifier_settings = _joined(
-            VerifierSettings, verifier, data_dir=home / "verifier", share_allowed_origins=[issuer.public_url], **common
-        )
+            VerifierSettings, verifier, data_dir=home / "verifier", share_allowed_origins=[issuer.public_url],
+            **common, **hospital_cards_trusted(verifier, issuer, home / "verifier"),
+        )  # fmt: skip
         self.issuer = Role("issuer", issuer, AgentProcess(issuer_agent(issuer)), lambda: create_issuer_app(issuer))
         self.holder = Role("holder", holder, AgentProcess(holder_agent(holder)), lambda: create_holder_app(holder))
         self.verifier = Role(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -36,3 +37,23 @@ def test_a_role_given_nothing_keeps_its_defaults(tmp_path: Path) -> None:
     assert network.holder.settings.audit_max_wait == HolderSettings().audit_max_wait
     assert isinstance(network.issuer.settings, IssuerSettings)
     assert network.issuer.settings.issuance_timeout == IssuerSettings().issuance_timeout
+
+
+def test_the_clinic_trusts_the_hospitals_cards_unless_given_a_trust_list(tmp_path: Path) -> None:
+    kek = SecretStr("11" * 32)
+    network = MedcredNetwork(tmp_path / "a", issuer=IssuerSettings(records_kek=kek, label="Mercy Hospital"))
+    verifier = network.verifier.settings
+    assert isinstance(verifier, VerifierSettings) and verifier.health_card_live_keys is True
+    assert verifier.health_card_trust_list is not None
+    directory = json.loads(verifier.health_card_trust_list.read_text())
+    iss = network.issuer.settings.health_card_iss  # type: ignore[attr-defined]
+    assert directory == {"participating_issuers": [{"iss": iss, "name": "Mercy Hospital"}]}
+    assert network.issuer.settings.public_url in verifier.share_allowed_origins  # its http loopback, allowed
+
+    own = tmp_path / "trust.json"
+    own.write_text("{}")
+    mine = MedcredNetwork(tmp_path / "b", issuer=IssuerSettings(records_kek=kek),
+                          verifier=VerifierSettings(health_card_trust_list=own))  # fmt: skip
+    chosen = mine.verifier.settings
+    assert isinstance(chosen, VerifierSettings)
+    assert (chosen.health_card_trust_list, chosen.health_card_live_keys) == (own, False)
