@@ -5,6 +5,7 @@ revocable issuance rate, on a fresh network in a temporary folder; figures print
     direct_flows       the same on the ACA-Py admin APIs (AdminClient), for the controllers' overhead;
                        agent_events: their states awaited on each agent's admin websocket, not polled
     batch              N flows at a concurrency, each step's latency
+    health_cards       SMART Health Cards issued and verified per second, in this process
     report             percentiles, tables, targets;  cpu: where the CPU went, per process (/proc)
 
 Each path runs one warm-up flow first, left out of the figures; the two flow paths then take turns in
@@ -33,6 +34,7 @@ from medcred import console
 from medcred.identifiers import IndyDid
 from stack.bench.batch import FLOW, Batch, Flow, Laps, run_batch
 from stack.bench.cpu import CpuMeter
+from stack.bench.health_cards import card_lines
 from stack.bench.report import (
     CREDENTIALS_PER_S_TARGET,
     FLOWS_PER_S_TARGET,
@@ -67,6 +69,7 @@ def bench(
     issuances: int = typer.Option(30, min=1, help="revocable credentials issued to one connected patient"),
     issuance_concurrency: int = typer.Option(10, min=1, help="issuances in flight at once (ACA-Py's demo: 10)"),
     patch_off: Annotated[list[str] | None, typer.Option(help="a plugin patch left off (repeatable)")] = None,
+    cards: int = typer.Option(2000, min=1, help="SMART Health Cards issued, then verified, in this process"),
 ) -> None:
     """Measure full flows (connect, issue, verify) with and without the controllers, and issuance alone."""
     from stack.network import MedcredNetwork, throwaway_issuer
@@ -84,6 +87,8 @@ def bench(
             ) as network:
                 lines = await _measure(network, flows, concurrency, issuances, issuance_concurrency, load)
                 console.progress("stopping the network")
+        console.progress(f"SMART Health Cards: {cards} issued, then verified")
+        lines += ["", *await card_lines(cards)]
         typer.echo("")
         for line in lines:
             typer.echo(line)
