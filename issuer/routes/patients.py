@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from issuer.deps import IssuanceDep, PatientRef, PatientsDep, staff_only
+from issuer.issuance import MAX_CONNECTION_WAIT
 from issuer.models import CredentialRequest, InvitationView, IssueAccepted, PatientView
 from medcred.api_docs import errors
-
-MAX_WAIT = 30.0
 
 router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(staff_only)])
 
@@ -26,6 +25,12 @@ async def put_patient(
     return PatientView.of(record)
 
 
+@router.get("/{patient_ref}", responses=errors(400, 404))
+async def read_patient(patient_ref: PatientRef, patients: PatientsDep) -> PatientView:
+    """Whether the patient's wallet is connected (`connected`), and when the record was made and last changed."""
+    return PatientView.of(patients.require(patient_ref))
+
+
 @router.post("/{patient_ref}/invitation", status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 502))
 async def create_invitation(patient_ref: PatientRef, patients: PatientsDep) -> InvitationView:
     """An out-of-band invitation (URL and QR code) for the patient's wallet to connect."""
@@ -39,7 +44,7 @@ async def issue_credential(
     request: Annotated[CredentialRequest, Body()],
     issuance: IssuanceDep,
     wait_connection: Annotated[
-        float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a wallet that is still connecting")
+        float, Query(ge=0, le=MAX_CONNECTION_WAIT, description="seconds to wait for a wallet that is still connecting")
     ] = 0,
 ) -> IssueAccepted:
     """Offer a vaccination (FHIR Immunization), allergy (AllergyIntolerance) or health ID credential.
