@@ -83,6 +83,7 @@ class CreateVerification(BaseModel):
 class VerificationCreated(BaseModel):
     verification_id: str
     invitation_url: str
+    qr_svg: str = Field(description="the invitation URL as a QR code (SVG), for the patient's wallet to scan")
     template: str
     expires_at: datetime
 

@@ -1,6 +1,7 @@
 """The verification flows: ask with a template, record the first answer, end what nobody answers.
 
-    create(template)   create-request (anoncreds, auto-verify) -> P; an OOB invitation carrying P, no handshake
+    create(template)   create-request (anoncreds, auto-verify) -> P; an OOB invitation carrying P, no handshake,
+                       answered with its URL and that URL as a QR code (SVG)
     on_presentation()  the `present_proof_v2_0` webhook handler: P `done` / `abandoned` -> the result
     get(id, wait)      the verification; if asked, awaits (no polling) its leaving `pending`
     start(public_did)  at start-up: the DID invitations name, and the timers of what is still pending
@@ -33,6 +34,7 @@ from agents.audit import NO_AUDIT, AuditRecorder
 from agents.events import EventWaiter, WebhookEvent
 from agents.timers import Timers
 from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
+from medcred.qr import qr_svg
 from verifier.models import Verification, VerificationCreated, VerificationState
 from verifier.records import VerificationRecords
 from verifier.results import Outcome, abandoned_outcome, presentation_outcome
@@ -105,8 +107,8 @@ class VerificationService:
         self._schedule(verification)
         log.info("verification %s created (%s, pres_ex %s)", verification.verification_id, template.name, pres_ex_id)
         return VerificationCreated(
-            verification_id=verification.verification_id, invitation_url=url, template=template.name,
-            expires_at=verification.expires_at,
+            verification_id=verification.verification_id, invitation_url=url,
+            qr_svg=await asyncio.to_thread(qr_svg, url), template=template.name, expires_at=verification.expires_at,
         )  # fmt: skip
 
     async def get(self, verification_id: str, wait: float = 0.0) -> Verification:

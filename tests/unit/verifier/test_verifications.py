@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from agents.events import WebhookEvent
+from tests.unit.medcred.qr_reader import read_qr_svg
 from tests.unit.verifier.conftest import RECORDS, STAFF, FakeAgent, StartVerifier, Verifier
 from tests.unit.verifier.presentations import record, webhook
 from verifier.results import NOT_VERIFIED
@@ -46,6 +47,7 @@ async def test_create_asks_the_agent_for_a_request_then_a_connectionless_invitat
     assert (oob["use_public_did"], oob["my_label"]) == (True, "Riverside Clinic")  # patients see who asks
     assert invitation.url.params["auto_accept"] == "true"
     assert created["invitation_url"].startswith("http://127.0.0.1:8040?oob=")
+    assert read_qr_svg(created["qr_svg"]) == created["invitation_url"]  # the patient's wallet scans it
     assert created["template"] == "vaccination-status"
     expires = datetime.fromisoformat(created["expires_at"])
     assert before + timedelta(seconds=59) < expires < before + timedelta(seconds=62)
