@@ -51,7 +51,8 @@ def create_app(
     audit = ServiceAudit(settings)
     service = VerificationService(
         link.admin, link.events, VerificationRecords(store),
-        label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout, audit=audit,
+        labels=settings.party_labels(), issuer_did=settings.issuer_did, request_timeout=settings.request_timeout,
+        audit=audit,
     )  # fmt: skip
     link.webhooks.on(PROOF_TOPIC, service.on_presentation)
     hosts = ShareHosts(allowed=settings.share_allowed_origins, own=settings.own_origins(), resolver=share_resolver)

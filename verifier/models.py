@@ -12,6 +12,7 @@ __all__ = [
     "CreateVerification",
     "OpenShare",
     "OpenedShare",
+    "Party",
     "RefusedFile",
     "ShareAnchor",
     "SharedFile",
@@ -21,6 +22,13 @@ __all__ = [
     "VerificationState",
     "VerificationView",
 ]
+
+
+class Party(StrEnum):
+    """Who asks with a template: the clinic or the insurer (each a label of its own, `VerifierSettings`)."""
+
+    CLINIC = "clinic"
+    INSURER = "insurer"
 
 
 class VerificationState(StrEnum):
@@ -85,12 +93,14 @@ class VerificationCreated(BaseModel):
     invitation_url: str
     qr_svg: str = Field(description="the invitation URL as a QR code (SVG), for the patient's wallet to scan")
     template: str
+    asked_by: str = Field(description="who the patient's wallet is told asks: the clinic's or the insurer's name")
     expires_at: datetime
 
 
 class TemplateView(BaseModel):
     name: str
     title: str
+    party: Party = Field(description="who asks with it: the clinic or the insurer")
     credential: str  # the schema name
     reveals: list[str]
     proves: list[str]

@@ -35,7 +35,7 @@ from agents.events import EventWaiter, WebhookEvent
 from agents.timers import Timers
 from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
 from medcred.qr import qr_svg
-from verifier.models import Verification, VerificationCreated, VerificationState
+from verifier.models import Party, Verification, VerificationCreated, VerificationState
 from verifier.records import VerificationRecords
 from verifier.results import Outcome, abandoned_outcome, presentation_outcome
 from verifier.templates import get_template
@@ -62,22 +62,24 @@ class VerificationService:
         events: EventWaiter,
         records: VerificationRecords,
         *,
-        label: str,
+        labels: Mapping[Party, str],
         issuer_did: str | None,
         request_timeout: float,
         clock: Callable[[], datetime] = utcnow,
         audit: AuditRecorder = NO_AUDIT,
     ) -> None:
         self._admin, self._events, self._records, self._audit = admin, events, records, audit
-        self._label, self._issuer_did, self._timeout, self._clock = label, issuer_did, request_timeout, clock
+        """`labels`: the name each party (clinic, insurer) asks under, the label of its templates' invitations."""
+        self._labels, self._issuer_did, self._timeout, self._clock = dict(labels), issuer_did, request_timeout, clock
         self._public_did: str | None = None  # known at start-up (`start`); invitations then carry it
         self.timers = Timers()
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def create(self, template_name: str) -> VerificationCreated:
         template = get_template(template_name)
+        asked_by = self._labels[template.party]
         now = self._clock()
-        request = template.presentation_request(self._issuer_did, now)
+        request = template.presentation_request(self._issuer_did, now, asked_by)
         exchange = await self._admin.present_proof_create_request(
             request, auto_verify=True, auto_remove=True, comment=template.name
         )
@@ -86,7 +88,7 @@ class VerificationService:
             raise AgentError("the agent created a proof request without a pres_ex_id")
         try:
             invitation = await self._admin.create_oob_invitation(
-                my_label=self._label, handshake=False, attachments=[{"id": pres_ex_id, "type": "present-proof"}],
+                my_label=asked_by, handshake=False, attachments=[{"id": pres_ex_id, "type": "present-proof"}],
                 use_public_did=self.public_did is not None, goal_code="aries.vc.verify", goal=template.title,
             )  # fmt: skip
             url = invitation.get("invitation_url")
@@ -108,7 +110,8 @@ class VerificationService:
         log.info("verification %s created (%s, pres_ex %s)", verification.verification_id, template.name, pres_ex_id)
         return VerificationCreated(
             verification_id=verification.verification_id, invitation_url=url,
-            qr_svg=await asyncio.to_thread(qr_svg, url), template=template.name, expires_at=verification.expires_at,
+            qr_svg=await asyncio.to_thread(qr_svg, url), template=template.name, asked_by=asked_by,
+            expires_at=verification.expires_at,
         )  # fmt: skip
 
     async def get(self, verification_id: str, wait: float = 0.0) -> Verification:
