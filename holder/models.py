@@ -7,6 +7,7 @@ response models carry only what the patient (or staff) may see.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -21,6 +22,7 @@ __all__ = [
     "Credential",
     "InvitationAccepted",
     "InvitationIn",
+    "InvitationState",
     "Patient",
     "PatientCreated",
     "ProofAnswer",
@@ -73,11 +75,23 @@ class InvitationIn(BaseModel):
     invitation: dict[str, Any] | None = None
 
 
+class InvitationState(StrEnum):
+    """Where an accepted invitation stands, in the patient's words (never an agent record's own state)."""
+
+    CONNECTED = "connected"  # a hospital's: the connection is made
+    CONNECTING = "connecting"  # a hospital's: its DID Exchange has not completed yet (`reason` says so)
+    REQUEST_RECEIVED = "request-received"  # a verifier's: its proof request waits for the patient
+    PRESENTED = "presented"  # a verifier's, answered under a consent grant
+    DECLINED = "declined"  # a verifier's, declined by a consent grant (`reason` says why)
+    REFUSED = "refused"  # a verifier's that a grant would answer, but no credential could
+
+
 class InvitationAccepted(BaseModel):
     connection_id: str | None = None
-    state: str = Field(
-        description="The invitation's state; for a proof request judged by a consent grant: "
-        "`presented`, `declined` (with `reason`) or `refused` (nothing could answer)"
+    state: InvitationState = Field(
+        description="A hospital's invitation: `connected`, or `connecting` (with `reason`) while its exchange has "
+        "not completed. A verifier's: `request-received` (its request waits for the patient), or as a consent "
+        "grant judged it: `presented`, `declined` (with `reason`) or `refused` (nothing could answer)"
     )
     proof_request_id: str | None = Field(default=None, description="Set when the invitation carried a proof request")
     grant_id: str | None = Field(default=None, description="The consent grant that decided the request")
