@@ -15,7 +15,8 @@ start-up (publishing schemas, say), then serves. It mounts the agent's webhook r
 
 `require_staff` is the one staff check of every role: `X-API-Key` must be the app's `staff_key`.
 While the agent is down, calls that need it get 503 with `Retry-After` (`AgentUnavailableError`). Its
-OpenAPI document names the error responses every operation shares (`medcred.api_docs`).
+OpenAPI document names the error responses every operation shares (`medcred.api_docs`); its page,
+`/docs`, is served whole by the app, with no file from the internet (`medcred.docs_ui`; no `/redoc`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
 from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
+from medcred.docs_ui import serve_docs
 from medcred.errors import AgentError, TimeoutError_
 from medcred.web import STAFF_KEY, api_key_check, install_error_handlers
 
@@ -145,7 +147,8 @@ def create_controller_app(
                 await audit.stop()
             await link.close()
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)  # fmt: skip
     app.state.ready = False
     app.state.link = link
     app.state.staff_key = staff_key
@@ -169,4 +172,5 @@ def create_controller_app(
     for router in routers:
         app.include_router(router)
     document_errors(app)
+    serve_docs(app)
     return app
