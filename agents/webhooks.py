@@ -43,7 +43,10 @@ log = logging.getLogger(__name__)
 type Handler = Callable[[WebhookEvent], Awaitable[None]]
 
 # The body is read as it comes (any JSON object), not by FastAPI: the document says what it is.
-_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+_EVENT_EXAMPLE = {"connection_id": "5d2b6c1e-0f3a-4e8b-9c7d-1a2b3c4d5e6f", "state": "active",
+                  "rfc23_state": "completed"}  # fmt: skip
+_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "object"}, "example": _EVENT_EXAMPLE}}}}  # fmt: skip
 
 # The id field of each ACA-Py 1.7 record topic (RECORD_TOPIC -> RECORD_ID_NAME in its models).
 RECORD_ID_FIELDS: Mapping[str, str] = {

@@ -71,6 +71,10 @@ class PatientCreated(BaseModel):
 class InvitationIn(BaseModel):
     """An out-of-band invitation: its URL (`...?oob=<base64url JSON>`) or the invitation object itself."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"invitation_url": "http://127.0.0.1:8020?oob=eyJAdHlwZSI6ICJodHRwczovL2RpZGNvbW0ub3JnL291dC1vZi1iYW5kLzEuMS9pbnZpdGF0aW9uIn0"},
+    ]})  # fmt: skip
+
     invitation_url: str | None = Field(default=None, max_length=MAX_INVITATION_URL)
     invitation: dict[str, Any] | None = None
 
@@ -179,7 +183,10 @@ class ShareIn(BaseModel):
     """A share of chosen records: a SMART Health Link the hospital serves until it expires (30 days unless
     told), optionally guarded by a passcode (flag P) and good for one opening only (`single_use`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"record_ids": ["3f2c9a1e-5b7d-4c8e-9f01-2a3b4c5d6e7f"], "label": "Vaccination record", "expires_in_days": 7,
+         "passcode": "1234", "single_use": True},
+    ]})  # fmt: skip
 
     record_ids: list[str] = Field(min_length=1, max_length=100)
     label: str | None = Field(default=None, max_length=80, description="what the link shares, shown to the recipient")

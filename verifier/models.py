@@ -83,7 +83,7 @@ class VerificationView(BaseModel):
 
 
 class CreateVerification(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"template": "vaccination-status"}]})
 
     template: str = Field(min_length=1, max_length=64)
 
@@ -114,7 +114,9 @@ MAX_QR_BASE64 = 14 * 1024 * 1024  # a 10 MiB PNG, base64
 class OpenShare(BaseModel):
     """A SMART Health Link to open: as text, or a QR code image of it (exactly one of the two)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"shlink": "shlink:/eyJ1cmwiOiJodHRwOi8vMTI3LjAuMC4xOjgwMDEvc2hsL2FiYyIsImZsYWciOiJQIn0", "passcode": "1234"},
+    ]})  # fmt: skip
 
     shlink: str | None = Field(default=None, max_length=8192, description="shlink:/... or a viewer URL#shlink:/...")
     qr_png_base64: str | None = Field(default=None, max_length=MAX_QR_BASE64, description="a PNG of the QR code")
