@@ -139,7 +139,7 @@ async def test_the_portal_admits_only_a_live_connections_dids(
     issuer_admin = network.issuer.agent.config
     admin = {"X-API-Key": issuer_admin.admin_api_key.get_secret_value()}
     found = (await http.get(f"{issuer_admin.admin_url}/connections", params={"alias": alice.ref}, headers=admin)).json()
-    [connection] = [c for c in found["results"] if c["state"] == "connected"]
+    [connection] = [c for c in found["results"] if c["state"] == "active"]
     # As Alice's wallet sees her connection: her DID is the hospital's `their_did`, and the other way round.
     wallet_view = {"X-Patient-DID": connection["their_did"], "X-Hospital-DID": connection["my_did"]}
 
