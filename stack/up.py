@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from medcred import console
+from medcred.settings import writable_data_home
 
 
 def up() -> None:
@@ -17,7 +18,8 @@ def up() -> None:
     from stack.network import MedcredNetwork
 
     async def job() -> None:
-        async with MedcredNetwork(progress=console.progress) as network:
+        network = MedcredNetwork(writable_data_home(), progress=console.progress)
+        async with network:
             typer.echo("")
             typer.echo(f"ledger:   {network.ledger.settings.web_url}  (genesis: {network.ledger.genesis_url})")
             typer.echo(f"tails:    {network.ledger.tails_url}")

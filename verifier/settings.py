@@ -71,7 +71,8 @@ class VerifierSettings(RoleSettings):
 
     def own_origins(self) -> list[str]:
         """This service's own origins (its API, its agent's admin API and endpoint): never fetched."""
-        return [self.url, self.agent_admin_url, f"http://{self.agent_host or self.host}:{self.agent_inbound_port}"]
+        bound = f"http://{self.agent_host or self.host}:{self.agent_inbound_port}"
+        return [self.url, self.agent_admin_url, bound, self.endpoint]
 
     @field_validator("issuer_did", mode="before")
     @classmethod

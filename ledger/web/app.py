@@ -11,6 +11,7 @@ from ledger.client import LedgerClient
 from ledger.settings import LedgerSettings
 from ledger.trustee import Genesis, trustee_signer
 from ledger.web.routes import router
+from ledger.web.security import SecurityHeaders
 from ledger.web.service import LedgerService
 from medcred.errors import ConfigurationError
 from medcred.web import install_error_handlers
@@ -39,4 +40,5 @@ def create_app(settings: LedgerSettings, genesis: Genesis, register_key: str | N
     app.state.register_open = settings.register_open
     install_error_handlers(app)
     app.include_router(router)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the error handlers' too
     return app

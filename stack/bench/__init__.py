@@ -62,11 +62,15 @@ class BenchPath:
 
 
 def bench(
-    flows: int = typer.Option(20, min=1, help="full flows per path (after one warm-up flow)"),
-    concurrency: int = typer.Option(8, min=1, help="flows in flight at once (8 keeps both cores busy here)"),
-    issuances: int = typer.Option(30, min=1, help="revocable credentials issued to one connected patient"),
-    issuance_concurrency: int = typer.Option(10, min=1, help="issuances in flight at once (ACA-Py's demo: 10)"),
-    patch_off: Annotated[list[str] | None, typer.Option(help="a plugin patch left off (repeatable)")] = None,
+    flows: int = typer.Option(20, metavar="N", min=1, help="full flows per path (after one warm-up flow)"),
+    concurrency: int = typer.Option(8, metavar="N", min=1, help="flows in flight at once (8 keeps both cores busy)"),
+    issuances: int = typer.Option(30, metavar="N", min=1, help="revocable credentials issued to one patient"),
+    issuance_concurrency: int = typer.Option(
+        10, metavar="N", min=1, help="issuances in flight at once (ACA-Py's demo: 10)"
+    ),
+    patch_off: Annotated[
+        list[str] | None, typer.Option(metavar="PATCH", help="a plugin patch left off (repeatable)")
+    ] = None,
 ) -> None:
     """Measure full flows (connect, issue, verify) with and without the controllers, and issuance alone."""
     from stack.network import MedcredNetwork, throwaway_issuer
