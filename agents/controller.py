@@ -41,6 +41,7 @@ from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.docs_ui import serve_docs
 from medcred.errors import AgentError, TimeoutError_
+from medcred.security_headers import SecurityHeaders
 from medcred.web import STAFF_KEY, api_key_check, install_error_handlers
 
 __all__ = ["AgentLink", "HealthView", "create_controller_app", "require_staff", "state_dependency"]
@@ -173,4 +174,5 @@ def create_controller_app(
         app.include_router(router)
     document_errors(app)
     serve_docs(app)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the error handlers' too
     return app

@@ -6,7 +6,7 @@ FastAPI's own page loads Swagger UI from a CDN (a blank page on a machine withou
 it with an inline script (refused by a strict Content-Security-Policy). This one is a static page whose
 every file the app serves from `medcred/static/swagger-ui/`: Swagger UI's pinned release (its files as
 published, with their licence: that folder's README.md), and `medcred-docs.js`, the script that starts
-it on `/openapi.json`. The page is answered with `CONTENT_SECURITY_POLICY`, the policy every medcred page
+it on `/openapi.json`. The page is answered with `medcred.security_headers`' policy, the one every medcred page
 runs under: no inline script, no inline style element, no request to another origin; Swagger UI needs
 no relaxation of it (its styles are set through the DOM, which `style-src 'self'` allows).
 """
@@ -20,16 +20,13 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-__all__ = ["ASSETS", "CONTENT_SECURITY_POLICY", "DOCS_PATH", "SWAGGER_UI_VERSION", "serve_docs"]
+from medcred.security_headers import SECURITY_HEADERS
+
+__all__ = ["ASSETS", "DOCS_PATH", "SWAGGER_UI_VERSION", "serve_docs"]
 
 DOCS_PATH = "/docs"
 ASSETS = Path(__file__).parent / "static" / "swagger-ui"
 SWAGGER_UI_VERSION = "5.35.0"  # swagger-ui-dist on npm; ASSETS/README.md says how to replace it
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 # Relative addresses: the page works under a proxy's path prefix too (assets at docs/assets/...).
 PAGE = """<!DOCTYPE html>
@@ -49,12 +46,7 @@ PAGE = """<!DOCTYPE html>
 </html>
 """
 
-HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
+HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
 
 
 def serve_docs(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ import pytest_asyncio
 from ledger.client import LedgerClient
 from ledger.identity import Signer
 from ledger.network import LedgerNetwork
-from ledger.web.security import CONTENT_SECURITY_POLICY
+from medcred.security_headers import CONTENT_SECURITY_POLICY
 
 
 @pytest_asyncio.fixture

@@ -18,12 +18,12 @@ from ledger.settings import LedgerSettings
 from ledger.trustee import Genesis
 from ledger.web import create_app
 from ledger.web.models import PoolStatus, RegisterRequest, RegisterResponse, ValidatorStatus
-from ledger.web.security import CONTENT_SECURITY_POLICY
 from medcred.errors import ConflictError
+from medcred.security_headers import CONTENT_SECURITY_POLICY
 
 KEY = "ledger-key-for-the-form-7c1d"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")  # fmt: skip
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+       "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")  # fmt: skip
 
 
 class FakeService:

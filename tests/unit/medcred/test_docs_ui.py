@@ -7,7 +7,8 @@ import re
 import httpx
 from fastapi import FastAPI
 
-from medcred.docs_ui import ASSETS, CONTENT_SECURITY_POLICY, serve_docs
+from medcred.docs_ui import ASSETS, serve_docs
+from medcred.security_headers import CONTENT_SECURITY_POLICY
 
 
 def app() -> FastAPI:
