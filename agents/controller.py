@@ -41,6 +41,7 @@ from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.docs_ui import serve_docs
 from medcred.errors import AgentError, TimeoutError_
+from medcred.pages import PageSite
 from medcred.security_headers import SecurityHeaders
 from medcred.web import STAFF_KEY, api_key_check, install_error_handlers
 
@@ -126,9 +127,11 @@ def create_controller_app(
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     audit: ServiceAudit | None = None,
     max_json_bytes: int = MAX_BODY_BYTES,
+    pages: PageSite | None = None,
 ) -> FastAPI:
     """`staff_key`: what `require_staff` admits; `audit`: the role's audit trail, started before the role's
-    own start-up and stopped after it; `max_json_bytes`: the largest JSON request body the app takes (`medcred.web`)."""
+    own start-up and stopped after it; `max_json_bytes`: the largest JSON request body the app takes (`medcred.web`);
+    `pages`: the role's web app (`agents.pages.page_site`), served under its prefix, closed at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -142,6 +145,8 @@ def create_controller_app(
             yield
         finally:
             app.state.ready = False
+            if pages is not None:
+                pages.close()
             if on_shutdown is not None:
                 await on_shutdown()
             if audit is not None:
@@ -172,6 +177,8 @@ def create_controller_app(
     app.include_router(link.webhooks.api_router)
     for router in routers:
         app.include_router(router)
+    if pages is not None:
+        pages.install(app)
     document_errors(app)
     serve_docs(app)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, the error handlers' too

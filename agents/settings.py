@@ -37,6 +37,9 @@ class RoleSettings(BaseSettings):
     webhook_api_key: SecretStr | None = None
     wallet_key: SecretStr | None = None
     audit_seed: SecretStr | None = None  # derives the key that signs this role's audit anchors
+    session_secret: SecretStr | None = None  # keys the web app's session ids in its store (medcred.pages)
+    csrf_secret: SecretStr | None = None  # makes the web app's CSRF tokens
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)  # a web app's sign-in lasts this long
     ledger_api_key: SecretStr | None = None  # the ledger's key for POST /register (the network passes it)
     ledger_url: str = "http://127.0.0.1:9000"
     tails_url: str = "http://127.0.0.1:6543"

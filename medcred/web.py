@@ -26,9 +26,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medcred.bounded_json import MAX_BODY_BYTES, MAX_DEPTH, nesting_problem
@@ -78,26 +79,50 @@ async def _bearer_token(
 BearerToken = Annotated[str | None, Depends(_bearer_token)]
 
 
+# An app with web pages answers a page's errors as a page: `app.state.error_page(request, status, detail)`
+# is that page, or None for a request that is no page's (it then gets the API's JSON answer).
+ErrorPage = Callable[[Request, int, str], Response | None]
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response | None:
+    error_page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    return error_page(request, status, detail) if error_page is not None else None
+
+
 def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES) -> None:
     """The one error handler of the app, and the bounds of its JSON request bodies."""
     app.add_middleware(JsonBodyLimits, max_bytes=max_json_bytes)
 
     @app.exception_handler(MedcredError)
-    async def _medcred_error(_: Request, exc: MedcredError) -> JSONResponse:
+    async def _medcred_error(request: Request, exc: MedcredError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
         if isinstance(exc, AgentUnavailableError):
             headers["Retry-After"] = str(exc.retry_after)
+        page = _error_page(request, exc.status_code, exc.message)
+        if page is not None:
+            page.headers.update({name: value for name, value in headers.items() if name == "Retry-After"})
+            return page
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         # Say which field is wrong and why, but never echo the submitted value (it may be health data).
-        return JSONResponse({"detail": validation_detail(exc.errors())}, status_code=422)
+        detail = validation_detail(exc.errors())
+        return _error_page(request, 422, detail) or JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own answers (no such route, a method not allowed) in the same shape.
+        page = _error_page(request, exc.status_code, str(exc.detail))
+        if page is not None:
+            return page
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+        page = _error_page(request, 500, "internal error")
+        return page or JSONResponse({"detail": "internal error"}, status_code=500)
 
 
 def _is_json(scope: Scope) -> bool:
