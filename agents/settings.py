@@ -21,6 +21,7 @@ from medcred.settings import data_home, generated_secret
 
 class RoleSettings(BaseSettings):
     role: ClassVar[str]
+    web_app: ClassVar[tuple[str, str]]  # the role's web app: its name for people, and its path prefix
 
     host: str = "127.0.0.1"
     label: str = "medcred"  # the agent's DIDComm label: what other parties see

@@ -117,6 +117,12 @@ class Role:
     def api_key(self) -> str:
         return self.settings.secret("api_key").get_secret_value()
 
+    @property
+    def web_app(self) -> tuple[str, str]:
+        """The role's web app: its name for people ("the hospital desk") and its address."""
+        name, path = self.settings.web_app
+        return name, self.url + path
+
 
 class MedcredNetwork:
     def __init__(

@@ -19,6 +19,7 @@ class VerifierSettings(RoleSettings):
     # validate_assignment: the network sets `issuer_did` once the hospital has said it, after construction.
     model_config = SettingsConfigDict(env_prefix="MEDCRED_VERIFIER_", extra="ignore", validate_assignment=True)
     role: ClassVar[str] = "verifier"
+    web_app: ClassVar[tuple[str, str]] = ("the clinic and insurer desk", "/desk")  # its web app (medcred.pages)
 
     port: int = 8003
     agent_inbound_port: int = 8040
