@@ -6,6 +6,7 @@ revocable issuance rate, on a fresh network in a temporary folder; figures print
                        agent_events: their states awaited on each agent's admin websocket, not polled
     batch              N flows at a concurrency, each step's latency
     report             percentiles, tables, targets;  cpu: where the CPU went, per process (/proc)
+    pages              the web apps' home pages, last (also alone: `medcred pages bench`)
 
 Each path runs one warm-up flow first, left out of the figures; the two flow paths then take turns in
 rounds, so that a machine whose speed drifts weighs on both alike. The direct path's event streams
@@ -33,6 +34,7 @@ from medcred import console
 from medcred.identifiers import IndyDid
 from stack.bench.batch import FLOW, Batch, Flow, Laps, run_batch
 from stack.bench.cpu import CpuMeter
+from stack.bench.pages import page_lines
 from stack.bench.report import (
     CREDENTIALS_PER_S_TARGET,
     FLOWS_PER_S_TARGET,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["bench"]
 
 ROUNDS = 4  # the two flow paths take turns this many times
+PAGE_LOADS = 20  # each web app's home page, after the flows (stack.bench.pages)
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ async def _measure(
         issued, issued_cpu = await _timed(
             "issuance", to_one.flow, issuances, issuance_concurrency, meter, warm_up=False
         )
+        pages = await page_lines(network, http, PAGE_LOADS)
 
     return [
         f"medcred bench: {flows} flows per path at concurrency {concurrency} (+1 warm-up each, the paths taking "
@@ -199,6 +203,8 @@ async def _measure(
         *(line.replace("s/flow", "s/credential") for line in issued_cpu),
         "",
         *_comparison(controllers, direct, issued),
+        "",
+        *pages,
     ]
 
 
