@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from medcred.settings import PROJECT_ROOT
-from tests.ports import HIGH, LOW, free_port
+from tests.ports import HIGH, LOW, free_port, given, reserve
 
 ROLES = ("ISSUER", "HOLDER", "VERIFIER")
 NODES = 4
@@ -21,6 +21,8 @@ def free_base_port() -> int:
     for _ in range(200):
         base = random.randint(LOW, HIGH - 2 * NODES)
         ports = range(base + 1, base + 2 * NODES + 1)
+        if any(given(port) for port in ports):
+            continue
         probes = [socket.socket() for _ in ports]
         try:
             for probe, port in zip(probes, ports, strict=True):
@@ -30,6 +32,7 @@ def free_base_port() -> int:
         finally:
             for probe in probes:
                 probe.close()
+        reserve(ports)
         return base
     raise RuntimeError("no free range of ports")
 
