@@ -69,3 +69,21 @@ async def person(browser: Browser) -> AsyncIterator[Person]:
         for context in contexts:
             await context.close()
     assert not problems, f"the browser reported: {problems}"
+
+
+SCREENSHOTS = os.environ.get("MEDCRED_SCREENSHOTS")  # a folder: the browser tests then save screenshots
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """With MEDCRED_SCREENSHOTS set, save `page` as `<name>-phone.png` and `<name>-desktop.png` there
+    (docs/screenshots/ holds the README's: `MEDCRED_SCREENSHOTS=docs/screenshots make test`)."""
+    if not SCREENSHOTS:
+        return
+    folder = Path(SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    for kind, size in VIEWPORTS.items():
+        await page.set_viewport_size(size)
+        await page.screenshot(path=str(folder / f"{name}-{kind}.png"), full_page=True, animations="disabled")
+    if before is not None:
+        await page.set_viewport_size(before)
