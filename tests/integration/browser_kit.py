@@ -80,7 +80,7 @@ async def screenshot(page: Page, name: str) -> None:
     if not SCREENSHOTS:
         return
     folder = Path(SCREENSHOTS)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, a few microseconds
     before = page.viewport_size
     for kind, size in VIEWPORTS.items():
         await page.set_viewport_size(size)
