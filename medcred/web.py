@@ -7,7 +7,8 @@ Anything unexpected becomes a 500 whose body says nothing internal.
 
 The same call bounds every JSON request body (`application/json`, `application/*+json`, or no content
 type, which the routes that read a body themselves take as JSON) before any route sees it: larger than
-the app's limit -> 413, nested deeper than `medcred.bounded_json.MAX_DEPTH` -> 400, each saying so.
+the app's limit -> 413, nested deeper than `medcred.bounded_json.MAX_DEPTH` -> 400, each saying so; and
+every form body (a web page's, urlencoded or multipart) larger than `MAX_FORM_BYTES` -> 413.
 Routes that read a body themselves use `read_body` (the same size bound, for any content type) and
 `medcred.bounded_json.loads`.
 
@@ -90,8 +91,8 @@ def _error_page(request: Request, status: int, detail: str) -> Response | None:
 
 
 def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES) -> None:
-    """The one error handler of the app, and the bounds of its JSON request bodies."""
-    app.add_middleware(JsonBodyLimits, max_bytes=max_json_bytes)
+    """The one error handler of the app, and the bounds of its JSON and form request bodies."""
+    app.add_middleware(BodyLimits, max_bytes=max_json_bytes)
 
     @app.exception_handler(MedcredError)
     async def _medcred_error(request: Request, exc: MedcredError) -> Response:
@@ -125,33 +126,42 @@ def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES
         return page or JSONResponse({"detail": "internal error"}, status_code=500)
 
 
-def _is_json(scope: Scope) -> bool:
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+MAX_FORM_BYTES = 12 * 1024 * 1024  # a page's form: a phone's photo of a QR code, a record to upload
+
+
+def _kind(scope: Scope) -> str:
+    """"json", "form" or "other": which bound a request's body gets."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
             essence = bytes(value).split(b";", 1)[0].strip().lower()
-            is_json: bool = essence == b"application/json" or (
-                essence.startswith(b"application/") and essence.endswith(b"+json")
-            )
-            return is_json
-    return True  # no content type: routes that read the body themselves take it as JSON
+            if essence == b"application/json" or (essence.startswith(b"application/") and essence.endswith(b"+json")):
+                return "json"
+            return "form" if essence in FORM_TYPES else "other"
+    return "json"  # no content type: routes that read the body themselves take it as JSON
 
 
-class JsonBodyLimits:
+class BodyLimits:
     """ASGI middleware: a JSON request body larger than `max_bytes` is a 413, one nested deeper than
-    `max_depth` a 400; any other body reaches the app untouched (replayed from memory)."""
+    `max_depth` a 400; a form's (a page's: urlencoded or multipart) larger than `max_form_bytes` a 413
+    too, before the form parser spools any of it to disk. Other bodies reach the app untouched (routes
+    reading them bound them with `read_body`); a bounded body is replayed from memory."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH) -> None:
-        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH,
+                 max_form_bytes: int = MAX_FORM_BYTES) -> None:  # fmt: skip
+        self.app, self.max_bytes, self.max_depth, self.max_form_bytes = app, max_bytes, max_depth, max_form_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_json(scope):
+        kind = _kind(scope) if scope["type"] == "http" else "other"
+        if kind == "other":
             await self.app(scope, receive, send)
             return
         try:
-            body = await _read(scope, receive, self.max_bytes)
+            body = await _read(scope, receive, self.max_bytes if kind == "json" else self.max_form_bytes)
             if body is None:  # the client went away: nothing to answer
                 return
-            problem = nesting_problem(body, what="the request body", max_depth=self.max_depth) if body else None
+            checked = body and kind == "json"
+            problem = nesting_problem(body, what="the request body", max_depth=self.max_depth) if checked else None
         except PayloadTooLargeError as exc:
             await JSONResponse({"detail": exc.message}, status_code=413)(scope, receive, send)
             return

@@ -220,3 +220,14 @@ def test_times_read_as_people_say_them() -> None:
     assert format_until(now + timedelta(days=29, hours=3), now) == "29 days left"
     assert format_until(now + timedelta(hours=1, minutes=5), now) == "1 hour left"
     assert format_until(now - timedelta(seconds=1), now) == "expired"
+
+
+async def test_a_form_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    from medcred.web import MAX_FORM_BYTES
+
+    async with client(make_app(tmp_path)) as web:
+        await sign_in(web)
+        token = hidden((await web.get("/app/")).text, "csrf_token")
+        huge = await web.post("/app/notes", data={"csrf_token": token, "text": "x"},
+                              files={"photo": ("qr.jpg", b"\0" * (MAX_FORM_BYTES + 1), "image/jpeg")})
+        assert huge.status_code == 413 and "limit" in huge.json()["detail"]
