@@ -15,6 +15,7 @@ OPERATIONS = {
     "issuer": [("PUT", "/patients/{patient_ref}"), ("POST", "/patients/{patient_ref}/credentials")],
     "holder": [("POST", "/patients"), ("POST", "/me/invitations")],
     "verifier": [("POST", "/verifications"), ("GET", "/templates")],
+    "ledger": [("GET", "/genesis"), ("POST", "/register")],
 }
 
 
@@ -22,7 +23,7 @@ OPERATIONS = {
 async def test_docs_render_from_the_app_alone_under_the_strict_policy(
     role: str, network: MedcredNetwork, browser: Browser
 ) -> None:
-    base = getattr(network, role).url
+    base = network.ledger.settings.web_url if role == "ledger" else getattr(network, role).url
     origin = urlsplit(base).netloc
     elsewhere: list[str] = []
     problems: list[str] = []
