@@ -43,7 +43,7 @@ from medcred.docs_ui import serve_docs
 from medcred.errors import AgentError, TimeoutError_
 from medcred.pages import PageSite
 from medcred.security_headers import SecurityHeaders
-from medcred.web import STAFF_KEY, api_key_check, install_error_handlers
+from medcred.web import MAX_FORM_BYTES, STAFF_KEY, api_key_check, install_error_handlers
 
 __all__ = ["AgentLink", "HealthView", "create_controller_app", "require_staff", "state_dependency"]
 
@@ -159,7 +159,7 @@ def create_controller_app(
     app.state.link = link
     app.state.staff_key = staff_key
     app.state.audit = audit
-    install_error_handlers(app, max_json_bytes=max_json_bytes)
+    install_error_handlers(app, max_json_bytes=max_json_bytes, max_form_bytes=MAX_FORM_BYTES)
 
     not_ready: dict[int | str, dict[str, Any]] = {
         503: {"model": HealthView, "description": "the controller or its agent is not ready"}

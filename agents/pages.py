@@ -2,7 +2,7 @@
 secrets generated into the data folder beside the other keys (`session_secret`, `csrf_secret`).
 
     site = page_site(settings, prefix="/wallet", title="My health wallet", folder=Path(__file__).parent,
-                     sign_in=patient_of_token, secret_label="Patient token",
+                     sign_in=patient_of_token, sign_in_label="Patient token",
                      nav=[("Credentials", "/"), ...], routers=[routes.router])
     app = create_controller_app(..., pages=site)
 """
@@ -28,7 +28,7 @@ STAFF = "staff"  # the subject of a desk's sessions: whoever holds the staff key
 
 def page_site(
     settings: RoleSettings, *, prefix: str, title: str, folder: Path, sign_in: SignIn,
-    secret_label: str, secret_hint: str = "", nav: NAV = (), routers: Sequence[APIRouter] = (),
+    sign_in_label: str, sign_in_hint: str = "", nav: NAV = (), routers: Sequence[APIRouter] = (),
     hub: LiveHub | None = None,
 ) -> PageSite:  # fmt: skip
     sessions = SessionStore(
@@ -38,7 +38,7 @@ def page_site(
         hours=settings.session_hours,
     )
     return PageSite(name=settings.role, prefix=prefix, title=title, folder=folder, sessions=sessions,
-                    sign_in=sign_in, secret_label=secret_label, secret_hint=secret_hint, nav=nav,
+                    sign_in=sign_in, sign_in_label=sign_in_label, sign_in_hint=sign_in_hint, nav=nav,
                     routers=routers, hub=hub)  # fmt: skip
 
 

@@ -8,7 +8,7 @@ Anything unexpected becomes a 500 whose body says nothing internal.
 The same call bounds every JSON request body (`application/json`, `application/*+json`, or no content
 type, which the routes that read a body themselves take as JSON) before any route sees it: larger than
 the app's limit -> 413, nested deeper than `medcred.bounded_json.MAX_DEPTH` -> 400, each saying so; and
-every form body (a web page's, urlencoded or multipart) larger than `MAX_FORM_BYTES` -> 413.
+in an app with pages, every form body (urlencoded or multipart) larger than `max_form_bytes` -> 413.
 Routes that read a body themselves use `read_body` (the same size bound, for any content type) and
 `medcred.bounded_json.loads`.
 
@@ -90,9 +90,12 @@ def _error_page(request: Request, status: int, detail: str) -> Response | None:
     return error_page(request, status, detail) if error_page is not None else None
 
 
-def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES) -> None:
-    """The one error handler of the app, and the bounds of its JSON and form request bodies."""
-    app.add_middleware(BodyLimits, max_bytes=max_json_bytes)
+def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES,
+                           max_form_bytes: int | None = None) -> None:  # fmt: skip
+    """The one error handler of the app, and the bounds of its JSON request bodies (and of its form bodies,
+    given `max_form_bytes`: an app with pages; an app that streams uploads of its own, such as the tails
+    server, bounds them itself)."""
+    app.add_middleware(BodyLimits, max_bytes=max_json_bytes, max_form_bytes=max_form_bytes)
 
     @app.exception_handler(MedcredError)
     async def _medcred_error(request: Request, exc: MedcredError) -> Response:
@@ -148,16 +151,17 @@ class BodyLimits:
     reading them bound them with `read_body`); a bounded body is replayed from memory."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH,
-                 max_form_bytes: int = MAX_FORM_BYTES) -> None:  # fmt: skip
+                 max_form_bytes: int | None = None) -> None:  # fmt: skip
         self.app, self.max_bytes, self.max_depth, self.max_form_bytes = app, max_bytes, max_depth, max_form_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = _kind(scope) if scope["type"] == "http" else "other"
-        if kind == "other":
+        if kind == "other" or (kind == "form" and self.max_form_bytes is None):
             await self.app(scope, receive, send)
             return
         try:
-            body = await _read(scope, receive, self.max_bytes if kind == "json" else self.max_form_bytes)
+            limit = self.max_form_bytes if kind == "form" and self.max_form_bytes else self.max_bytes
+            body = await _read(scope, receive, limit)
             if body is None:  # the client went away: nothing to answer
                 return
             checked = body and kind == "json"

@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 import typer
 
-from medcred import console
-from stack import samples
+from medcred import console, samples
 from stack.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 from stack.up import web_apps
 

@@ -20,6 +20,7 @@ from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
 from verifier.integrity import LedgerReader
+from verifier.pages import desk_site
 from verifier.records import VerificationRecords
 from verifier.routes import identity, shares, templates, verifications
 from verifier.service import PROOF_TOPIC, VerificationService
@@ -88,6 +89,7 @@ def create_app(
         on_startup=start,
         on_shutdown=stop,
         audit=audit,
+        pages=desk_site(settings, link),
     )
     app.state.settings = settings
     app.state.verifications = service

@@ -49,6 +49,7 @@ class Verification(BaseModel):
     template: str
     pres_ex_id: str
     invitation_id: str | None = None  # the out-of-band invitation's @id (ACA-Py's invi_msg_id)
+    invitation_url: str | None = None  # what its QR code holds (the desk shows it again)
     state: VerificationState = VerificationState.PENDING
     created_at: datetime
     expires_at: datetime

@@ -101,7 +101,8 @@ class VerificationService:
         verification = Verification(
             verification_id=str(uuid4()), template=template.name, pres_ex_id=pres_ex_id,
             invitation_id=invitation_id if isinstance(invitation_id, str) and invitation_id else None,
-            created_at=now, expires_at=now + timedelta(seconds=self._timeout), predicates=template.proves,
+            invitation_url=url, created_at=now, expires_at=now + timedelta(seconds=self._timeout),
+            predicates=template.proves,
         )  # fmt: skip
         self._records.add(verification)
         self._audit.record("proof.requested", subject=verification.verification_id, template=template.name,
@@ -151,6 +152,9 @@ class VerificationService:
             elif (outcome := await self._outcome(verification, event)) is not None:
                 # A `done` record is auto-removed by the agent; any other is ours to delete.
                 await self._finish(verification, outcome, delete_agent_record=event.state != "done")
+
+    def recent(self, limit: int = 50) -> list[Verification]:
+        return self._records.recent(limit)
 
     @property
     def public_did(self) -> str | None:

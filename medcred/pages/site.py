@@ -8,7 +8,7 @@
 
     site = PageSite(name="holder", prefix="/wallet", title="My health wallet", folder=PAGES,
                     sessions=SessionStore(...), sign_in=patient_of_token,
-                    secret_label="Your patient token", routers=[router])
+                    sign_in_label="Your patient token", routers=[router])
     site.install(app)                          # under the prefix; the controller frame does this
 
 The site serves `<prefix>/signin` (GET, POST), `<prefix>/signout` (POST), `<prefix>/events` (the live
@@ -74,8 +74,8 @@ class PageSite:
     folder: Path  # the role's pages package: templates/ and static/ inside
     sessions: SessionStore
     sign_in: SignIn
-    secret_label: str
-    secret_hint: str = ""
+    sign_in_label: str
+    sign_in_hint: str = ""
     nav: NAV = ()
     routers: Sequence[APIRouter] = ()
     hub: LiveHub | None = None
@@ -250,11 +250,11 @@ def _own_routes() -> APIRouter:
             return _signin_form(request, next=target, status=403,
                                 error="This sign-in form has expired. Please type your key again.")  # fmt: skip
         if not secret.strip():
-            return _signin_form(request, next=target, status=422, error=f"Please type {site.secret_label.lower()}.")
+            return _signin_form(request, next=target, status=422, error=f"Please type {site.sign_in_label.lower()}.")
         try:
             subject = await site.sign_in(secret.strip())
         except (AuthenticationError, InvalidInputError):
-            wrong = f"That is not a valid {site.secret_label.lower()}."
+            wrong = f"That is not a valid {site.sign_in_label.lower()}."
             return _signin_form(request, next=target, status=401, error=wrong)
         sid = site.sessions.start(subject)
         response = RedirectResponse(target, status_code=303, headers=NO_STORE)

@@ -21,9 +21,8 @@ from pathlib import Path
 import httpx
 import typer
 
-from medcred import console
+from medcred import console, samples
 from medcred.console import settings_epilog
-from stack import samples
 from stack.bench.report import target_line
 from stack.clients import HospitalClient, WalletAdminClient
 from stack.help import network_ports

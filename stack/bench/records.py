@@ -24,10 +24,9 @@ from typing import Any
 import httpx
 import typer
 
-from medcred import console
+from medcred import console, samples
 from medcred.console import settings_epilog
 from medcred.shl import decrypt_file, encrypt_file, new_key
-from stack import samples
 from stack.clients import HospitalClient, PatientClient, VerifierClient
 from stack.help import network_ports
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, PatientClient, WalletAdminClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Patient

@@ -17,7 +17,7 @@ from medcred.pages import PageSite, SessionStore, Viewer, page_router, redirect,
 from medcred.pages.site import format_until, format_when
 from medcred.security_headers import CONTENT_SECURITY_POLICY, SecurityHeaders
 from medcred.store import DocumentStore
-from medcred.web import install_error_handlers
+from medcred.web import MAX_FORM_BYTES, install_error_handlers
 
 FOLDER = Path(__file__).parent / "pages_fixture"
 ORIGIN = "http://testserver"
@@ -49,9 +49,9 @@ def make_app(tmp_path: Path, *, clock=None) -> FastAPI:
     kwargs = {"clock": clock} if clock else {}
     sessions = SessionStore(DocumentStore(tmp_path / "pages.db"), "s" * 32, "c" * 32, hours=1, **kwargs)
     site = PageSite(name="test", prefix="/app", title="Test app", folder=FOLDER, sessions=sessions,
-                    sign_in=check, secret_label="Patient token", nav=[("Home", "/")], routers=[router])
+                    sign_in=check, sign_in_label="Patient token", nav=[("Home", "/")], routers=[router])
     app = FastAPI()
-    install_error_handlers(app)
+    install_error_handlers(app, max_form_bytes=MAX_FORM_BYTES)
 
     @app.get("/api/thing")
     async def api_thing() -> dict[str, str]:
@@ -223,8 +223,6 @@ def test_times_read_as_people_say_them() -> None:
 
 
 async def test_a_form_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
-    from medcred.web import MAX_FORM_BYTES
-
     async with client(make_app(tmp_path)) as web:
         await sign_in(web)
         token = hidden((await web.get("/app/")).text, "csrf_token")

@@ -24,8 +24,8 @@ from audit import Batch
 from audit.merkle import leaf_hash, merkle_root, prove
 from audit.records import GENESIS_PREV, anchor_raw, entry_hash
 from ledger.client import LedgerName
+from medcred import samples
 from medcred.shl import encode_link, encrypt_file, new_key
-from stack import samples
 from tests.unit.verifier.conftest import STAFF, FakeAgent, make_settings
 from verifier import create_app
 
