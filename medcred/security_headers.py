@@ -22,7 +22,9 @@ SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer a browser names the origin of a form "null", and the
+    # pages' CSRF check needs the real one; no address leaves for another site either way.
+    "Referrer-Policy": "same-origin",
 }
 _RAW = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 _NAMES = frozenset(name for name, _ in _RAW)

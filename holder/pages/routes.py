@@ -25,7 +25,7 @@ from holder.proof_requests import ProofRequestService
 from holder.records import RecordsService
 from holder.wallet import WalletService
 from medcred.credentials import SCHEMAS, CredentialType
-from medcred.errors import InvalidInputError, MedcredError, NotFoundError
+from medcred.errors import ConflictError, InvalidInputError, MedcredError, NotFoundError
 from medcred.pages import Viewer, page_router, redirect, render
 from medcred.qr import MAX_IMAGE_BYTES, read_qr_codes
 from medcred.web import validation_detail
@@ -118,7 +118,10 @@ async def request_page(request: Request, request_id: str, me: Me, requests: Requ
 
 @router.post("/requests/{request_id}/share")
 async def share(request: Request, request_id: str, me: Me, requests: Requests) -> Response:
-    await requests.present(me, request_id)
+    try:
+        await requests.present(me, request_id)
+    except ConflictError as refusal:  # nothing could answer (revoked, say): the verifier is told why
+        return redirect(request, "/requests", flash=f"Not shared: {refusal.message}.")
     return redirect(request, "/history", flash="Shared. The clinic now has what it asked for.")
 
 
