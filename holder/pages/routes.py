@@ -161,7 +161,7 @@ async def grant(request: Request, me: Me, consents: Consents,
                        purpose=purpose, expires_in_days=int(days) if days.strip().isdigit() else 0)  # fmt: skip
     except ValidationError as exc:
         for error in exc.errors():
-            place = str(error["loc"][0]) if error.get("loc") else "purpose"
+            place = str(error["loc"][0]) if error.get("loc") else "reveal"  # a rule across fields: what it may see
             field = {"credential_types": "kind", "expires_in_days": "days"}.get(place, place)
             errors[field] = str(error["msg"]).removeprefix("Value error, ")
     if errors:

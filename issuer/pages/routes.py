@@ -130,12 +130,15 @@ def _patient_page(request: Request, ref: str, patients: PatientService, issuance
 
 @router.get("/patients/{ref}", response_class=HTMLResponse)
 async def patient_page(request: Request, ref: str, session: Viewer, patients: Patients, issuance: Issuance) -> Response:
-    return _patient_page(request, ref, patients, issuance)
+    shown = request.app.state.pages.sessions.recall(session, f"invitation:{ref}")
+    return _patient_page(request, ref, patients, issuance, invitation=shown)
 
 
-@router.post("/patients/{ref}/invitation", response_class=HTMLResponse)
-async def invite(request: Request, ref: str, session: Viewer, patients: Patients, issuance: Issuance) -> Response:
-    return _patient_page(request, ref, patients, issuance, invitation=await patients.invite(ref))
+@router.post("/patients/{ref}/invitation")
+async def invite(request: Request, ref: str, session: Viewer, patients: Patients) -> Response:
+    invitation = await patients.invite(ref)
+    request.app.state.pages.sessions.remember(session, f"invitation:{ref}", invitation.invitation_url)
+    return redirect(request, f"/patients/{ref}")
 
 
 @router.post("/patients/{ref}/issue")

@@ -100,6 +100,19 @@ class SessionStore:
             self._store.put(COLLECTION, self._key(session.sid), document)
         return session.flash
 
+    def remember(self, session: Session, name: str, value: str) -> None:
+        """Keep `value` with the session (what a page shows again after a redirect: an invitation link)."""
+        document = self._store.get(COLLECTION, self._key(session.sid))
+        if document is not None:
+            kept = {**document.get("kept", {}), name: value}
+            document["kept"] = dict(list(kept.items())[-20:])
+            self._store.put(COLLECTION, self._key(session.sid), document)
+
+    def recall(self, session: Session, name: str) -> str | None:
+        document = self._store.get(COLLECTION, self._key(session.sid)) or {}
+        value = document.get("kept", {}).get(name)
+        return value if isinstance(value, str) else None
+
     def csrf_valid(self, session: Session, given: str | None) -> bool:
         return secrets_match(given, session.csrf)
 

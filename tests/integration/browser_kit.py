@@ -14,6 +14,7 @@ installs it where it may (scripts/bootstrap.sh).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,7 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, 
 CHROMIUM = Path(os.environ.get("MEDCRED_CHROMIUM", "/usr/bin/chromium"))
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 Person = Callable[..., Awaitable[Page]]
+FORM_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of 4(01|03|04|09|13|22)\b")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]  # fmt: skip
 
@@ -50,7 +52,8 @@ async def person(browser: Browser) -> AsyncIterator[Person]:
     problems: list[str] = []
 
     def watch(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # A form answered with its problems (4xx) is a page as meant, not a problem of the page.
+        if message.type == "error" and not FORM_ANSWER.search(message.text):
             problems.append(message.text)
 
     async def make(kind: Literal["phone", "desktop"] = "desktop") -> Page:

@@ -14,8 +14,9 @@
 
   function refresh() {
     var live = document.querySelectorAll("[data-live][id]");
-    if (!live.length) { return; }
-    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Medcred-Live": "1" } })
+    var self = document.body.getAttribute("data-self");  // a page answered to a form has none
+    if (!live.length || !self) { return; }
+    fetch(self, { credentials: "same-origin", headers: { "X-Medcred-Live": "1" } })
       .then(function (response) {
         if (response.redirected || !response.ok) { return null; }
         return response.text();

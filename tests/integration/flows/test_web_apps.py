@@ -64,7 +64,7 @@ async def answer(patient: Page, wallet: str, receptionist: Page, button: str, *,
     """The receptionist starts a check; the patient pastes its link and shares (or declines)."""
     await receptionist.get_by_role("button", name=button).click()
     await expect(receptionist.locator("#check .qr-image svg")).to_be_visible()
-    link = await receptionist.get_by_label("Link for the patient's wallet").input_value()
+    link = await receptionist.get_by_role("textbox", name="Link for the patient's wallet").input_value()
     await patient.goto(f"{wallet}/add")
     await patient.get_by_label("Invitation link").fill(link)
     await patient.get_by_role("button", name="Add", exact=True).click()
@@ -115,7 +115,7 @@ async def test_the_demo_scenario_by_clicking(
     # The receptionist asks for proof of vaccination; the patient, seeing the request arrive, shares.
     await sign_in(receptionist, clinic_desk, "Staff key", clinic_key)
     await receptionist.get_by_role("button", name="Start proof of vaccination").click()
-    link = await receptionist.get_by_label("Link for the patient's wallet").input_value()
+    link = await receptionist.get_by_role("textbox", name="Link for the patient's wallet").input_value()
     requests_tab = await patient.context.new_page()
     await requests_tab.goto(f"{wallet}/requests")
     await expect(requests_tab.get_by_text("No requests waiting")).to_be_visible()
@@ -204,6 +204,9 @@ async def test_no_page_without_a_session_and_no_form_without_its_token(
     await a.goto(f"{wallet}/consents")
     await a.get_by_label("Verifier's DID").fill("did:sov:Th7MpTaRZVRYnPiabds81Y")
     await a.get_by_label("Why").fill("patient A's school enrolment")
+    await a.get_by_role("button", name="Give consent").click()  # nothing it may see: refused, said where
+    await expect(a.locator(".field.invalid")).to_contain_text("name at least one attribute")
+    await a.get_by_label("What it may see (attribute names)").fill("vaccine_code occurrence_date")
     await a.get_by_role("button", name="Give consent").click()
     await expect(a.get_by_text("Consent given.")).to_be_visible()
     await expect(a.get_by_text("29 days left")).to_be_visible()
