@@ -26,7 +26,7 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, 
 CHROMIUM = Path(os.environ.get("MEDCRED_CHROMIUM", "/usr/bin/chromium"))
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 Person = Callable[..., Awaitable[Page]]
-FORM_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of 4(01|03|04|09|13|22)\b")
+FORM_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of 4(09|13|22)\b")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]  # fmt: skip
 
