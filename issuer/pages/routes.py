@@ -120,7 +120,7 @@ def _patient_page(request: Request, ref: str, patients: PatientService, issuance
                   invitation: Any = None, errors: dict[str, str] | None = None,
                   status: int = 200) -> Response:  # fmt: skip
     record = patients.require(ref)
-    credentials = sorted(issuance.credentials(ref), key=lambda c: c.credential_id)
+    credentials = sorted(issuance.credentials(ref), key=lambda c: c.created_at)  # in the order offered
     return render(request, "patient.html", {
         "patient": record, "credentials": credentials, "invitation": invitation, "errors": errors or {},
         "vaccines": VACCINES, "substances": SUBSTANCES, "today": datetime.now(UTC).date().isoformat(),

@@ -126,7 +126,9 @@ class PageSite:
     def page(self, request: Request, template: str, context: Mapping[str, Any] | None = None, *,
              status: int = 200, session: Session | None = None) -> HTMLResponse:  # fmt: skip
         session = session or getattr(request.state, "session", None)
-        flash = self.sessions.take_flash(session) if session is not None else []
+        # A live page fetching itself again (medcred.js) leaves the messages for the page the person opens next.
+        live = request.headers.get("x-medcred-live") == "1"
+        flash = self.sessions.take_flash(session) if session is not None and not live else []
         values = {"request": request, "session": session, "csrf": session.csrf if session else "",
                   "flash": flash, "nav": self.nav, **(context or {})}  # fmt: skip
         body = self.templates.get_template(template).render(values)
