@@ -14,6 +14,8 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
+from agents.controller import AgentLink
+from agents.events import WebhookEvent
 from agents.settings import RoleSettings
 from medcred.errors import AuthenticationError
 from medcred.pages import NAV, LiveHub, PageSite, SessionStore
@@ -21,7 +23,7 @@ from medcred.pages.site import SignIn
 from medcred.store import DocumentStore
 from medcred.web import secrets_match
 
-__all__ = ["STAFF", "page_site", "staff_sign_in"]
+__all__ = ["STAFF", "desk_site", "page_site", "staff_sign_in"]
 
 STAFF = "staff"  # the subject of a desk's sessions: whoever holds the staff key
 
@@ -52,3 +54,18 @@ def staff_sign_in(settings: RoleSettings) -> SignIn:
         return STAFF
 
     return sign_in
+
+
+def desk_site(settings: RoleSettings, link: AgentLink, *, folder: Path, nav: NAV,
+              routers: Sequence[APIRouter]) -> PageSite:  # fmt: skip
+    """A staff desk (the hospital's, the clinic's): signed in with the staff key, its pages told whenever one
+    of the agent's webhooks was handled (a connection completed, an issuance or a presentation moved on)."""
+    _, prefix = settings.web_app
+    site = page_site(settings, prefix=prefix, title=f"{settings.label} desk", folder=folder,
+                     sign_in=staff_sign_in(settings), sign_in_label="Staff key", nav=nav, routers=routers)  # fmt: skip
+
+    def changed(event: WebhookEvent) -> None:
+        site.live.notify(STAFF, event.topic)
+
+    link.webhooks.observe(changed)
+    return site

@@ -14,15 +14,11 @@ from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from agents.controller import state_dependency
-from holder.accounts import AccountService
 from holder.consent import GrantIn
 from holder.consent_service import ConsentService
-from holder.disclosures import DisclosureService
+from holder.deps import Accounts, Consents, Disclosures, ProofRequests, Records, Wallet
 from holder.models import InvitationIn, InvitationState, Patient, ShareIn
 from holder.pages.views import card_of, request_view
-from holder.proof_requests import ProofRequestService
-from holder.records import RecordsService
 from holder.wallet import WalletService
 from medcred.credentials import SCHEMAS, CredentialType
 from medcred.errors import ConflictError, InvalidInputError, MedcredError, NotFoundError
@@ -32,12 +28,6 @@ from medcred.web import validation_detail
 
 router = page_router()
 
-Accounts = Annotated[AccountService, Depends(state_dependency("accounts"))]
-Wallet = Annotated[WalletService, Depends(state_dependency("wallet"))]
-Requests = Annotated[ProofRequestService, Depends(state_dependency("proof_requests"))]
-Consents = Annotated[ConsentService, Depends(state_dependency("consents"))]
-Records = Annotated[RecordsService, Depends(state_dependency("records"))]
-Disclosures = Annotated[DisclosureService, Depends(state_dependency("disclosures"))]
 
 
 async def _patient(session: Viewer, accounts: Accounts) -> Patient:
@@ -101,14 +91,14 @@ async def add_qr(request: Request, me: Me, wallet: Wallet, photo: Annotated[Uplo
 # -- requests ------------------------------------------------------------------------------------------
 
 @router.get("/requests", response_class=HTMLResponse)
-async def requests_page(request: Request, me: Me, requests: Requests, wallet: Wallet) -> Response:
+async def requests_page(request: Request, me: Me, requests: ProofRequests, wallet: Wallet) -> Response:
     credentials = await wallet.list_credentials(me)
     views = [request_view(r, credentials) for r in await requests.pending(me)]
     return render(request, "requests.html", {"views": views})
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
-async def request_page(request: Request, request_id: str, me: Me, requests: Requests, wallet: Wallet) -> Response:
+async def request_page(request: Request, request_id: str, me: Me, requests: ProofRequests, wallet: Wallet) -> Response:
     pending = {r.id: r for r in await requests.pending(me)}
     if request_id not in pending:
         raise NotFoundError("this request has been answered or has gone away")
@@ -117,7 +107,7 @@ async def request_page(request: Request, request_id: str, me: Me, requests: Requ
 
 
 @router.post("/requests/{request_id}/share")
-async def share(request: Request, request_id: str, me: Me, requests: Requests) -> Response:
+async def share(request: Request, request_id: str, me: Me, requests: ProofRequests) -> Response:
     try:
         await requests.present(me, request_id)
     except ConflictError as refusal:  # nothing could answer (revoked, say): the verifier is told why
@@ -126,7 +116,7 @@ async def share(request: Request, request_id: str, me: Me, requests: Requests) -
 
 
 @router.post("/requests/{request_id}/decline")
-async def decline(request: Request, request_id: str, me: Me, requests: Requests) -> Response:
+async def decline(request: Request, request_id: str, me: Me, requests: ProofRequests) -> Response:
     await requests.decline(me, request_id)
     return redirect(request, "/requests", flash="Declined. Nothing was shared.")
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agents import pages
 from agents.controller import AgentLink
-from agents.events import WebhookEvent
-from agents.pages import STAFF, page_site, staff_sign_in
 from issuer.pages.routes import router
 from issuer.settings import IssuerSettings
 from medcred.pages import PageSite
@@ -24,12 +23,4 @@ NAV = [("Patients", "/"), ("Register", "/patients/new"), ("Credentials", "/crede
 
 
 def desk_site(settings: IssuerSettings, link: AgentLink) -> PageSite:
-    _, prefix = settings.web_app
-    site = page_site(settings, prefix=prefix, title=f"{settings.label} desk", folder=Path(__file__).parent,
-                     sign_in=staff_sign_in(settings), sign_in_label="Staff key", nav=NAV, routers=[router])  # fmt: skip
-
-    def changed(event: WebhookEvent) -> None:
-        site.live.notify(STAFF, event.topic)
-
-    link.webhooks.observe(changed)
-    return site
+    return pages.desk_site(settings, link, folder=Path(__file__).parent, nav=NAV, routers=[router])

@@ -11,18 +11,16 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
-from agents.controller import state_dependency
+from issuer.deps import HealthRecordsDep, IssuanceDep, PatientsDep, RevocationDep
 from issuer.health_records.models import RecordUpload
-from issuer.health_records.service import HealthRecordService
 from issuer.issuance import IssuanceService
 from issuer.models import CredentialRequest
 from issuer.patients import PatientService, check_patient_ref
 from issuer.registry import CredentialState
-from issuer.revocation import RevocationService
 from medcred import samples
 from medcred.errors import InvalidInputError, UnprocessableError
 from medcred.pages import Viewer, page_router, redirect, render
@@ -30,10 +28,6 @@ from medcred.web import validation_detail
 
 router = page_router()
 
-Patients = Annotated[PatientService, Depends(state_dependency("issuer.patients"))]
-Issuance = Annotated[IssuanceService, Depends(state_dependency("issuer.issuance"))]
-Revocation = Annotated[RevocationService, Depends(state_dependency("issuer.revocation"))]
-HealthRecords = Annotated[HealthRecordService, Depends(state_dependency("issuer.health_records"))]
 
 MAX_FHIR_BYTES = 1024 * 1024
 # The vaccines and substances the desk's forms offer (CVX and SNOMED CT codes); a FHIR resource may carry any.
@@ -61,7 +55,7 @@ def _problems_by_field(message: str, fields: dict[str, str], default: str) -> di
 # -- patients ---------------------------------------------------------------------------------------------
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, session: Viewer, patients: Patients) -> Response:
+async def home(request: Request, session: Viewer, patients: PatientsDep) -> Response:
     return render(request, "patients.html", {"patients": patients.all()})
 
 
@@ -76,7 +70,7 @@ async def register_page(request: Request, session: Viewer) -> Response:
 
 
 @router.post("/patients/new")
-async def register(request: Request, session: Viewer, patients: Patients,
+async def register(request: Request, session: Viewer, patients: PatientsDep,
                    patient_ref: Annotated[str, Form(max_length=64)] = "",
                    given: Annotated[str, Form(max_length=200)] = "", family: Annotated[str, Form(max_length=200)] = "",
                    birth_date: Annotated[str, Form(max_length=10)] = "",
@@ -129,20 +123,21 @@ def _patient_page(request: Request, ref: str, patients: PatientService, issuance
 
 
 @router.get("/patients/{ref}", response_class=HTMLResponse)
-async def patient_page(request: Request, ref: str, session: Viewer, patients: Patients, issuance: Issuance) -> Response:
+async def patient_page(request: Request, ref: str, session: Viewer, patients: PatientsDep,
+                       issuance: IssuanceDep) -> Response:  # fmt: skip
     shown = request.app.state.pages.sessions.recall(session, f"invitation:{ref}")
     return _patient_page(request, ref, patients, issuance, invitation=shown)
 
 
 @router.post("/patients/{ref}/invitation")
-async def invite(request: Request, ref: str, session: Viewer, patients: Patients) -> Response:
+async def invite(request: Request, ref: str, session: Viewer, patients: PatientsDep) -> Response:
     invitation = await patients.invite(ref)
     request.app.state.pages.sessions.remember(session, f"invitation:{ref}", invitation.invitation_url)
     return redirect(request, f"/patients/{ref}")
 
 
 @router.post("/patients/{ref}/issue")
-async def issue(request: Request, ref: str, session: Viewer, patients: Patients, issuance: Issuance) -> Response:
+async def issue(request: Request, ref: str, session: Viewer, patients: PatientsDep, issuance: IssuanceDep) -> Response:
     form = await request.form()
     kind = str(form.get("kind", ""))
     value = {name: str(form.get(name) or "").strip() for name in
@@ -182,7 +177,7 @@ async def issue(request: Request, ref: str, session: Viewer, patients: Patients,
 
 
 @router.post("/patients/{ref}/records")
-async def upload_record(request: Request, ref: str, session: Viewer, records: HealthRecords,
+async def upload_record(request: Request, ref: str, session: Viewer, records: HealthRecordsDep,
                         record: Annotated[UploadFile, File()]) -> Response:  # fmt: skip
     data = await record.read()
     if not data:
@@ -203,7 +198,7 @@ async def upload_record(request: Request, ref: str, session: Viewer, records: He
 # -- credentials ------------------------------------------------------------------------------------------
 
 @router.get("/credentials", response_class=HTMLResponse)
-async def credentials_page(request: Request, session: Viewer, issuance: Issuance, kind: str = "", state: str = "",
+async def credentials_page(request: Request, session: Viewer, issuance: IssuanceDep, kind: str = "", state: str = "",
                            patient: str = "") -> Response:  # fmt: skip
     def wanted(c: Any) -> bool:
         in_state = not state or (c.revoked if state == "revoked" else c.state == state)
@@ -217,7 +212,7 @@ async def credentials_page(request: Request, session: Viewer, issuance: Issuance
 
 
 @router.get("/credentials/{credential_id}/revoke", response_class=HTMLResponse)
-async def revoke_page(request: Request, credential_id: str, session: Viewer, issuance: Issuance) -> Response:
+async def revoke_page(request: Request, credential_id: str, session: Viewer, issuance: IssuanceDep) -> Response:
     record = await issuance.view(credential_id, None)
     return render(request, "confirm.html", {
         "title": "Revoke this credential?", "action": f"/credentials/{credential_id}/revoke",
@@ -228,6 +223,6 @@ async def revoke_page(request: Request, credential_id: str, session: Viewer, iss
 
 
 @router.post("/credentials/{credential_id}/revoke")
-async def revoke(request: Request, credential_id: str, session: Viewer, revocation: Revocation) -> Response:
+async def revoke(request: Request, credential_id: str, session: Viewer, revocation: RevocationDep) -> Response:
     record = await revocation.revoke(credential_id)
     return redirect(request, f"/patients/{record.patient_ref}", flash="The credential was revoked.")

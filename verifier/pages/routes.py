@@ -9,24 +9,20 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from agents.controller import state_dependency
 from medcred.errors import MedcredError
 from medcred.pages import Viewer, page_router, redirect, render
 from medcred.qr import MAX_IMAGE_BYTES
 from medcred.web import validation_detail
+from verifier.deps import ServiceDep, SharesDep
 from verifier.models import OpenShare, Verification
-from verifier.service import VerificationService
-from verifier.shares import ShareReader
 from verifier.templates import TEMPLATES, get_template
 
 router = page_router()
 
-Service = Annotated[VerificationService, Depends(state_dependency("verifications"))]
-Shares = Annotated[ShareReader, Depends(state_dependency("shares"))]
 
 LABELS = {"vaccine_code": "vaccine code", "occurrence_date": "date given", "substance_code": "substance code",
           "criticality": "criticality", "health_id_number": "health ID number"}  # fmt: skip
@@ -52,7 +48,7 @@ async def home(request: Request, session: Viewer) -> Response:
 
 
 @router.post("/checks")
-async def start(request: Request, session: Viewer, service: Service,
+async def start(request: Request, session: Viewer, service: ServiceDep,
                 template: Annotated[str, Form(max_length=80)] = "") -> Response:  # fmt: skip
     created = await service.create(template)
     return redirect(request, f"/checks/{created.verification_id}")
@@ -69,13 +65,13 @@ def _result(verification: Verification) -> dict[str, object]:
 
 
 @router.get("/checks/{verification_id}", response_class=HTMLResponse)
-async def check_page(request: Request, verification_id: str, session: Viewer, service: Service) -> Response:
+async def check_page(request: Request, verification_id: str, session: Viewer, service: ServiceDep) -> Response:
     verification = await service.get(verification_id)
     return render(request, "check.html", _result(verification))
 
 
 @router.get("/results", response_class=HTMLResponse)
-async def results(request: Request, session: Viewer, service: Service) -> Response:
+async def results(request: Request, session: Viewer, service: ServiceDep) -> Response:
     return render(request, "results.html", {"results": [_result(v) for v in service.recent()]})
 
 
@@ -85,7 +81,7 @@ async def shares_page(request: Request, session: Viewer) -> Response:
 
 
 @router.post("/shares", response_class=HTMLResponse)
-async def open_share(request: Request, session: Viewer, shares: Shares,
+async def open_share(request: Request, session: Viewer, shares: SharesDep,
                      link: Annotated[str, Form(max_length=8192)] = "",
                      passcode: Annotated[str, Form(max_length=200)] = "",
                      photo: Annotated[UploadFile | None, File()] = None) -> Response:  # fmt: skip
