@@ -15,7 +15,8 @@ start-up (publishing schemas, say), then serves. It mounts the agent's webhook r
 
 `require_staff` is the one staff check of every role: `X-API-Key` must be the app's `staff_key`.
 While the agent is down, calls that need it get 503 with `Retry-After` (`AgentUnavailableError`). Its
-OpenAPI document names the error responses every operation shares (`medcred.api_docs`).
+OpenAPI document names the error responses every operation shares (`medcred.api_docs`); its page,
+`/docs`, is served whole by the app, with no file from the internet (`medcred.docs_ui`; no `/redoc`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
 from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
+from medcred.docs_ui import serve_docs
 from medcred.errors import AgentError, TimeoutError_
-from medcred.web import STAFF_KEY, api_key_check, install_error_handlers
+from medcred.pages import PageSite
+from medcred.security_headers import SecurityHeaders
+from medcred.web import MAX_FORM_BYTES, STAFF_KEY, api_key_check, install_error_handlers
 
 __all__ = ["AgentLink", "HealthView", "create_controller_app", "require_staff", "state_dependency"]
 
@@ -123,9 +127,11 @@ def create_controller_app(
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     audit: ServiceAudit | None = None,
     max_json_bytes: int = MAX_BODY_BYTES,
+    pages: PageSite | None = None,
 ) -> FastAPI:
     """`staff_key`: what `require_staff` admits; `audit`: the role's audit trail, started before the role's
-    own start-up and stopped after it; `max_json_bytes`: the largest JSON request body the app takes (`medcred.web`)."""
+    own start-up and stopped after it; `max_json_bytes`: the largest JSON request body the app takes (`medcred.web`);
+    `pages`: the role's web app (`agents.pages.page_site`), served under its prefix, closed at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -139,18 +145,21 @@ def create_controller_app(
             yield
         finally:
             app.state.ready = False
+            if pages is not None:
+                pages.close()
             if on_shutdown is not None:
                 await on_shutdown()
             if audit is not None:
                 await audit.stop()
             await link.close()
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)  # fmt: skip
     app.state.ready = False
     app.state.link = link
     app.state.staff_key = staff_key
     app.state.audit = audit
-    install_error_handlers(app, max_json_bytes=max_json_bytes)
+    install_error_handlers(app, max_json_bytes=max_json_bytes, max_form_bytes=MAX_FORM_BYTES)
 
     not_ready: dict[int | str, dict[str, Any]] = {
         503: {"model": HealthView, "description": "the controller or its agent is not ready"}
@@ -168,5 +177,9 @@ def create_controller_app(
     app.include_router(link.webhooks.api_router)
     for router in routers:
         app.include_router(router)
+    if pages is not None:
+        pages.install(app)
     document_errors(app)
+    serve_docs(app)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the error handlers' too
     return app

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
 from agents.acapy_plugin.switches import Patches
@@ -20,6 +21,7 @@ from medcred.settings import data_home, generated_secret
 
 class RoleSettings(BaseSettings):
     role: ClassVar[str]
+    web_app: ClassVar[tuple[str, str]]  # the role's web app: its name for people, and its path prefix
 
     host: str = "127.0.0.1"
     label: str = "medcred"  # the agent's DIDComm label: what other parties see
@@ -27,11 +29,18 @@ class RoleSettings(BaseSettings):
     agent_inbound_port: int
     agent_admin_port: int
     agent_host: str | None = None  # where the agent's admin API answers, if not on `host` (containers)
+    # The DIDComm endpoint other parties reach the agent at, written into every invitation and QR code:
+    # set it when they are not on this machine (a phone on the local network: http://192.168.1.20:8020).
+    # Empty: http://{host}:{agent_inbound_port}, where the agent binds (reachable from this machine only).
+    agent_endpoint: str = ""
     api_key: SecretStr | None = None  # the controller's staff API key (X-API-Key)
     agent_admin_api_key: SecretStr | None = None
     webhook_api_key: SecretStr | None = None
     wallet_key: SecretStr | None = None
     audit_seed: SecretStr | None = None  # derives the key that signs this role's audit anchors
+    session_secret: SecretStr | None = None  # keys the web app's session ids in its store (medcred.pages)
+    csrf_secret: SecretStr | None = None  # makes the web app's CSRF tokens
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)  # a web app's sign-in lasts this long
     ledger_api_key: SecretStr | None = None  # the ledger's key for POST /register (the network passes it)
     ledger_url: str = "http://127.0.0.1:9000"
     tails_url: str = "http://127.0.0.1:6543"
@@ -47,6 +56,17 @@ class RoleSettings(BaseSettings):
     # The ACA-Py plugin's run-time patches this role's agent applies; each on unless switched off here
     # (e.g. MEDCRED_ISSUER_AGENT_PATCHES='{"schema_reuse": false}'); see agents/acapy_plugin/switches.py.
     agent_patches: Patches = Field(default_factory=Patches)
+
+    @field_validator("agent_endpoint")
+    @classmethod
+    def _endpoint_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"agent_endpoint {value!r} is not an http(s) URL (http://host:port)")
+        return value.rstrip("/")
 
     def folder(self) -> Path:
         folder = (self.data_dir or data_home() / self.role).resolve()
@@ -72,7 +92,7 @@ class RoleSettings(BaseSettings):
             "host": self.host,
             "inbound_port": self.agent_inbound_port,
             "admin_port": self.agent_admin_port,
-            "endpoint": f"http://{self.host}:{self.agent_inbound_port}",
+            "endpoint": self.endpoint,
             "admin_api_key": self.secret("agent_admin_api_key"),
             "webhook_url": self.webhook_url,
             "webhook_api_key": self.secret("webhook_api_key"),
@@ -84,6 +104,11 @@ class RoleSettings(BaseSettings):
             "patches": self.agent_patches,
         }
         return AgentConfig(**(common | role_specific))
+
+    @property
+    def endpoint(self) -> str:
+        """The agent's public DIDComm endpoint: `agent_endpoint`, or where it binds."""
+        return self.agent_endpoint or f"http://{self.host}:{self.agent_inbound_port}"
 
     @property
     def url(self) -> str:

@@ -43,7 +43,10 @@ log = logging.getLogger(__name__)
 type Handler = Callable[[WebhookEvent], Awaitable[None]]
 
 # The body is read as it comes (any JSON object), not by FastAPI: the document says what it is.
-_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+_EVENT_EXAMPLE = {"connection_id": "5d2b6c1e-0f3a-4e8b-9c7d-1a2b3c4d5e6f", "state": "active",
+                  "rfc23_state": "completed"}  # fmt: skip
+_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "object"}, "example": _EVENT_EXAMPLE}}}}  # fmt: skip
 
 # The id field of each ACA-Py 1.7 record topic (RECORD_TOPIC -> RECORD_ID_NAME in its models).
 RECORD_ID_FIELDS: Mapping[str, str] = {
@@ -93,6 +96,7 @@ class WebhookRouter:
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._max_seen = max_seen
         self._tasks: set[asyncio.Task[None]] = set()
+        self._observers: list[Callable[[WebhookEvent], None]] = []
         # Deliveries over HTTP per (topic, record state; None for a record without one).
         self.received: collections.Counter[tuple[str, str | None]] = collections.Counter()
 
@@ -108,6 +112,11 @@ class WebhookRouter:
         if topic in self._handlers:
             raise ConfigurationError(f"a webhook handler for {topic!r} is already registered")
         self._handlers[topic] = handler
+
+    def observe(self, observer: Callable[[WebhookEvent], None]) -> None:
+        """Call `observer(event)` after each new event was handled (its topic's handler done, if any): how a
+        web app learns that a page's data may have changed (`medcred.pages.live`)."""
+        self._observers.append(observer)
 
     def awaited(self, topic: str) -> None:
         """Declare a topic that no handler takes but flows await (`EventWaiter.wait_for`)."""
@@ -151,16 +160,21 @@ class WebhookRouter:
         if self.events is not None:
             self.events.feed(event)
         handler = self._handlers.get(event.topic)
-        if handler is not None:
+        if handler is not None or self._observers:
             task = asyncio.create_task(self._run(handler, event), name=f"webhook {event.topic}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return True
 
-    @staticmethod
-    async def _run(handler: Handler, event: WebhookEvent) -> None:
+    async def _run(self, handler: Handler | None, event: WebhookEvent) -> None:
         try:
-            await handler(event)
+            if handler is not None:
+                await handler(event)
         except Exception:  # a handler's failure must not go unseen, nor take the receiver down
             record_id = event.payload.get(RECORD_ID_FIELDS.get(event.topic, "record_id"))
             log.exception("webhook handler for %s (record %s, state %s) failed", event.topic, record_id, event.state)
+        for observer in self._observers:
+            try:
+                observer(event)
+            except Exception:
+                log.exception("webhook observer failed on %s", event.topic)

@@ -151,10 +151,10 @@ async def _write_latency(ledger: Ledger, count: int = 10) -> str:
 
 
 def bench(
-    events: int = typer.Option(50_000, min=1000, help="appends per full-speed run"),
-    batch_size: int = typer.Option(256, min=1, help="the anchorer's batch size"),
-    rate: int = typer.Option(200, min=1, help="events/s of the paced run"),
-    seconds: float = typer.Option(10.0, min=1, help="length of the paced run"),
+    events: int = typer.Option(50_000, metavar="N", min=1000, help="appends per full-speed run"),
+    batch_size: int = typer.Option(256, metavar="N", min=1, help="the anchorer's batch size"),
+    rate: int = typer.Option(200, metavar="N", min=1, help="events/s of the paced run"),
+    seconds: float = typer.Option(10.0, metavar="SECONDS", min=1, help="length of the paced run"),
 ) -> None:
     """Measure appends/s without and with the anchorer, and ledger writes per 1000 events."""
 

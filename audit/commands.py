@@ -17,18 +17,20 @@ from audit.bench import bench
 from audit.files import ENTRIES
 from audit.verify import VerifyReport, verify_log
 from ledger.client import LedgerClient, LedgerName
+from ledger.help import data_folder, ledger_ports
 from ledger.identity import Signer
 from ledger.pool import LocalPool
 from ledger.settings import LedgerSettings
 from medcred import console
+from medcred.console import settings_epilog
 from medcred.errors import LedgerError
 from medcred.settings import HomeSettings
 
 __all__ = ["app"]
 
-app = typer.Typer(help="The audit trail: hash-chained logs of every service, anchored on the ledger.",
-                  no_args_is_help=True)
-app.command()(bench)
+app = console.commands("The audit trail: hash-chained logs of every service, anchored on the ledger.")
+# The benchmark uses the running ledger when there is one (its data folder's), else one of its own.
+app.command(epilog=settings_epilog(data_folder() + ledger_ports()))(bench)
 
 _LEDGER_TIMEOUT = 10.0
 
@@ -66,10 +68,12 @@ def _summary(report: VerifyReport, anchors: bool) -> str:
     return counts + (f", {_count(report.anchors_checked, 'anchor', 'anchors')} checked" if anchors else "")
 
 
-@app.command()
+@app.command(epilog=settings_epilog(data_folder() + ledger_ports()[:4]))
 def verify(
-    service: Annotated[str | None, typer.Option(help="only this service's log (default: every log found)")] = None,
-    home: Annotated[Path | None, typer.Option(help="the data folder (default: MEDCRED_HOME)")] = None,
+    service: Annotated[
+        str | None, typer.Option(metavar="SERVICE", help="only this service's log (default: every log found)")
+    ] = None,
+    home: Annotated[Path | None, typer.Option(metavar="FOLDER", help="the data folder (default: MEDCRED_HOME)")] = None,
 ) -> None:
     """Check each audit log's chain, batches and anchors; exit 1 at the first problem of any log."""
 

@@ -94,6 +94,13 @@ class AccountService:
             raise AuthenticationError("unknown bearer token")
         return Patient.model_validate(document)
 
+    def patient(self, patient_id: str) -> Patient:
+        """The patient of a signed-in wallet session (`holder.pages`); 401 if the account is gone."""
+        document = self._store().get(PATIENTS, patient_id)
+        if document is None:
+            raise AuthenticationError("this wallet no longer exists; please sign in again")
+        return Patient.model_validate(document)
+
     def patient_for_wallet(self, wallet_id: str) -> Patient | None:
         """The patient whose sub-wallet this is (accounts older than the index are found once, then indexed)."""
         store = self._store()

@@ -25,6 +25,7 @@ from holder.consent_service import ConsentHook, ConsentService, utc_now
 from holder.context import HolderAdminClient, HolderContext, Tenants
 from holder.disclosures import DisclosureService
 from holder.health_cards import HealthCardService
+from holder.pages import wallet_site
 from holder.portal import HospitalPortal
 from holder.proof_requests import ProofRequestService
 from holder.proofs import TOPIC as PROOF_TOPIC
@@ -100,6 +101,7 @@ def create_app(
         on_startup=context.open,
         on_shutdown=context.aclose,
         audit=audit,
+        pages=wallet_site(settings, accounts, link),
     )
     app.state.holder = context
     app.state.arrived = proofs.arrived

@@ -77,7 +77,11 @@ def _unique(values: Iterable[str]) -> list[str]:
 class GrantIn(BaseModel):
     """`POST /me/consents`: give `expires_in_days` or `expires_at` (with its time zone), or neither (30 days)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"verifier_did": "did:sov:Th7MpTaRZVRYnPiabds81Y", "credential_types": ["vaccination"],
+         "reveal": ["vaccine_code", "occurrence_date"], "prove": ["dose_number"], "purpose": "school enrolment",
+         "expires_in_days": 30, "auto_answer": False},
+    ]})  # fmt: skip
 
     verifier_did: IndyDid = Field(max_length=200, description="The verifier's public Indy DID (did:sov:... or the nym)")
     credential_types: list[CredentialType] = Field(min_length=1, max_length=10)

@@ -7,6 +7,7 @@ controllers' one) and the patient check (bearer token -> patient).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -33,6 +34,7 @@ __all__ = [
     "Wallet",
     "current_patient",
     "require_staff",
+    "wallet_sign_in",
 ]
 
 
@@ -63,3 +65,12 @@ async def current_patient(accounts: Accounts, token: BearerToken) -> Patient:
 
 
 CurrentPatient = Annotated[Patient, Depends(current_patient)]
+
+
+def wallet_sign_in(accounts: AccountService) -> Callable[[str], Awaitable[str]]:
+    """The wallet's web sign-in (`holder.pages`): the patient's token -> their patient id, the session's subject."""
+
+    async def sign_in(token: str) -> str:
+        return accounts.authenticate(token).patient_id
+
+    return sign_in

@@ -7,6 +7,7 @@ response models carry only what the patient (or staff) may see.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -23,6 +24,7 @@ __all__ = [
     "HealthCardDose",
     "InvitationAccepted",
     "InvitationIn",
+    "InvitationState",
     "Patient",
     "PatientCreated",
     "ProofAnswer",
@@ -72,15 +74,31 @@ class PatientCreated(BaseModel):
 class InvitationIn(BaseModel):
     """An out-of-band invitation: its URL (`...?oob=<base64url JSON>`) or the invitation object itself."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"invitation_url": "http://127.0.0.1:8020?oob=eyJAdHlwZSI6ICJodHRwczovL2RpZGNvbW0ub3JnL291dC1vZi1iYW5kLzEuMS9pbnZpdGF0aW9uIn0"},
+    ]})  # fmt: skip
+
     invitation_url: str | None = Field(default=None, max_length=MAX_INVITATION_URL)
     invitation: dict[str, Any] | None = None
 
 
+class InvitationState(StrEnum):
+    """Where an accepted invitation stands, in the patient's words (never an agent record's own state)."""
+
+    CONNECTED = "connected"  # a hospital's: the connection is made
+    CONNECTING = "connecting"  # a hospital's: its DID Exchange has not completed yet (`reason` says so)
+    REQUEST_RECEIVED = "request-received"  # a verifier's: its proof request waits for the patient
+    PRESENTED = "presented"  # a verifier's, answered under a consent grant
+    DECLINED = "declined"  # a verifier's, declined by a consent grant (`reason` says why)
+    REFUSED = "refused"  # a verifier's that a grant would answer, but no credential could
+
+
 class InvitationAccepted(BaseModel):
     connection_id: str | None = None
-    state: str = Field(
-        description="The invitation's state; for a proof request judged by a consent grant: "
-        "`presented`, `declined` (with `reason`) or `refused` (nothing could answer)"
+    state: InvitationState = Field(
+        description="A hospital's invitation: `connected`, or `connecting` (with `reason`) while its exchange has "
+        "not completed. A verifier's: `request-received` (its request waits for the patient), or as a consent "
+        "grant judged it: `presented`, `declined` (with `reason`) or `refused` (nothing could answer)"
     )
     proof_request_id: str | None = Field(default=None, description="Set when the invitation carried a proof request")
     grant_id: str | None = Field(default=None, description="The consent grant that decided the request")
@@ -168,7 +186,10 @@ class ShareOptions(BaseModel):
     """How a SMART Health Link is shared: until it expires (30 days unless told), optionally guarded by a
     passcode (flag P) and good for one opening only (`single_use`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"record_ids": ["3f2c9a1e-5b7d-4c8e-9f01-2a3b4c5d6e7f"], "label": "Vaccination record", "expires_in_days": 7,
+         "passcode": "1234", "single_use": True},
+    ]})  # fmt: skip
 
     label: str | None = Field(default=None, max_length=80, description="what the link shares, shown to the recipient")
     expires_in_days: int | None = Field(default=None, ge=1)

@@ -21,6 +21,7 @@ class HolderSettings(RoleSettings):
     model_config = SettingsConfigDict(env_prefix="MEDCRED_HOLDER_", extra="ignore")
 
     role: ClassVar[str] = "holder"
+    web_app: ClassVar[tuple[str, str]] = ("the patient's wallet", "/wallet")  # its web app (medcred.pages)
 
     port: int = 8002
     agent_inbound_port: int = 8030

@@ -24,12 +24,19 @@ from agents.connections import is_connected
 from agents.events import EventWaiter
 from holder import consent, invitations
 from holder.context import Tenants
-from holder.models import Credential, InvitationAccepted, InvitationIn, Patient
+from holder.models import Credential, InvitationAccepted, InvitationIn, InvitationState, Patient
 from holder.proof_requests import ProofRequestService
 from holder.revocation import revocation_statuses
 from holder.settings import HolderSettings
 from ledger.client import LedgerClient
-from medcred.errors import AgentRejectedError, ConflictError, InvalidInputError, MedcredError, TimeoutError_
+from medcred.errors import (
+    AgentError,
+    AgentRejectedError,
+    ConflictError,
+    InvalidInputError,
+    MedcredError,
+    TimeoutError_,
+)
 
 __all__ = ["CONNECTION_STATES", "CONNECTION_TOPIC", "WalletService"]
 
@@ -68,28 +75,28 @@ class WalletService:
         connection_id = record.get("connection_id")
         log.info("patient %s received invitation %s (state %s, connection %s)",
                  patient.patient_id, invitation["@id"], record.get("state"), connection_id)  # fmt: skip
-        accepted = InvitationAccepted(
-            connection_id=connection_id if isinstance(connection_id, str) else None,
-            state=str(record.get("state") or "unknown"),
-        )
+        # The out-of-band record's own state ("deleted" once its connection is made) is not the patient's.
+        connection_id = connection_id if isinstance(connection_id, str) else None
         if thread_id is None:
-            if accepted.connection_id is None:
-                return accepted
-            state = await self._connected(patient, accepted.connection_id)
-            reason = None if state == "active" else "the inviter has not completed the connection (yet)"
-            return accepted.model_copy(update={"state": state, "reason": reason})
+            if connection_id is None:
+                raise AgentError("the wallet's agent took the invitation but made no connection from it")
+            if await self._connected(patient, connection_id):
+                return InvitationAccepted(connection_id=connection_id, state=InvitationState.CONNECTED)
+            return InvitationAccepted(connection_id=connection_id, state=InvitationState.CONNECTING,
+                                      reason="the inviter has not completed the connection (yet)")  # fmt: skip
         verifier_did = invitations.verifier_did(invitation)
         label = invitations.invitation_label(invitation)
         request_id = await self._requests.arrival(patient, thread_id, label, verifier_did)
         outcome = await self._requests.judge_arrival(patient, request_id, verifier_did)
-        return accepted.model_copy(update={
-            "proof_request_id": request_id, "state": outcome.state or accepted.state,
-            "grant_id": outcome.grant_id, "reason": outcome.reason,
-        })  # fmt: skip
+        return InvitationAccepted(
+            connection_id=connection_id, proof_request_id=request_id,
+            state=InvitationState(outcome.state) if outcome.state else InvitationState.REQUEST_RECEIVED,
+            grant_id=outcome.grant_id, reason=outcome.reason,
+        )  # fmt: skip
 
-    async def _connected(self, patient: Patient, connection_id: str) -> str:
-        """`active` once the invitation's DID Exchange completed (awaited up to `proof_request_wait`);
-        409 with the inviter's reason if it refused (a used invitation, say); its state so far otherwise."""
+    async def _connected(self, patient: Patient, connection_id: str) -> bool:
+        """True once the invitation's DID Exchange completed (awaited up to `proof_request_wait`); 409 with
+        the inviter's reason if it refused (a used invitation, say); False while it goes on."""
         tenant = self._tenants.of(patient)
         record: Mapping[str, Any] = await tenant.get_connection(connection_id)
         if not is_connected(record) and record.get("state") != "abandoned":
@@ -104,7 +111,7 @@ class WalletService:
             reason = " ".join(str(record.get("error_msg") or "no reason given").split())[:200]
             log.info("patient %s: connection %s refused by the inviter", patient.patient_id, connection_id)
             raise ConflictError(f"the inviter refused the connection: {reason}")
-        return "active" if is_connected(record) else str(record.get("state") or "unknown")
+        return is_connected(record)
 
     async def list_credentials(self, patient: Patient) -> list[Credential]:
         """The patient's credentials with their attribute values (theirs to see; never logged)."""

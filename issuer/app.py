@@ -15,6 +15,7 @@ from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from issuer.deps import upload_limit
 from issuer.health_records.store import RecordStore
+from issuer.pages import desk_site
 from issuer.routes import credentials, health_cards, identity, patients, portal, records, shl, well_known
 from issuer.service import IssuerService
 from issuer.settings import IssuerSettings
@@ -66,6 +67,7 @@ def create_app(
         on_shutdown=issuer.stop,
         audit=audit,
         max_json_bytes=max(MAX_BODY_BYTES, upload_limit(settings)),
+        pages=desk_site(settings, link),
     )
     app.state.issuer = issuer
     return app

@@ -38,9 +38,13 @@ def _same_patient(reference: Any, patient: PatientFacts, kind: str) -> None:
 def vaccination_attributes(resource: Mapping[str, Any], patient: PatientFacts) -> dict[str, str]:
     """A FHIR Immunization (status completed) -> the vaccination credential's attributes."""
     record = fhir.immunization(resource)
-    _same_patient(record.patient, patient, "Immunization")
-    coding = fhir.first_coding(record.vaccineCode, "Immunization.vaccineCode")
-    occurred = fhir.full_date(record.occurrenceDateTime, "Immunization.occurrenceDateTime")
+    _, coding, occurred, dose = fhir.checked(
+        "FHIR Immunization",
+        lambda: _same_patient(record.patient, patient, "Immunization"),
+        lambda: fhir.first_coding(record.vaccineCode, "Immunization.vaccineCode"),
+        lambda: fhir.full_date(record.occurrenceDateTime, "Immunization.occurrenceDateTime"),
+        lambda: _dose_number(record),
+    )
     performers = record.performer or []
     performer = performers[0].actor.display if performers and performers[0].actor else None
     return _checked(CredentialType.VACCINATION, {
@@ -49,7 +53,7 @@ def vaccination_attributes(resource: Mapping[str, Any], patient: PatientFacts) -
         "vaccine_code": str(coding.code),
         "vaccine_system": str(coding.system),
         "vaccine_name": coding.display or record.vaccineCode.text or "",
-        "dose_number": str(_dose_number(record)),
+        "dose_number": str(dose),
         "occurrence_date": occurred.isoformat(),
         "occurrence_dateint": str(dateint(occurred)),
         "lot_number": record.lotNumber or "",
@@ -73,9 +77,12 @@ def _dose_number(record: Any) -> int:
 def allergy_attributes(resource: Mapping[str, Any], patient: PatientFacts) -> dict[str, str]:
     """A FHIR AllergyIntolerance -> the allergy credential's attributes."""
     record = fhir.allergy(resource)
-    _same_patient(record.patient, patient, "AllergyIntolerance")
-    coding = fhir.first_coding(record.code, "AllergyIntolerance.code")
-    recorded = fhir.full_date(record.recordedDate, "AllergyIntolerance.recordedDate")
+    _, coding, recorded = fhir.checked(
+        "FHIR AllergyIntolerance",
+        lambda: _same_patient(record.patient, patient, "AllergyIntolerance"),
+        lambda: fhir.first_coding(record.code, "AllergyIntolerance.code"),
+        lambda: fhir.full_date(record.recordedDate, "AllergyIntolerance.recordedDate"),
+    )
     return _checked(CredentialType.ALLERGY, {
         "patient_name": patient.name,
         "substance_code": str(coding.code),

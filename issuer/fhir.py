@@ -9,7 +9,7 @@ never repeats the submitted value: it may be health data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from medcred.errors import UnprocessableError
 
-__all__ = ["PatientFacts", "first_coding", "full_date", "load", "parse_patient", "validation_reasons"]
+__all__ = ["PatientFacts", "checked", "first_coding", "full_date", "load", "parse_patient", "validation_reasons"]
 
 MAX_REPORTED_PROBLEMS = 5
 MAX_LISTED_CODES = 10
@@ -113,15 +113,26 @@ def first_coding(concept: Any, field: str) -> Coding:
     return coding
 
 
+def checked(what: str, *checks: Callable[[], Any]) -> list[Any]:
+    """Each check's result; if any fails, one 422 naming every problem (each field's place and problem)."""
+    results, problems = [], []
+    for check in checks:
+        try:
+            results.append(check())
+        except UnprocessableError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise UnprocessableError(problems[0] if len(problems) == 1 else f"invalid {what}: {'; '.join(problems)}")
+    return results
+
+
 def parse_patient(resource: Mapping[str, Any], today: date) -> PatientFacts:
-    """Name (given + family), birth date and health ID of a FHIR Patient; 422 saying what is missing."""
+    """Name (given + family), birth date and health ID of a FHIR Patient; 422 saying all that is missing."""
     patient = load(Patient, resource)
-    return PatientFacts(
-        name=_name(patient),
-        birth_date=_birth_date(patient, today),
-        health_id=_health_id(patient),
-        fhir_id=patient.id,
+    name, birth_date, health_id = checked(
+        "FHIR Patient", lambda: _name(patient), lambda: _birth_date(patient, today), lambda: _health_id(patient)
     )
+    return PatientFacts(name=name, birth_date=birth_date, health_id=health_id, fhir_id=patient.id)
 
 
 def _name(patient: Patient) -> str:

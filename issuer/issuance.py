@@ -39,7 +39,7 @@ from issuer.registry import CredentialRecord, CredentialState, IssuerRegistry, P
 from medcred.credentials import CredentialType
 from medcred.errors import AgentError, AgentRejectedError, ConflictError, MedcredError, NotFoundError, TimeoutError_
 
-__all__ = ["EXCHANGE_TOPIC", "REVOCATION_IDS_TOPIC", "IssuanceService"]
+__all__ = ["EXCHANGE_TOPIC", "MAX_CONNECTION_WAIT", "REVOCATION_IDS_TOPIC", "IssuanceService"]
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,13 @@ EXCHANGE_TOPIC = "issue_credential_v2_0"
 REVOCATION_IDS_TOPIC = "issue_credential_v2_0_anoncreds"
 # "credential-issued" is not final: only "done" (after the wallet's ack) means the patient holds it.
 FINAL_STATES = frozenset({"done", "abandoned"})
+MAX_CONNECTION_WAIT = 30.0  # the longest `wait_connection` a caller may ask for, in seconds
 # Also when the patient did accept but its DID Exchange never completed (an agent died meanwhile: the
 # message in flight is lost, and neither side resends it): a new invitation is the way on.
 NOT_CONNECTED = ("the patient has no completed connection to the hospital (no invitation accepted, or its "
-                 "connection was interrupted before it completed): send a new invitation")  # fmt: skip
+                 "connection was interrupted before it completed): send a new invitation, or, while the "
+                 "patient's wallet is still connecting, ask again with ?wait_connection=<seconds> (at most "
+                 f"{MAX_CONNECTION_WAIT:g}) to wait for it; GET /patients/{{patient_ref}} says whether it is connected")
 # What the agent posts when an exchange goes on: after we abandoned it, each is a reason to end it there.
 GOING_ON = frozenset({"request-received", "credential-issued", "done"})
 

@@ -26,6 +26,26 @@ __all__ = [
 
 PATIENT_REF = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
+# What `/docs` shows to send: a FHIR R4 Patient, and each kind of credential request.
+PATIENT_EXAMPLE: dict[str, Any] = {
+    "resourceType": "Patient", "id": "p-1", "name": [{"use": "official", "family": "Rivera", "given": ["Alex"]}],
+    "birthDate": "1990-04-12", "identifier": [{"system": "https://medcred.example/health-id", "value": "HID-1"}],
+}  # fmt: skip
+VACCINATION_EXAMPLE: dict[str, Any] = {"type": "vaccination", "fhir": {
+    "resourceType": "Immunization", "status": "completed", "patient": {"reference": "Patient/p-1"},
+    "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "207",
+                                "display": "COVID-19, mRNA, LNP-S, PF, 100 mcg/0.5mL dose"}]},
+    "occurrenceDateTime": "2026-01-15", "lotNumber": "EW0182", "protocolApplied": [{"doseNumberPositiveInt": 2}],
+}}  # fmt: skip
+ALLERGY_EXAMPLE: dict[str, Any] = {"type": "allergy", "fhir": {
+    "resourceType": "AllergyIntolerance", "patient": {"reference": "Patient/p-1"}, "criticality": "high",
+    "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                                   "code": "active"}]},
+    "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91936005", "display": "Penicillin allergy"}]},
+    "category": ["medication"], "recordedDate": "2025-11-02",
+}}  # fmt: skip
+HEALTH_ID_EXAMPLE: dict[str, Any] = {"type": "health_id", "expiry": "2030-12-31"}
+
 
 class PatientView(BaseModel):
     patient_ref: str
@@ -48,7 +68,7 @@ class InvitationView(BaseModel):
 class FhirCredentialRequest(BaseModel):
     """A vaccination (FHIR Immunization) or an allergy (FHIR AllergyIntolerance)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [VACCINATION_EXAMPLE, ALLERGY_EXAMPLE]})
 
     type: Literal["vaccination", "allergy"]
     fhir: dict[str, Any] = Field(description="the FHIR R4 resource")
@@ -64,7 +84,7 @@ class FhirCredentialRequest(BaseModel):
 class HealthIdCredentialRequest(BaseModel):
     """A health ID credential from the stored patient, valid until `expiry`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [HEALTH_ID_EXAMPLE]})
 
     type: Literal["health_id"]
     expiry: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, after today")

@@ -66,6 +66,10 @@ class PatientService:
             raise NotFoundError(f"no patient {patient_ref}")
         return record
 
+    def all(self) -> list[PatientRecord]:
+        """Every stored patient, the newest first (the hospital desk's list)."""
+        return sorted(self.registry.patients(), key=lambda record: record.updated_at, reverse=True)
+
     async def for_portal(self, wallet_view: ConnectionDids) -> PatientRecord:
         """The patient whose live connection to the hospital has these DIDs (as their wallet sees it), or 404.
 

@@ -113,6 +113,9 @@ class IssuerRegistry:
         document = self.store.get("patients", patient_ref)
         return PatientRecord.model_validate(document) if document else None
 
+    def patients(self) -> list[PatientRecord]:
+        return [PatientRecord.model_validate(doc) for _, doc in self.store.all("patients")]
+
     def save_patient(self, record: PatientRecord) -> None:
         self.store.put("patients", record.patient_ref, record.model_dump(mode="json"))
 

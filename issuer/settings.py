@@ -19,6 +19,7 @@ class IssuerSettings(RoleSettings):
     model_config = SettingsConfigDict(env_prefix="MEDCRED_ISSUER_", extra="ignore")
 
     role: ClassVar[str] = "issuer"
+    web_app: ClassVar[tuple[str, str]] = ("the hospital desk", "/desk")  # its web app (medcred.pages)
 
     port: int = 8001
     agent_inbound_port: int = 8020

@@ -36,9 +36,9 @@ def _summary(name: str, samples: list[float], target: float | None = None, unit:
 
 
 def bench(
-    starts: int = typer.Option(3, help="pool start/stop cycles"),
-    writes: int = typer.Option(30, help="back-to-back NYM writes"),
-    reads: int = typer.Option(200, help="NYM reads"),
+    starts: int = typer.Option(3, metavar="N", help="pool start/stop cycles"),
+    writes: int = typer.Option(30, metavar="N", help="back-to-back NYM writes"),
+    reads: int = typer.Option(200, metavar="N", help="NYM reads"),
 ) -> None:
     """Measure the local pool: start time, write latency, read latency (medians)."""
 

@@ -7,21 +7,24 @@ import shutil
 import httpx
 import typer
 
+from ledger.help import data_folder, ledger_keys, ledger_ports
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from medcred import console
+from medcred.console import env_setting, settings_epilog
 from medcred.processes import port_is_open
+from medcred.settings import writable_data_home
 
-app = typer.Typer(help="The local Indy ledger: 4 validators, the ledger web server, the tails server.",
-                  no_args_is_help=True)
+app = console.commands("The local Indy ledger: 4 validators, the ledger web server, the tails server.")
 
 
-@app.command()
+@app.command(epilog=settings_epilog(data_folder() + ledger_ports() + ledger_keys()))
 def up() -> None:
     """Start the pool, the ledger web server (:9000) and the tails server (:6543); Ctrl-C stops all."""
 
     async def job() -> None:
+        writable_data_home()
         async with LedgerNetwork(LedgerSettings(), TailsSettings(), console.progress) as network:
             typer.echo(f"genesis:        {network.genesis_url}")
             typer.echo(f"ledger browser: {network.settings.web_url}/ledger/domain?format=html")
@@ -36,7 +39,7 @@ def up() -> None:
     console.run(job)
 
 
-@app.command()
+@app.command(epilog=settings_epilog(ledger_ports()[:1] + ledger_ports()[3:4]))
 def status() -> None:
     """Ask the running ledger web server how the pool is."""
     settings = LedgerSettings()
@@ -53,7 +56,11 @@ def status() -> None:
     raise typer.Exit(0 if body["ready"] else 1)
 
 
-@app.command()
+@app.command(epilog=settings_epilog([
+    *data_folder(), env_setting(LedgerSettings, "data_dir", "the pool's folder", "MEDCRED_HOME/ledger"),
+    env_setting(TailsSettings, "storage_dir", "the tails files' folder", "MEDCRED_HOME/tails"),
+    *ledger_ports()[:4],
+]))  # fmt: skip
 def reset(yes: bool = typer.Option(False, "--yes", "-y", help="do not ask")) -> None:
     """Delete the pool and all it holds (ledgers, keys, tails files). Asks first."""
     settings = LedgerSettings()

@@ -18,6 +18,7 @@ from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from ledger.tails import create_app as create_tails_app
 from ledger.web import create_app as create_web_app
+from medcred.processes import Listener, ensure_listeners_free
 from medcred.servers import EmbeddedServer
 from medcred.settings import generated_secret, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
@@ -58,8 +59,22 @@ class LedgerNetwork:
             return self.settings.api_key.get_secret_value()
         return generated_secret(self.settings.folder(), "ledger_api_key")
 
+    def listeners(self) -> list[Listener]:
+        """Every port the ledger side listens on: the validators', the web server's, the tails server's."""
+        return [
+            *self.pool.listeners(),
+            Listener("the ledger web server", self.settings.host, self.settings.web_port),
+            Listener("the tails server", self.tails_settings.host, self.tails_settings.port),
+        ]
+
+    def check_before_start(self) -> None:
+        """What would make a start fail, found before anything starts: a pool made for other ports, a port taken."""
+        self.pool.check_settings()
+        ensure_listeners_free(self.listeners())
+
     async def start(self) -> None:
         owner_only_files()  # the pool's ledgers and keys, the tails files: their owner's alone
+        self.check_before_start()
         try:
             if not self.pool.exists():
                 self.progress(f"creating a {self.settings.node_count}-validator pool in {self.pool.folder}")

@@ -17,6 +17,7 @@ down until `restart_node`).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import time
@@ -26,7 +27,7 @@ from pathlib import Path
 from ledger.settings import LedgerSettings
 from ledger.trustee import Genesis
 from medcred.errors import ConfigurationError, ProcessError
-from medcred.processes import ChildProcess, ensure_ports_free, log_tail
+from medcred.processes import ChildProcess, Listener, ensure_listeners_free, log_tail
 from medcred.settings import OWNER_ONLY_UMASK
 from medcred.supervisor import RestartPolicy, Supervisor
 
@@ -80,6 +81,44 @@ class LocalPool:
     def exists(self) -> bool:
         return self.genesis_path.exists()
 
+    def made_nodes(self) -> list[NodeSpec]:
+        """The validators this pool's genesis was made for ([] before it exists)."""
+        if not self.exists():
+            return []
+        nodes = []
+        try:
+            for line in self.genesis_path.read_text().splitlines():
+                if line.strip():
+                    data = json.loads(line)["txn"]["data"]["data"]
+                    number = int(str(data["alias"]).removeprefix("Node"))
+                    nodes.append(NodeSpec(number, data["node_ip"], int(data["node_port"]), int(data["client_port"])))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigurationError(f"the pool's genesis {self.genesis_path} cannot be read ({exc})") from exc
+        return sorted(nodes, key=lambda node: node.number)
+
+    def check_settings(self) -> None:
+        """ConfigurationError if an existing pool was made for other validators than these settings ask for
+        (another base port, host or node count): its validators would never reach each other."""
+        made = self.made_nodes()
+        if not made or made == self.nodes:
+            return
+        first, asked = made[0], self.nodes
+        raise ConfigurationError(
+            f"the pool in {self.folder} was made for {len(made)} validators on {first.host}:{first.node_port}-"
+            f"{made[-1].client_port}, these settings ask for {len(asked)} on {self.settings.host}:"
+            f"{asked[0].node_port}-{asked[-1].client_port}: set MEDCRED_LEDGER_BASE_PORT={first.node_port - 1} "
+            f"(MEDCRED_LEDGER_HOST={first.host}, MEDCRED_LEDGER_NODE_COUNT={len(made)}), or delete the pool "
+            "(`medcred ledger reset`)"
+        )
+
+    def listeners(self) -> list[Listener]:
+        """The ports the validators listen on."""
+        return [
+            Listener(f"validator {node.name}{kind}", node.host, port)
+            for node in self.nodes
+            for kind, port in (("", node.node_port), (" (clients)", node.client_port))
+        ]
+
     def _env(self) -> dict[str, str]:
         """The validators' environment: ours without PYTHONPATH (this repository's `ledger` package would
         hide plenum's own `ledger` from the validators' Python)."""
@@ -114,9 +153,9 @@ class LocalPool:
     async def start(self) -> float:
         """Start every validator and wait until the pool is ready; return the seconds it took."""
         began = time.perf_counter()
+        self.check_settings()
+        ensure_listeners_free(self.listeners())
         self.create()
-        ports = [port for node in self.nodes for port in (node.node_port, node.client_port)]
-        ensure_ports_free(self.settings.host, ports, "the Indy pool")
         offsets = {node.number: self._log_size(node) for node in self.nodes}
         try:
             for node in self.nodes:

@@ -11,7 +11,7 @@ A route declares the errors of its own (`errors(404, 409, 502)`), each with that
 that needs a key or a token (it names a security scheme), and 503 with `Retry-After` too (its agent is
 down or restarting: `AgentUnavailableError`); 400 and 413 for one with a body (a body that cannot be
 read, not UTF-8 say, FastAPI's own 400 in the same shape; a JSON body nested too deep, 400, or too large,
-413: `medcred.web.JsonBodyLimits`); and 422 for one that takes input, in place of FastAPI's list-shaped
+413: `medcred.web.BodyLimits`); and 422 for one that takes input, in place of FastAPI's list-shaped
 validation error, which the handler never answers.
 """
 

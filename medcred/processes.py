@@ -14,14 +14,16 @@ import errno
 import os
 import signal
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
-from medcred.errors import PortInUseError, ProcessError
+from medcred.errors import ConfigurationError, PortInUseError, ProcessError
 from medcred.settings import OWNER_ONLY_UMASK
 
 __all__ = [
-    "ChildProcess", "die_with_parent", "ensure_ports_free", "last_lines", "log_tail", "owned_child", "port_is_open",
+    "ChildProcess", "Listener", "die_with_parent", "ensure_listeners_free", "ensure_ports_free", "last_lines",
+    "log_tail", "owned_child", "port_is_open",
 ]
 
 _PR_SET_PDEATHSIG = 1
@@ -55,6 +57,29 @@ def ensure_ports_free(host: str, ports: Sequence[int], owner: str) -> None:
                         f"(another medcred still running? `ss -ltnp 'sport = :{port}'` shows who)"
                     ) from exc
                 raise
+
+
+class Listener(NamedTuple):
+    """A port a part of medcred will listen on, and the part (`owner`) that will."""
+
+    owner: str
+    host: str
+    port: int
+
+
+def ensure_listeners_free(listeners: Iterable[Listener]) -> None:
+    """Before anything starts: ConfigurationError if two parts are set to the same port, PortInUseError if
+    something already listens on one of them."""
+    taken: dict[int, str] = {}
+    chosen = list(listeners)
+    for listener in chosen:
+        if listener.port in taken:
+            raise ConfigurationError(
+                f"{taken[listener.port]} and {listener.owner} are both set to port {listener.port}: give each its own"
+            )
+        taken[listener.port] = listener.owner
+    for listener in chosen:
+        ensure_ports_free(listener.host, [listener.port], listener.owner)
 
 
 def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:

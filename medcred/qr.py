@@ -1,7 +1,8 @@
-"""QR codes as scalable SVG documents, for a phone to scan: hospital invitations, SMART Health Links.
+"""QR codes: drawn as scalable SVG documents for a phone to scan, and read from a photo or an image.
 
     svg = qr_svg("https://...")        # <svg ... viewBox="0 0 N N"><path d="..."/></svg>
     svg = qr_svg(text, "L", max_version=22)   # ValueError when it needs a larger symbol
+    texts = read_qr_codes(image)       # the texts of the QR codes in a PNG, JPEG or WebP image's bytes
 
 zxing-cpp encodes (in C++, error correction M; it scores the masks itself) and each run of dark
 modules in a row becomes one stroke of the path, 1 module wide: the rows are joined with a light
@@ -17,11 +18,16 @@ it would need version 30), so no encoder of our own is needed. `tests/unit/medcr
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 
 import zxingcpp
+from PIL import Image, UnidentifiedImageError
 
-__all__ = ["qr_svg", "qr_version"]
+from medcred.errors import InvalidInputError, PayloadTooLargeError
+
+__all__ = ["IMAGE_FORMATS", "MAX_IMAGE_BYTES", "MAX_PIXELS", "NO_QR", "qr_svg", "qr_version", "read_qr_codes"]
 
 QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
 DARK_RUN = re.compile(rb"\x00+")  # zxing-cpp's image: one byte per module, 0 = dark
@@ -53,3 +59,47 @@ def qr_svg(data: str, ec_level: str = "M", *, max_version: int = 40) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
         f'<rect width="{size}" height="{size}" fill="#fff"/><path stroke="#000" d="{"".join(runs)}"/></svg>'
     )
+
+
+# Reading: what a phone's camera gives (JPEG; PNG or WebP for a screenshot), and nothing else, so that
+# fewer of Pillow's decoders face untrusted bytes. The size is checked before any pixel is decoded.
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a phone's photo is 12 to 50 megapixels; decoding more is a memory bomb
+NO_QR = "no QR code found in the image"
+
+
+def _open(data: bytes) -> Image.Image:
+    """The image as greyscale; refused (400) if it is not one of IMAGE_FORMATS or is too large."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise PayloadTooLargeError(f"the image is {len(data)} bytes; at most {MAX_IMAGE_BYTES} are read")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS))
+        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise InvalidInputError("the file is not a PNG, JPEG or WebP image (or not one that can be read)") from None
+        except (OSError, ValueError, SyntaxError):
+            raise InvalidInputError("the image is damaged or truncated") from None
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise InvalidInputError(f"the image is {width}x{height} pixels; at most {MAX_PIXELS} are read")
+        try:
+            image.load()
+            return image.convert("L")
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise InvalidInputError("the image is damaged or truncated") from None
+
+
+def read_qr_codes(data: bytes) -> list[str]:
+    """The texts of the QR codes in an image (400 with the reason if there is none). CPU-bound (a photo
+    takes ~0.1 s): call it in a worker thread."""
+    grey = _open(data)
+    try:
+        codes = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    except (ValueError, RuntimeError):
+        raise InvalidInputError(NO_QR) from None
+    texts = [code.text for code in codes if code.valid and code.text]
+    if not texts:
+        raise InvalidInputError(NO_QR)
+    return texts

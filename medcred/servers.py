@@ -25,6 +25,9 @@ from medcred.processes import ensure_ports_free
 __all__ = ["KEEP_ALIVE", "EmbeddedServer"]
 
 KEEP_ALIVE = 75  # seconds an idle client connection stays open
+# Seconds a stopping server waits for open requests; a page's live stream (text/event-stream) never ends
+# by itself, so without a bound `stop()` would wait for every open tab.
+GRACEFUL_SHUTDOWN = 3
 
 
 class _QuietSignalsServer(uvicorn.Server):
@@ -44,7 +47,7 @@ class EmbeddedServer:
     def _new_server(self) -> _QuietSignalsServer:
         config = uvicorn.Config(
             self.app, host=self.host, port=self.port, log_level="warning", lifespan="on", access_log=False,
-            timeout_keep_alive=KEEP_ALIVE,
+            timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
         )
         return _QuietSignalsServer(config)
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from medcred.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The umask of every medcred process and its children: whatever they create under MEDCRED_HOME (wallets,
@@ -38,8 +41,34 @@ class HomeSettings(BaseSettings):
 def data_home() -> Path:
     """The data folder, created if missing and readable by its owner only."""
     home = HomeSettings().resolved_home()
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise _unusable(home, exc) from exc
     return home
+
+
+def writable_data_home() -> Path:
+    """`data_home()`, once a file was written and removed in it: a command checks it before it starts anything."""
+    home = data_home()
+    try:
+        with tempfile.TemporaryFile(dir=home, prefix=".medcred-probe-"):
+            pass
+    except OSError as exc:
+        raise _unusable(home, exc) from exc
+    return home
+
+
+def _unusable(home: Path, exc: OSError) -> ConfigurationError:
+    if home.exists() and not home.is_dir():
+        problem = "is not a folder"
+    elif isinstance(exc, NotADirectoryError):
+        problem = "cannot be made: a part of its path is a file, not a folder"
+    else:
+        problem = f"cannot be written ({exc.strerror or type(exc).__name__})"
+    return ConfigurationError(
+        f"the data folder MEDCRED_HOME={home} {problem}: set MEDCRED_HOME to a folder you can write"
+    )
 
 
 def generated_secret(home: Path, name: str) -> str:

@@ -7,7 +7,8 @@ Anything unexpected becomes a 500 whose body says nothing internal.
 
 The same call bounds every JSON request body (`application/json`, `application/*+json`, or no content
 type, which the routes that read a body themselves take as JSON) before any route sees it: larger than
-the app's limit -> 413, nested deeper than `medcred.bounded_json.MAX_DEPTH` -> 400, each saying so.
+the app's limit -> 413, nested deeper than `medcred.bounded_json.MAX_DEPTH` -> 400, each saying so; and
+in an app with pages, every form body (urlencoded or multipart) larger than `max_form_bytes` -> 413.
 Routes that read a body themselves use `read_body` (the same size bound, for any content type) and
 `medcred.bounded_json.loads`.
 
@@ -26,9 +27,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medcred.bounded_json import MAX_BODY_BYTES, MAX_DEPTH, nesting_problem
@@ -78,55 +80,92 @@ async def _bearer_token(
 BearerToken = Annotated[str | None, Depends(_bearer_token)]
 
 
-def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES) -> None:
-    """The one error handler of the app, and the bounds of its JSON request bodies."""
-    app.add_middleware(JsonBodyLimits, max_bytes=max_json_bytes)
+# An app with web pages answers a page's errors as a page: `app.state.error_page(request, status, detail)`
+# is that page, or None for a request that is no page's (it then gets the API's JSON answer).
+ErrorPage = Callable[[Request, int, str], Response | None]
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response | None:
+    error_page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    return error_page(request, status, detail) if error_page is not None else None
+
+
+def install_error_handlers(app: FastAPI, *, max_json_bytes: int = MAX_BODY_BYTES,
+                           max_form_bytes: int | None = None) -> None:  # fmt: skip
+    """The one error handler of the app, and the bounds of its JSON request bodies (and of its form bodies,
+    given `max_form_bytes`: an app with pages; an app that streams uploads of its own, such as the tails
+    server, bounds them itself)."""
+    app.add_middleware(BodyLimits, max_bytes=max_json_bytes, max_form_bytes=max_form_bytes)
 
     @app.exception_handler(MedcredError)
-    async def _medcred_error(_: Request, exc: MedcredError) -> JSONResponse:
+    async def _medcred_error(request: Request, exc: MedcredError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
         if isinstance(exc, AgentUnavailableError):
             headers["Retry-After"] = str(exc.retry_after)
+        page = _error_page(request, exc.status_code, exc.message)
+        if page is not None:
+            page.headers.update({name: value for name, value in headers.items() if name == "Retry-After"})
+            return page
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         # Say which field is wrong and why, but never echo the submitted value (it may be health data).
-        return JSONResponse({"detail": validation_detail(exc.errors())}, status_code=422)
+        detail = validation_detail(exc.errors())
+        return _error_page(request, 422, detail) or JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own answers (no such route, a method not allowed) in the same shape.
+        page = _error_page(request, exc.status_code, str(exc.detail))
+        if page is not None:
+            return page
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+        page = _error_page(request, 500, "internal error")
+        return page or JSONResponse({"detail": "internal error"}, status_code=500)
 
 
-def _is_json(scope: Scope) -> bool:
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+MAX_FORM_BYTES = 12 * 1024 * 1024  # a page's form: a phone's photo of a QR code, a record to upload
+
+
+def _kind(scope: Scope) -> str:
+    """"json", "form" or "other": which bound a request's body gets."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
             essence = bytes(value).split(b";", 1)[0].strip().lower()
-            is_json: bool = essence == b"application/json" or (
-                essence.startswith(b"application/") and essence.endswith(b"+json")
-            )
-            return is_json
-    return True  # no content type: routes that read the body themselves take it as JSON
+            if essence == b"application/json" or (essence.startswith(b"application/") and essence.endswith(b"+json")):
+                return "json"
+            return "form" if essence in FORM_TYPES else "other"
+    return "json"  # no content type: routes that read the body themselves take it as JSON
 
 
-class JsonBodyLimits:
+class BodyLimits:
     """ASGI middleware: a JSON request body larger than `max_bytes` is a 413, one nested deeper than
-    `max_depth` a 400; any other body reaches the app untouched (replayed from memory)."""
+    `max_depth` a 400; a form's (a page's: urlencoded or multipart) larger than `max_form_bytes` a 413
+    too, before the form parser spools any of it to disk. Other bodies reach the app untouched (routes
+    reading them bound them with `read_body`); a bounded body is replayed from memory."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH) -> None:
-        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH,
+                 max_form_bytes: int | None = None) -> None:  # fmt: skip
+        self.app, self.max_bytes, self.max_depth, self.max_form_bytes = app, max_bytes, max_depth, max_form_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_json(scope):
+        kind = _kind(scope) if scope["type"] == "http" else "other"
+        if kind == "other" or (kind == "form" and self.max_form_bytes is None):
             await self.app(scope, receive, send)
             return
         try:
-            body = await _read(scope, receive, self.max_bytes)
+            limit = self.max_form_bytes if kind == "form" and self.max_form_bytes else self.max_bytes
+            body = await _read(scope, receive, limit)
             if body is None:  # the client went away: nothing to answer
                 return
-            problem = nesting_problem(body, what="the request body", max_depth=self.max_depth) if body else None
+            checked = body and kind == "json"
+            problem = nesting_problem(body, what="the request body", max_depth=self.max_depth) if checked else None
         except PayloadTooLargeError as exc:
             await JSONResponse({"detail": exc.message}, status_code=413)(scope, receive, send)
             return

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import typer
 
-from medcred import console
-from stack import samples
+from medcred import console, samples
 from stack.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
+from stack.up import web_apps
 
 
 def demo() -> None:
@@ -27,6 +27,8 @@ def demo() -> None:
     async def job() -> None:
         with tempfile.TemporaryDirectory(prefix="medcred-demo-") as home:
             async with MedcredNetwork(Path(home), progress=console.progress, issuer=throwaway_issuer()) as network:
+                web_apps(network)
+                typer.echo("  (the demo's network stops when it ends; `medcred up` keeps one running)")
                 async with httpx.AsyncClient(timeout=90) as http:
                     staff = network.staff_clients(http)
                     hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic

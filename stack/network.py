@@ -51,6 +51,7 @@ from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.identifiers import IndyDid
+from medcred.processes import Listener, ensure_listeners_free
 from medcred.servers import EmbeddedServer
 from medcred.settings import data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
@@ -134,6 +135,12 @@ class Role:
     def api_key(self) -> str:
         return self.settings.secret("api_key").get_secret_value()
 
+    @property
+    def web_app(self) -> tuple[str, str]:
+        """The role's web app: its name for people ("the hospital desk") and its address."""
+        name, path = self.settings.web_app
+        return name, self.url + path
+
 
 class MedcredNetwork:
     def __init__(
@@ -187,8 +194,30 @@ class MedcredNetwork:
     def roles(self) -> tuple[Role, Role, Role]:
         return self.issuer, self.holder, self.verifier
 
+    def listeners(self) -> list[Listener]:
+        """Every port this network listens on: the ledger's (when it is the network's own), each agent's, each
+        controller's."""
+        ledger = self.ledger.listeners() if self._owns_ledger else []
+        return ledger + [
+            Listener(f"the {role.name} {part}", host, port)
+            for role in self.roles
+            for part, host, port in (
+                ("agent (DIDComm)", role.settings.host, role.settings.agent_inbound_port),
+                ("agent (admin)", role.settings.host, role.settings.agent_admin_port),
+                ("controller", role.settings.host, role.settings.port),
+            )
+        ]
+
+    def check_before_start(self) -> None:
+        """What would make a start fail, found before anything starts: a pool made for other ports, two parts set
+        to one port, a port something else listens on."""
+        if self._owns_ledger:
+            self.ledger.pool.check_settings()
+        ensure_listeners_free(self.listeners())
+
     async def start(self) -> None:
         owner_only_files()  # everything under the data folder is its owner's alone
+        self.check_before_start()
         try:
             if self._owns_ledger:
                 await self.ledger.start()

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from medcred import console
+from medcred.settings import writable_data_home
+
+if TYPE_CHECKING:
+    from stack.network import MedcredNetwork
+
+
+def web_apps(network: MedcredNetwork) -> None:
+    """Print where the three web apps are, and what each signs in with."""
+    typer.echo("")
+    typer.echo("Web apps (open them in a browser):")
+    for role in network.roles:
+        name, url = role.web_app
+        if role.name == "holder":
+            how = "a patient signs in with their token (POST /patients on the holder API makes one)"
+        else:
+            how = f"staff sign in with the key in {role.settings.secret_path('api_key')}"
+        typer.echo(f"  {name + ':':<29} {url}  {how}")
 
 
 def up() -> None:
@@ -17,13 +36,15 @@ def up() -> None:
     from stack.network import MedcredNetwork
 
     async def job() -> None:
-        async with MedcredNetwork(progress=console.progress) as network:
+        network = MedcredNetwork(writable_data_home(), progress=console.progress)
+        async with network:
             typer.echo("")
             typer.echo(f"ledger:   {network.ledger.settings.web_url}  (genesis: {network.ledger.genesis_url})")
             typer.echo(f"tails:    {network.ledger.tails_url}")
             for role in network.roles:
                 key_file = role.settings.secret_path("api_key")
                 typer.echo(f"{role.name + ':':<9} {role.url}  API docs {role.url}/docs  X-API-Key in {key_file}")
+            web_apps(network)
             typer.echo("Ctrl-C stops everything.")
             await console.until_interrupted()
             console.progress("stopping")

@@ -16,6 +16,16 @@ LOW, HIGH = 20000, 31999  # below Linux's default ephemeral range (32768-60999)
 _given: set[int] = set()
 
 
+def given(port: int) -> bool:
+    """Whether `port` was already handed out (or reserved) in this process."""
+    return port in _given
+
+
+def reserve(ports: range) -> None:
+    """Keep `ports` from being handed out by `free_port` (a range taken as a whole, say)."""
+    _given.update(ports)
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that is free now and was not given to another caller of this process."""
     for _ in range(200):

@@ -25,6 +25,7 @@ from verifier.health_cards.fetch import KeyFetcher
 from verifier.health_cards.service import CardVerifications
 from verifier.health_cards.trust import TrustList
 from verifier.integrity import LedgerReader
+from verifier.pages import desk_site
 from verifier.records import VerificationRecords
 from verifier.routes import health_cards, identity, shares, templates, verifications
 from verifier.service import PROOF_TOPIC, VerificationService
@@ -56,7 +57,8 @@ def create_app(
     audit = ServiceAudit(settings)
     service = VerificationService(
         link.admin, link.events, VerificationRecords(store),
-        label=settings.label, issuer_did=settings.issuer_did, request_timeout=settings.request_timeout, audit=audit,
+        labels=settings.party_labels(), issuer_did=settings.issuer_did, request_timeout=settings.request_timeout,
+        audit=audit,
     )  # fmt: skip
     link.webhooks.on(PROOF_TOPIC, service.on_presentation)
     hosts = ShareHosts(allowed=settings.share_allowed_origins, own=settings.own_origins(), resolver=share_resolver)
@@ -99,6 +101,7 @@ def create_app(
         on_startup=start,
         on_shutdown=stop,
         audit=audit,
+        pages=desk_site(settings, link),
     )
     app.state.settings = settings
     app.state.verifications = service

@@ -12,6 +12,7 @@ __all__ = [
     "CreateVerification",
     "OpenShare",
     "OpenedShare",
+    "Party",
     "RefusedFile",
     "ShareAnchor",
     "SharedFile",
@@ -21,6 +22,13 @@ __all__ = [
     "VerificationState",
     "VerificationView",
 ]
+
+
+class Party(StrEnum):
+    """Who asks with a template: the clinic or the insurer (each a label of its own, `VerifierSettings`)."""
+
+    CLINIC = "clinic"
+    INSURER = "insurer"
 
 
 class VerificationState(StrEnum):
@@ -41,6 +49,7 @@ class Verification(BaseModel):
     template: str
     pres_ex_id: str
     invitation_id: str | None = None  # the out-of-band invitation's @id (ACA-Py's invi_msg_id)
+    invitation_url: str | None = None  # what its QR code holds (the desk shows it again)
     state: VerificationState = VerificationState.PENDING
     created_at: datetime
     expires_at: datetime
@@ -76,7 +85,7 @@ class VerificationView(BaseModel):
 
 
 class CreateVerification(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"template": "vaccination-status"}]})
 
     template: str = Field(min_length=1, max_length=64)
 
@@ -84,13 +93,16 @@ class CreateVerification(BaseModel):
 class VerificationCreated(BaseModel):
     verification_id: str
     invitation_url: str
+    qr_svg: str = Field(description="the invitation URL as a QR code (SVG), for the patient's wallet to scan")
     template: str
+    asked_by: str = Field(description="who the patient's wallet is told asks: the clinic's or the insurer's name")
     expires_at: datetime
 
 
 class TemplateView(BaseModel):
     name: str
     title: str
+    party: Party = Field(description="who asks with it: the clinic or the insurer")
     credential: str  # the schema name
     reveals: list[str]
     proves: list[str]
@@ -104,7 +116,9 @@ MAX_QR_BASE64 = 14 * 1024 * 1024  # a 10 MiB PNG, base64
 class OpenShare(BaseModel):
     """A SMART Health Link to open: as text, or a QR code image of it (exactly one of the two)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"shlink": "shlink:/eyJ1cmwiOiJodHRwOi8vMTI3LjAuMC4xOjgwMDEvc2hsL2FiYyIsImZsYWciOiJQIn0", "passcode": "1234"},
+    ]})  # fmt: skip
 
     shlink: str | None = Field(default=None, max_length=8192, description="shlink:/... or a viewer URL#shlink:/...")
     qr_png_base64: str | None = Field(default=None, max_length=MAX_QR_BASE64, description="a PNG of the QR code")

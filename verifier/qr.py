@@ -2,28 +2,21 @@
 
     link = link_from_png(body.qr_png_base64)    # InvalidInputError (400) with the reason otherwise
 
-Pillow reads the PNG (and nothing else: other formats are refused, so fewer decoders face untrusted
-bytes); its size is checked before its pixels are decoded. zxing-cpp finds the QR codes; the first that
-holds a `shlink:/` is the link. CPU-bound: call it in a worker thread.
+`medcred.qr.read_qr_codes` reads the image (a PNG, a JPEG or a WebP; its size checked before its pixels
+are decoded); the first QR code that holds a `shlink:/` is the link. CPU-bound: call it in a worker thread.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import io
-import warnings
-
-import zxingcpp
-from PIL import Image, UnidentifiedImageError
 
 from medcred.errors import InvalidInputError, PayloadTooLargeError
+from medcred.qr import MAX_IMAGE_BYTES, read_qr_codes
 
 __all__ = ["MAX_PNG_BYTES", "link_from_png", "qr_texts"]
 
-MAX_PNG_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a photo of a screen is a few megapixels; decoding more is a memory bomb
-NO_QR = "no QR code found"
+MAX_PNG_BYTES = MAX_IMAGE_BYTES
 
 
 def _png_bytes(encoded: str) -> bytes:
@@ -39,37 +32,9 @@ def _png_bytes(encoded: str) -> bytes:
         raise InvalidInputError("qr_png_base64 is not base64") from None
 
 
-def _open(data: bytes) -> Image.Image:
-    """The PNG as a greyscale image; its size is checked before its pixels are decoded."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data), formats=["PNG"])
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise InvalidInputError("qr_png_base64 is not a PNG image (or not one that can be read)") from None
-        except (OSError, ValueError, SyntaxError):
-            raise InvalidInputError("the PNG image is damaged or truncated") from None
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise InvalidInputError(f"the image is {width}x{height} pixels; at most {MAX_PIXELS} are read")
-        try:
-            image.load()
-            return image.convert("L")
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise InvalidInputError("the PNG image is damaged or truncated") from None
-
-
 def qr_texts(encoded: str) -> list[str]:
-    """The texts of the QR codes in a PNG image (base64): 400 if none is found."""
-    grey = _open(_png_bytes(encoded))
-    try:
-        codes = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
-    except (ValueError, RuntimeError):
-        raise InvalidInputError(NO_QR) from None
-    texts = [code.text for code in codes if code.valid and code.text]
-    if not texts:
-        raise InvalidInputError(NO_QR)
-    return texts
+    """The texts of the QR codes in a PNG, JPEG or WebP image (base64): 400 if none is found."""
+    return read_qr_codes(_png_bytes(encoded))
 
 
 def link_from_png(encoded: str) -> str:

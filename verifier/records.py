@@ -31,6 +31,11 @@ class VerificationRecords:
         verification_id = link.get("verification_id") if link else None
         return self.get(verification_id) if isinstance(verification_id, str) else None
 
+    def recent(self, limit: int = 50) -> list[Verification]:
+        """The newest verifications first (the desk's list)."""
+        verifications = [Verification.model_validate(document) for _, document in self._store.all(VERIFICATIONS)]
+        return sorted(verifications, key=lambda v: v.created_at, reverse=True)[:limit]
+
     def pending(self) -> list[Verification]:
         verifications = (Verification.model_validate(document) for _, document in self._store.all(VERIFICATIONS))
         return [verification for verification in verifications if verification.pending]

@@ -1,6 +1,7 @@
 """The verification flows: ask with a template, record the first answer, end what nobody answers.
 
-    create(template)   create-request (anoncreds, auto-verify) -> P; an OOB invitation carrying P, no handshake
+    create(template)   create-request (anoncreds, auto-verify) -> P; an OOB invitation carrying P, no handshake,
+                       answered with its URL and that URL as a QR code (SVG)
     on_presentation()  the `present_proof_v2_0` webhook handler: P `done` / `abandoned` -> the result
     get(id, wait)      the verification; if asked, awaits (no polling) its leaving `pending`
     start(public_did)  at start-up: the DID invitations name, and the timers of what is still pending
@@ -33,7 +34,8 @@ from agents.audit import NO_AUDIT, AuditRecorder
 from agents.events import EventWaiter, WebhookEvent
 from agents.timers import Timers
 from medcred.errors import AgentError, MedcredError, NotFoundError, TimeoutError_
-from verifier.models import Verification, VerificationCreated, VerificationState
+from medcred.qr import qr_svg
+from verifier.models import Party, Verification, VerificationCreated, VerificationState
 from verifier.records import VerificationRecords
 from verifier.results import Outcome, abandoned_outcome, presentation_outcome
 from verifier.templates import get_template
@@ -60,22 +62,24 @@ class VerificationService:
         events: EventWaiter,
         records: VerificationRecords,
         *,
-        label: str,
+        labels: Mapping[Party, str],
         issuer_did: str | None,
         request_timeout: float,
         clock: Callable[[], datetime] = utcnow,
         audit: AuditRecorder = NO_AUDIT,
     ) -> None:
         self._admin, self._events, self._records, self._audit = admin, events, records, audit
-        self._label, self._issuer_did, self._timeout, self._clock = label, issuer_did, request_timeout, clock
+        """`labels`: the name each party (clinic, insurer) asks under, the label of its templates' invitations."""
+        self._labels, self._issuer_did, self._timeout, self._clock = dict(labels), issuer_did, request_timeout, clock
         self._public_did: str | None = None  # known at start-up (`start`); invitations then carry it
         self.timers = Timers()
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def create(self, template_name: str) -> VerificationCreated:
         template = get_template(template_name)
+        asked_by = self._labels[template.party]
         now = self._clock()
-        request = template.presentation_request(self._issuer_did, now)
+        request = template.presentation_request(self._issuer_did, now, asked_by)
         exchange = await self._admin.present_proof_create_request(
             request, auto_verify=True, auto_remove=True, comment=template.name
         )
@@ -84,7 +88,7 @@ class VerificationService:
             raise AgentError("the agent created a proof request without a pres_ex_id")
         try:
             invitation = await self._admin.create_oob_invitation(
-                my_label=self._label, handshake=False, attachments=[{"id": pres_ex_id, "type": "present-proof"}],
+                my_label=asked_by, handshake=False, attachments=[{"id": pres_ex_id, "type": "present-proof"}],
                 use_public_did=self.public_did is not None, goal_code="aries.vc.verify", goal=template.title,
             )  # fmt: skip
             url = invitation.get("invitation_url")
@@ -97,7 +101,8 @@ class VerificationService:
         verification = Verification(
             verification_id=str(uuid4()), template=template.name, pres_ex_id=pres_ex_id,
             invitation_id=invitation_id if isinstance(invitation_id, str) and invitation_id else None,
-            created_at=now, expires_at=now + timedelta(seconds=self._timeout), predicates=template.proves,
+            invitation_url=url, created_at=now, expires_at=now + timedelta(seconds=self._timeout),
+            predicates=template.proves,
         )  # fmt: skip
         self._records.add(verification)
         self._audit.record("proof.requested", subject=verification.verification_id, template=template.name,
@@ -105,7 +110,8 @@ class VerificationService:
         self._schedule(verification)
         log.info("verification %s created (%s, pres_ex %s)", verification.verification_id, template.name, pres_ex_id)
         return VerificationCreated(
-            verification_id=verification.verification_id, invitation_url=url, template=template.name,
+            verification_id=verification.verification_id, invitation_url=url,
+            qr_svg=await asyncio.to_thread(qr_svg, url), template=template.name, asked_by=asked_by,
             expires_at=verification.expires_at,
         )  # fmt: skip
 
@@ -146,6 +152,9 @@ class VerificationService:
             elif (outcome := await self._outcome(verification, event)) is not None:
                 # A `done` record is auto-removed by the agent; any other is ours to delete.
                 await self._finish(verification, outcome, delete_agent_record=event.state != "done")
+
+    def recent(self, limit: int = 50) -> list[Verification]:
+        return self._records.recent(limit)
 
     @property
     def public_did(self) -> str | None:

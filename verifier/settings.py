@@ -11,6 +11,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from agents.settings import RoleSettings
 from medcred.identifiers import IndyDid
+from verifier.models import Party
 from verifier.share_hosts import origin_of
 
 __all__ = ["VerifierSettings"]
@@ -19,11 +20,14 @@ class VerifierSettings(RoleSettings):
     # validate_assignment: the network sets `issuer_did` once the hospital has said it, after construction.
     model_config = SettingsConfigDict(env_prefix="MEDCRED_VERIFIER_", extra="ignore", validate_assignment=True)
     role: ClassVar[str] = "verifier"
+    web_app: ClassVar[tuple[str, str]] = ("the clinic and insurer desk", "/desk")  # its web app (medcred.pages)
 
     port: int = 8003
     agent_inbound_port: int = 8040
     agent_admin_port: int = 8041
-    label: str = "Riverside Clinic"
+    label: str = Field(default="Riverside Clinic", min_length=1, max_length=80)  # the clinic's name (and its agent's)
+    # The insurer's name: who the wallet is told asks with the insurer's templates (insurance-eligibility).
+    insurer_label: str = Field(default="Riverside Health Insurance", min_length=1, max_length=80)
     # The hospital's public DID: every proof request is restricted to credentials it issued. If None,
     # requests restrict by schema name only (any issuer of a schema of that name would do). Held as its nym:
     # what the ledger's credential definitions name as their issuer, and the only form anoncreds-rs accepts
@@ -71,9 +75,14 @@ class VerifierSettings(RoleSettings):
             raise ValueError("share_allowed_origins must not name this verifier's own API or agent")
         return self
 
+    def party_labels(self) -> dict[Party, str]:
+        """The name each party asks under: what its invitations' label says to the patient."""
+        return {Party.CLINIC: self.label, Party.INSURER: self.insurer_label}
+
     def own_origins(self) -> list[str]:
         """This service's own origins (its API, its agent's admin API and endpoint): never fetched."""
-        return [self.url, self.agent_admin_url, f"http://{self.agent_host or self.host}:{self.agent_inbound_port}"]
+        bound = f"http://{self.agent_host or self.host}:{self.agent_inbound_port}"
+        return [self.url, self.agent_admin_url, bound, self.endpoint]
 
     @field_validator("issuer_did", mode="before")
     @classmethod

@@ -1,8 +1,11 @@
 """The proof requests a clinic or insurer can make, each built fresh for every verification.
 
-    vaccination-status     reveals vaccine_code, occurrence_date      proves dose_number >= 2
-    allergy-check          reveals substance_code, criticality
-    insurance-eligibility  reveals health_id_number                   proves age >= 18, not expired
+    vaccination-status     the clinic   reveals vaccine_code, occurrence_date   proves dose_number >= 2
+    allergy-check          the clinic   reveals substance_code, criticality
+    insurance-eligibility  the insurer  reveals health_id_number                proves age >= 18, not expired
+
+Who asks (`party`) is named to the patient: its label (`VerifierSettings.label` or `insurer_label`) is
+the out-of-band invitation's label, which the wallet shows, and is in the request's name.
 
 Every request carries a fresh 80-bit nonce and asks for non-revocation now (without it a revoked
 credential still verifies). The revealed attributes share one `names` referent: they must come from one
@@ -22,7 +25,7 @@ from typing import Any, Literal
 
 from medcred.credentials import SCHEMAS, CredentialType, SchemaDef, dateint
 from medcred.errors import ConfigurationError, NotFoundError
-from verifier.models import TemplateView
+from verifier.models import Party, TemplateView
 
 __all__ = ["REVEALED_REFERENT", "TEMPLATES", "Predicate", "Template", "get_template", "years_before"]
 
@@ -55,6 +58,7 @@ class Template:
     credential: CredentialType
     reveal: tuple[str, ...]
     predicates: tuple[Predicate, ...] = ()
+    party: Party = Party.CLINIC  # who asks: its name is the invitation's label, what the wallet shows
 
     def __post_init__(self) -> None:
         known = set(self.schema.attributes)
@@ -73,7 +77,8 @@ class Template:
     def describe(self) -> TemplateView:
         """What the template reveals and proves, for staff choosing one."""
         return TemplateView(
-            name=self.name, title=self.title, credential=self.schema.name, reveals=list(self.reveal), proves=self.proves
+            name=self.name, title=self.title, party=self.party, credential=self.schema.name, reveals=list(self.reveal),
+            proves=self.proves,
         )
 
     def restrictions(self, issuer_did: str | None) -> list[dict[str, str]]:
@@ -82,12 +87,14 @@ class Template:
             restriction["issuer_did"] = issuer_did
         return [restriction]  # one entry: ACA-Py's wallet search ANDs the entries of this list
 
-    def presentation_request(self, issuer_did: str | None, now: datetime) -> dict[str, Any]:
-        """A new AnonCreds presentation request (`now` must be timezone-aware)."""
+    def presentation_request(
+        self, issuer_did: str | None, now: datetime, asked_by: str | None = None
+    ) -> dict[str, Any]:
+        """A new AnonCreds presentation request (`now` must be timezone-aware), named for who asks (`asked_by`)."""
         today = now.astimezone().date()
         restrictions = self.restrictions(issuer_did)
         return {
-            "name": self.title,
+            "name": f"{self.title} ({asked_by})" if asked_by else self.title,
             "version": "1.0",
             "nonce": str(secrets.randbelow(2**NONCE_BITS - 1) + 1),  # 80 random bits, never 0
             "non_revoked": {"to": int(now.timestamp())},
@@ -121,6 +128,7 @@ TEMPLATES: dict[str, Template] = {
             title="Insurance eligibility",
             credential=CredentialType.HEALTH_ID,
             reveal=("health_id_number",),
+            party=Party.INSURER,
             predicates=(
                 Predicate("birthdate_dateint", "<=", lambda today: dateint(years_before(today, 18)), "age >= 18"),
                 Predicate("expiry_dateint", ">=", dateint, "not expired"),

@@ -20,7 +20,9 @@ __all__ = ["ErasureView", "RecordUpload", "RecordView"]
 class RecordUpload(BaseModel):
     """A record for the hospital's encrypted store: FHIR R4 JSON in `fhir`, or any file in `content_base64`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "discharge-letter.pdf", "content_type": "application/pdf", "content_base64": "JVBERi0xLjQK"},
+    ]})  # fmt: skip
 
     name: str = Field(max_length=1000, description="for display only (path parts and control characters dropped)")
     content_type: str = Field(max_length=200, description="application/fhir+json, application/pdf, ...")

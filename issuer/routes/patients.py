@@ -7,10 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from issuer.deps import HealthCardsDep, IssuanceDep, PatientRef, PatientsDep, staff_only
-from issuer.models import CredentialRequest, FhirCredentialRequest, InvitationView, IssueAccepted, PatientView
+from issuer.issuance import MAX_CONNECTION_WAIT
+from issuer.models import (
+    ALLERGY_EXAMPLE,
+    HEALTH_ID_EXAMPLE,
+    PATIENT_EXAMPLE,
+    VACCINATION_EXAMPLE,
+    CredentialRequest,
+    FhirCredentialRequest,
+    InvitationView,
+    IssueAccepted,
+    PatientView,
+)
 from medcred.api_docs import errors
-
-MAX_WAIT = 30.0
 
 router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(staff_only)])
 
@@ -18,12 +27,21 @@ router = APIRouter(prefix="/patients", tags=["patients"], dependencies=[Depends(
 @router.put("/{patient_ref}", responses={201: {"description": "created"}, 200: {"description": "updated"},
                                         **errors(400)})
 async def put_patient(
-    patient_ref: PatientRef, resource: Annotated[dict[str, Any], Body()], patients: PatientsDep, response: Response
+    patient_ref: PatientRef,
+    resource: Annotated[dict[str, Any], Body(openapi_examples={"patient": {"value": PATIENT_EXAMPLE}})],
+    patients: PatientsDep,
+    response: Response,
 ) -> PatientView:
     """Store the patient from a FHIR R4 Patient (name, birthDate and an identifier are required)."""
     record, created = patients.upsert(patient_ref, resource)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return PatientView.of(record)
+
+
+@router.get("/{patient_ref}", responses=errors(400, 404))
+async def read_patient(patient_ref: PatientRef, patients: PatientsDep) -> PatientView:
+    """Whether the patient's wallet is connected (`connected`), and when the record was made and last changed."""
+    return PatientView.of(patients.require(patient_ref))
 
 
 @router.post("/{patient_ref}/invitation", status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 502))
@@ -36,11 +54,14 @@ async def create_invitation(patient_ref: PatientRef, patients: PatientsDep) -> I
              responses=errors(400, 404, 409, 502, e409="the patient's wallet has not connected"))
 async def issue_credential(
     patient_ref: PatientRef,
-    request: Annotated[CredentialRequest, Body()],
+    request: Annotated[CredentialRequest, Body(openapi_examples={
+        "vaccination": {"value": VACCINATION_EXAMPLE}, "allergy": {"value": ALLERGY_EXAMPLE},
+        "health_id": {"value": HEALTH_ID_EXAMPLE},
+    })],
     issuance: IssuanceDep,
     cards: HealthCardsDep,
     wait_connection: Annotated[
-        float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a wallet that is still connecting")
+        float, Query(ge=0, le=MAX_CONNECTION_WAIT, description="seconds to wait for a wallet that is still connecting")
     ] = 0,
 ) -> IssueAccepted:
     """Offer a vaccination (FHIR Immunization), allergy (AllergyIntolerance) or health ID credential.

@@ -31,7 +31,10 @@ _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u20
 class ShareRequest(BaseModel):
     """A SMART Health Link to chosen records of the patient: until an expiry, optionally a passcode, once."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"record_ids": ["3f2c9a1e-5b7d-4c8e-9f01-2a3b4c5d6e7f"], "label": "Vaccination record", "expires_in_days": 7,
+         "passcode": "1234", "single_use": True},
+    ]})  # fmt: skip
 
     record_ids: list[str] = Field(min_length=1, max_length=100)
     label: str | None = Field(default=None, max_length=80, description="what the link shares, shown to the recipient")

@@ -12,7 +12,9 @@ from ledger.settings import LedgerSettings
 from ledger.trustee import Genesis, trustee_signer
 from ledger.web.routes import router
 from ledger.web.service import LedgerService
+from medcred.docs_ui import serve_docs
 from medcred.errors import ConfigurationError
+from medcred.security_headers import SecurityHeaders
 from medcred.web import install_error_handlers
 
 
@@ -33,10 +35,13 @@ def create_app(settings: LedgerSettings, genesis: Genesis, register_key: str | N
             client.close()
 
     app = FastAPI(title="medcred ledger", version="1", lifespan=lifespan,
-                  description="The local Indy pool, von-network compatible: genesis, status, register, browser.")
+                  description="The local Indy pool, von-network compatible: genesis, status, register, browser.",
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)  # fmt: skip
     app.state.genesis_path = genesis.path
     app.state.register_key = register_key or ""
     app.state.register_open = settings.register_open
     install_error_handlers(app)
     app.include_router(router)
+    serve_docs(app)  # /docs with no file from the internet, under the same policy
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the error handlers' too
     return app

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from pydantic import ValidationError
 
 from ledger.client import LedgerName
 from ledger.web import html
 from ledger.web.models import PoolStatus, RegisterRequest, RegisterResponse, TransactionPage
 from ledger.web.service import LedgerService
-from medcred.errors import AuthenticationError, InvalidInputError
-from medcred.web import API_KEY_HEADER, secrets_match
+from medcred.errors import AuthenticationError, InvalidInputError, MedcredError
+from medcred.web import API_KEY_HEADER, read_body, secrets_match, validation_detail
 
 router = APIRouter()
+
+STATIC = Path(__file__).resolve().parent / "static"
+FORM_MAX_BYTES = 4096  # the register form's fields are at most ~600 bytes
+_FORM_FIELDS = ("api_key", "seed", "did", "verkey", "alias", "role")
 
 
 def get_service(request: Request) -> LedgerService:
@@ -38,6 +45,17 @@ def _wants_html(request: Request, fmt: str | None) -> bool:
             raise InvalidInputError("format must be json or html")
         return fmt == "html"
     return "text/html" in request.headers.get("accept", "")
+
+
+@router.get("/", response_class=HTMLResponse, tags=["browser"])
+async def landing(request: Request, service: Service) -> HTMLResponse:
+    """The landing page: each validator's state, links to the genesis and the browser, a form to register a DID."""
+    return HTMLResponse(html.landing_page(await service.status(), request.app.state.register_open))
+
+
+@router.get("/ledger.css", include_in_schema=False)
+async def stylesheet() -> FileResponse:
+    return FileResponse(STATIC / "ledger.css", media_type="text/css")
 
 
 @router.get("/health", tags=["pool"])
@@ -93,3 +111,38 @@ async def ledger_transaction(
     which = _ledger(ledger_name)
     txn = await service.transaction(which, seq_no)
     return HTMLResponse(html.transaction_page(which, seq_no, txn)) if _wants_html(request, format) else txn
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """The register form's fields (urlencoded, each at most once, empty ones left out)."""
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=False, strict_parsing=False, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInputError("the form is not a urlencoded UTF-8 form") from None
+    unknown = sorted(set(fields) - set(_FORM_FIELDS))
+    if unknown:
+        raise InvalidInputError(f"unknown form fields: {', '.join(unknown)}")
+    if any(len(values) > 1 for values in fields.values()):
+        raise InvalidInputError("a form field was given twice")
+    return {name: values[0].strip() for name, values in fields.items() if values[0].strip()}
+
+
+@router.post("/register/form", response_class=HTMLResponse, tags=["identities"])
+async def register_from_form(request: Request, service: Service) -> HTMLResponse:
+    """The landing page's form: as POST /register, with the API key a field of the posted form (never in a URL).
+    Answers an HTML page: the DID registered, or what is wrong (with the error's status)."""
+    try:
+        if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+            raise InvalidInputError("post the form as application/x-www-form-urlencoded")
+        fields = _form(await read_body(request, FORM_MAX_BYTES))
+        given_key = fields.pop("api_key", None)
+        if not request.app.state.register_open and not secrets_match(given_key, request.app.state.register_key):
+            raise AuthenticationError("that is not the ledger's API key")
+        try:
+            body = RegisterRequest.model_validate(fields)
+        except ValidationError as exc:
+            raise InvalidInputError(validation_detail(exc.errors())) from None
+        result = await service.register(body)
+    except MedcredError as exc:
+        return HTMLResponse(html.problem_page(exc.message), status_code=exc.status_code)
+    return HTMLResponse(html.registered_page(result))

@@ -31,7 +31,8 @@ _WIRE = ConfigDict(populate_by_name=True, extra="ignore")
 
 
 class ManifestRequest(BaseModel):
-    model_config = _WIRE
+    model_config = ConfigDict(**_WIRE, json_schema_extra={"examples": [{"recipient": "Riverside Clinic",
+                                                                        "passcode": "1234"}]})  # fmt: skip
 
     recipient: str = Field(min_length=1, max_length=200, description="who asks, shown to the patient")
     passcode: str | None = Field(default=None, max_length=200, description="required when the link has flag P")

@@ -7,6 +7,7 @@ revocable issuance rate, on a fresh network in a temporary folder; figures print
     batch              N flows at a concurrency, each step's latency
     health_cards       SMART Health Cards issued and verified per second, in this process
     report             percentiles, tables, targets;  cpu: where the CPU went, per process (/proc)
+    pages              the web apps' home pages, last (also alone: `medcred pages bench`)
 
 Each path runs one warm-up flow first, left out of the figures; the two flow paths then take turns in
 rounds, so that a machine whose speed drifts weighs on both alike. The direct path's event streams
@@ -35,6 +36,7 @@ from medcred.identifiers import IndyDid
 from stack.bench.batch import FLOW, Batch, Flow, Laps, run_batch
 from stack.bench.cpu import CpuMeter
 from stack.bench.health_cards import card_lines
+from stack.bench.pages import page_lines
 from stack.bench.report import (
     CREDENTIALS_PER_S_TARGET,
     FLOWS_PER_S_TARGET,
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["bench"]
 
 ROUNDS = 4  # the two flow paths take turns this many times
+PAGE_LOADS = 20  # each web app's home page, after the flows (stack.bench.pages)
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,16 @@ class BenchPath:
 
 
 def bench(
-    flows: int = typer.Option(20, min=1, help="full flows per path (after one warm-up flow)"),
-    concurrency: int = typer.Option(8, min=1, help="flows in flight at once (8 keeps both cores busy here)"),
-    issuances: int = typer.Option(30, min=1, help="revocable credentials issued to one connected patient"),
-    issuance_concurrency: int = typer.Option(10, min=1, help="issuances in flight at once (ACA-Py's demo: 10)"),
-    patch_off: Annotated[list[str] | None, typer.Option(help="a plugin patch left off (repeatable)")] = None,
-    cards: int = typer.Option(2000, min=1, help="SMART Health Cards issued, then verified, in this process"),
+    flows: int = typer.Option(20, metavar="N", min=1, help="full flows per path (after one warm-up flow)"),
+    concurrency: int = typer.Option(8, metavar="N", min=1, help="flows in flight at once (8 keeps both cores busy)"),
+    issuances: int = typer.Option(30, metavar="N", min=1, help="revocable credentials issued to one patient"),
+    issuance_concurrency: int = typer.Option(
+        10, metavar="N", min=1, help="issuances in flight at once (ACA-Py's demo: 10)"
+    ),
+    patch_off: Annotated[
+        list[str] | None, typer.Option(metavar="PATCH", help="a plugin patch left off (repeatable)")
+    ] = None,
+    cards: int = typer.Option(2000, metavar="N", min=1, help="SMART Health Cards issued, then verified, here"),
 ) -> None:
     """Measure full flows (connect, issue, verify) with and without the controllers, and issuance alone."""
     from stack.network import MedcredNetwork, throwaway_issuer
@@ -182,6 +189,7 @@ async def _measure(
         issued, issued_cpu = await _timed(
             "issuance", to_one.flow, issuances, issuance_concurrency, meter, warm_up=False
         )
+        pages = await page_lines(network, http, PAGE_LOADS)
 
     return [
         f"medcred bench: {flows} flows per path at concurrency {concurrency} (+1 warm-up each, the paths taking "
@@ -200,6 +208,8 @@ async def _measure(
         *(line.replace("s/flow", "s/credential") for line in issued_cpu),
         "",
         *_comparison(controllers, direct, issued),
+        "",
+        *pages,
     ]
 
 

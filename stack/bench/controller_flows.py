@@ -15,8 +15,8 @@ import secrets
 
 import httpx
 
+from medcred import samples
 from medcred.errors import MedcredError
-from stack import samples
 from stack.bench.batch import Laps
 from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 

@@ -25,8 +25,8 @@ from holder.accounts import new_raw_key
 from holder.invitations import proof_request_thread
 from issuer.attributes import vaccination_attributes
 from issuer.fhir import parse_patient
+from medcred import samples
 from medcred.errors import AgentError
-from stack import samples
 from stack.bench.agent_events import AgentEvents
 from stack.bench.batch import Laps
 from verifier.templates import REVEALED_REFERENT, get_template

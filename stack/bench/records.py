@@ -24,12 +24,13 @@ from typing import Any
 import httpx
 import typer
 
-from medcred import console
+from medcred import console, samples
+from medcred.console import settings_epilog
 from medcred.shl import decrypt_file, encrypt_file, new_key
-from stack import samples
 from stack.clients import HospitalClient, PatientClient, VerifierClient
+from stack.help import network_ports
 
-app = typer.Typer(help="Off-chain health records: encrypted store, SMART Health Links.", no_args_is_help=True)
+app = console.commands("Off-chain health records: encrypted store, SMART Health Links.")
 
 SIZES = {"10 KB": 10 * 1024, "5 MB": 5 * 1024 * 1024}
 
@@ -40,8 +41,10 @@ def _line(name: str, seconds: list[float], size: int) -> str:
             f"p50 {statistics.median(seconds) * 1000:8.1f} ms   n={len(seconds)}")
 
 
-@app.command()
-def bench(records: int = typer.Option(10, help="records per size (5 MB records: at most this many)")) -> None:
+@app.command(epilog=settings_epilog(network_ports()))
+def bench(
+    records: int = typer.Option(10, metavar="N", help="records per size (5 MB records: at most this many)"),
+) -> None:
     """Measure store, share-open and verify throughput for 10 KB and 5 MB records."""
     from holder import HolderSettings
     from stack.network import MedcredNetwork, throwaway_issuer

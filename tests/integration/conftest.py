@@ -23,6 +23,7 @@ from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from ledger.trustee import trustee_signer
+from tests.integration.browser_kit import browser, person  # noqa: F401 - fixtures of every integration test
 from verifier import VerifierSettings
 
 

@@ -89,6 +89,7 @@ def test_no_role_writes_a_staff_check_of_its_own() -> None:
 
 
 def test_the_patient_check_is_written_once() -> None:
-    """A bearer token becomes a patient in one place (`holder.deps.current_patient`)."""
+    """A bearer token becomes a patient in one place (`holder.deps`: the API's `current_patient`, the web
+    wallet's `wallet_sign_in`)."""
     assert _files_calling("authenticate") == {"holder/deps.py"}
     assert [path for path in TREES if _defines(path, "current_patient")] == ["holder/deps.py"]

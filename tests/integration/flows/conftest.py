@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from holder.context import HolderAdminClient, HolderContext, Tenants
 from holder.models import Patient as WalletAccount
-from stack import samples
+from medcred import samples
 from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 from stack.network import MedcredNetwork, Role
 

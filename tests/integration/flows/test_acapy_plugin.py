@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from stack import samples
+from medcred import samples
 from stack.clients import HospitalClient, VerifierClient
 from stack.network import MedcredNetwork, Role
 from tests.integration.flows.conftest import Onboard, issue, request_proof

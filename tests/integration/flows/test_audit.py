@@ -13,7 +13,7 @@ from pathlib import Path
 
 from audit import InclusionProof, verify_inclusion, verify_log
 from ledger.client import LedgerClient, LedgerName
-from stack import samples
+from medcred import samples
 from stack.clients import HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, Patient, issue, request_proof

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from holder.receipts import verify_receipt
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from tests.integration.flows.conftest import Onboard, Patient, issue
 

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stack import samples
+from medcred import samples
 from stack.clients import HospitalClient, PatientClient, WalletAdminClient
 from stack.network import MedcredNetwork, Role
 

@@ -34,8 +34,8 @@ from audit.files import read_entries
 from audit.verify import verify_log
 from ledger.client import LedgerClient
 from ledger.network import LedgerNetwork
+from medcred import samples
 from medcred.supervisor import Supervisor
-from stack import samples
 from stack.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 from stack.network import MedcredNetwork, Role
 from tests.integration.conftest import node, status_until

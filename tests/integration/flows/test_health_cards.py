@@ -19,7 +19,7 @@ from fhir.resources.R4B.bundle import Bundle
 from jwcrypto import jwk, jws  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw
 
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, Patient, issue, request_proof

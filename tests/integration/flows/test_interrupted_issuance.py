@@ -14,7 +14,7 @@ import time
 import httpx
 
 from issuer.service import IssuerService
-from stack import samples
+from medcred import samples
 from stack.clients import HospitalClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, tenant

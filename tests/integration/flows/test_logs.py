@@ -9,7 +9,7 @@ import secrets
 import httpx
 import pytest
 
-from stack import samples
+from medcred import samples
 from stack.clients import HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Patient, issue, request_proof

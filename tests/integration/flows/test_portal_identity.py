@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, PatientClient, WalletAdminClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Patient
@@ -50,7 +50,7 @@ async def _alice_with_a_share(hospital: HospitalClient, wallets: WalletAdminClie
                               network: MedcredNetwork) -> tuple[Patient, str, list[Any], list[Any]]:
     alice, url = await _patient(hospital, wallets, http, network, "Alice")
     accepted = await alice.wallet.accept_invitation(url)
-    assert accepted["state"] == "active"
+    assert accepted["state"] == "connected"
     await hospital.call("POST", f"/patients/{alice.ref}/records", json={
         "name": "immunizations.json", "content_type": "application/fhir+json",
         "fhir": samples.immunization(alice.ref, dose=2)})  # fmt: skip
@@ -83,7 +83,7 @@ async def test_a_crafted_invitation_with_anothers_id_reaches_nothing(
     crafted = _invitation(mallory_url) | {"@id": _invitation(alice_url)["@id"]}
 
     # The hospital's agent refuses the DID Exchange (that invitation was used): no connection completes.
-    assert (await mallory.wallet.accept_invitation(_url(crafted)))["state"] != "active"
+    assert (await mallory.wallet.accept_invitation(_url(crafted)))["state"] != "connected"
 
     await _reaches_nothing(mallory, records)
     await _untouched(alice, records, shares)
@@ -95,7 +95,7 @@ async def test_a_replayed_invitation_url_reaches_nothing(
     alice, alice_url, records, shares = await _alice_with_a_share(hospital, wallets, http, network)
     mallory, _ = await _patient(hospital, wallets, http, network, "Mallory")
 
-    assert (await mallory.wallet.accept_invitation(alice_url))["state"] != "active"
+    assert (await mallory.wallet.accept_invitation(alice_url))["state"] != "connected"
 
     await _reaches_nothing(mallory, records)
     await _untouched(alice, records, shares)
@@ -121,12 +121,12 @@ async def test_a_rogue_peer_calling_itself_the_hospital_is_not_the_hospital(
 
     for patient in (mallory, alice):
         accepted = await patient.wallet.accept_invitation(_url(dict(rogue_invitation)))
-        assert accepted["state"] == "active"  # a real connection, to a peer that is not the hospital
+        assert accepted["state"] == "connected"  # a real connection, to a peer that is not the hospital
     await _reaches_nothing(mallory, records)
     await _untouched(alice, records, shares)  # Alice's key to the hospital is not overwritten
 
     crafted = dict(rogue_invitation) | {"@id": _invitation(alice_url)["@id"]}
-    assert (await mallory.wallet.accept_invitation(_url(crafted)))["state"] != "active"
+    assert (await mallory.wallet.accept_invitation(_url(crafted)))["state"] != "connected"
     await _reaches_nothing(mallory, records)
 
 

@@ -9,7 +9,7 @@ from datetime import date
 import httpx
 
 from holder.invitations import parse_invitation_url
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, issue, request_proof

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import qrcode
 
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, Patient

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stack import samples
+from medcred import samples
 from stack.clients import HospitalClient
 from stack.network import MedcredNetwork, Role
 from tests.integration.flows.conftest import Onboard, health_until, issue

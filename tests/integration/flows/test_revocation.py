@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from tests.integration.flows.conftest import Onboard, issue, request_proof
 

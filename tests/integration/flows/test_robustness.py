@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from ledger.network import LedgerNetwork
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, issue, request_proof

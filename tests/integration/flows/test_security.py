@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from stack import samples
+from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, issue, request_proof

@@ -107,13 +107,15 @@ async def test_a_taken_port_is_reported_by_number(tmp_path: Path) -> None:
 
 
 async def test_a_validator_dying_at_start_reports_the_tail_of_its_log(
-    private_settings: LedgerSettings, tmp_path: Path
+    private_pool: LocalPool, tmp_path: Path
 ) -> None:
     broken_python = tmp_path / "python"
     broken_python.write_text("#!/bin/sh\necho 'ImportError: plenum is broken here' >&2\nexit 3\n")
     broken_python.chmod(0o755)
-    # The private pool already exists, so only run_node.py goes through the broken interpreter.
-    settings = private_settings.model_copy(update={"validator_python": broken_python, "base_port": 9950})
+    # The private pool exists, so only run_node.py goes through the broken interpreter; it is stopped first
+    # so that its ports (which the pool was made for) are free.
+    await private_pool.stop()
+    settings = private_pool.settings.model_copy(update={"validator_python": broken_python})
     pool = LocalPool(settings)
     assert pool.exists()
     with pytest.raises(ProcessError) as raised:

@@ -14,6 +14,7 @@ import pytest_asyncio
 from ledger.client import LedgerClient
 from ledger.identity import Signer
 from ledger.network import LedgerNetwork
+from medcred.security_headers import CONTENT_SECURITY_POLICY
 
 
 @pytest_asyncio.fixture
@@ -117,3 +118,29 @@ async def test_the_tails_server_rejects_a_file_whose_hash_does_not_match(ledger_
         stored = await tails.put(f"/hash/{right}", files={"tails": (right, data, "application/octet-stream")})
         assert stored.status_code == 200
         assert (await tails.get(f"/hash/{right}")).content == data
+
+
+async def test_the_landing_page_shows_the_pool_and_its_form_registers_a_did(
+    ledger_network: LedgerNetwork, ledger_client: LedgerClient
+) -> None:
+    async with httpx.AsyncClient(base_url=ledger_network.settings.web_url, timeout=30) as browser:  # no key header
+        landing = await browser.get("/")
+        assert landing.status_code == 200 and landing.headers["content-type"].startswith("text/html")
+        assert landing.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert landing.headers["x-frame-options"] == "DENY"
+        for name in ("Node1", "Node2", "Node3", "Node4"):
+            assert f"<td>{name}</td><td class='ready'>ready</td><td>participating</td>" in landing.text
+        assert "href='/genesis'" in landing.text and "action='/register/form'" in landing.text
+        assert (await browser.get("/ledger.css")).headers["content-type"].startswith("text/css")
+
+        seed = secrets.token_hex(16)
+        form = {"api_key": ledger_network.register_key(), "seed": seed, "alias": "form", "role": "NONE"}
+        registered = await browser.post("/register/form", data=form)
+        assert registered.status_code == 200, registered.text
+        expected = Signer.from_seed(seed.encode())
+        assert expected.did in registered.text and seed not in registered.text
+        nym = await ledger_client.get_nym(expected.did)
+        assert nym is not None and nym["verkey"] == expected.verkey
+
+        refused = await browser.post("/register/form", data=form | {"api_key": "wrong"})
+        assert refused.status_code == 401 and refused.headers["content-security-policy"] == CONTENT_SECURITY_POLICY

@@ -240,9 +240,11 @@ class FakeAgent:
 
     def _receive(self, wallet_id: str, invitation: Json) -> httpx.Response:
         if invitation.get("handshake_protocols"):
+            rfc23_state = RFC23_STATES.get(self.connection_state, "request-sent")
             self.connections["conn-1"] = {"connection_id": "conn-1", "their_label": invitation.get("label"),
-                                          "state": self.connection_state, "rfc23_state": "completed"}  # fmt: skip
-            return httpx.Response(200, json={"oob_id": "oob-1", "state": "done", "connection_id": "conn-1"})
+                                          "state": self.connection_state, "rfc23_state": rfc23_state}  # fmt: skip
+            # ACA-Py deletes the out-of-band record once its connection is made, and answers it as `deleted`.
+            return httpx.Response(200, json={"oob_id": "oob-1", "state": "deleted", "connection_id": "conn-1"})
         message = invitation["requests~attach"][0]["data"]["json"]
         request = json.loads(base64.b64decode(message["request_presentations~attach"][0]["data"]["base64"]))
         if self.request_arrives == "at-once":
@@ -258,6 +260,9 @@ class FakeAgent:
 
             asyncio.get_running_loop().call_later(0.05, later)
         return httpx.Response(200, json={"oob_id": "oob-2", "state": "prepare-response"})
+
+
+RFC23_STATES = {"active": "completed", "abandoned": "abandoned"}  # a connection's `rfc23_state` beside its `state`
 
 
 @dataclass

@@ -186,7 +186,7 @@ async def test_covered_but_not_auto_answer_waits_and_says_it_is_covered(holder: 
     patient = await holder.patient()
     grant_id = await give(holder, patient)
     answer = await scan(holder, patient)
-    assert (answer["state"], answer["grant_id"]) == ("prepare-response", grant_id)
+    assert (answer["state"], answer["grant_id"]) == ("request-received", grant_id)
     (item,) = await waiting(holder, patient)
     assert item["verifier"] == "City Clinic" and item["verifier_did"] == VERIFIER
     assert item["consent"] == {"grant_id": grant_id, "status": "active", "covered": True, "exceeds": []}
@@ -197,7 +197,7 @@ async def test_a_request_asking_more_than_the_grant_waits_and_says_what_exceeds(
     patient = await holder.patient()
     grant_id = await give(holder, patient, auto_answer=True)
     answer = await scan(holder, patient, STATUS_AND_LOT)
-    assert answer["state"] == "prepare-response"
+    assert answer["state"] == "request-received"
     (item,) = await waiting(holder, patient)
     assert item["consent"] == {"grant_id": grant_id, "status": "active", "covered": False, "exceeds": ["lot_number"]}
     assert holder.agent.sent == [] and holder.agent.reports == []
@@ -207,12 +207,12 @@ async def test_no_grant_or_no_public_did_waits_as_before(holder: Holder) -> None
     patient = await holder.patient()
     await give(holder, patient, verifier_did=OTHER_VERIFIER, auto_answer=True)
     answer = await scan(holder, patient)
-    assert set(answer) == {"proof_request_id", "state"} and answer["state"] == "prepare-response"
+    assert set(answer) == {"proof_request_id", "state"} and answer["state"] == "request-received"
     (item,) = await waiting(holder, patient)
     assert item["consent"] == {"grant_id": None, "status": None, "covered": False, "exceeds": []}
     holder.agent.proofs.clear()
     inline = await scan(holder, patient, did=None)  # an inline service names no DID
-    assert inline["state"] == "prepare-response"
+    assert inline["state"] == "request-received"
     origin = holder.app.state.holder.store.get(ORIGINS, f"{patient.patient_id}:{THREAD}")
     assert origin == {"verifier": "City Clinic", "verifier_did": None}
     assert holder.agent.sent == [] and holder.agent.reports == []

@@ -74,7 +74,7 @@ async def test_a_hospital_invitation_connects_the_patients_sub_wallet(holder: Ho
     response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
                                       headers=patient.headers)  # fmt: skip
     assert response.status_code == 201, response.text
-    assert response.json() == {"connection_id": "conn-1", "state": "active"}
+    assert response.json() == {"connection_id": "conn-1", "state": "connected"}
     received = next(r for r in holder.agent.requests if r.url.path == "/out-of-band/receive-invitation")
     assert received.url.params["auto_accept"] == "true"
     assert received.url.params["use_existing_connection"] == "true"
@@ -88,7 +88,7 @@ async def test_a_scanned_proof_request_is_returned_with_its_id(holder: Holder) -
     assert response.status_code == 201, response.text
     (record,) = holder.agent.proofs[patient.wallet_id].values()
     assert record["thread_id"] == THREAD
-    assert response.json() == {"state": "prepare-response", "proof_request_id": record["pres_ex_id"]}
+    assert response.json() == {"state": "request-received", "proof_request_id": record["pres_ex_id"]}
 
 
 async def test_a_request_that_arrives_later_is_awaited_through_its_webhook(holder: Holder) -> None:
@@ -126,7 +126,18 @@ async def test_a_connection_is_awaited_until_its_exchange_completes(holder: Hold
     response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
                                       headers=patient.headers)  # fmt: skip
     assert response.status_code == 201, response.text
-    assert response.json() == {"connection_id": "conn-1", "state": "active"}
+    assert response.json() == {"connection_id": "conn-1", "state": "connected"}
+
+
+async def test_a_connection_still_being_made_is_connecting_never_the_agents_own_state(holder: Holder) -> None:
+    holder.agent.connection_state = "request"  # the inviter has not answered within the wait
+    holder.settings.proof_request_wait = 0.2
+    patient = await holder.patient()
+    response = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
+                                      headers=patient.headers)  # fmt: skip
+    assert response.status_code == 201, response.text
+    assert response.json() == {"connection_id": "conn-1", "state": "connecting",
+                               "reason": "the inviter has not completed the connection (yet)"}  # fmt: skip
 
 
 async def test_a_connection_the_inviter_refused_is_409_with_its_reason(holder: Holder) -> None:

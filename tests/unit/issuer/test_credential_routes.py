@@ -39,10 +39,9 @@ async def test_issuing_before_a_connection_is_409(issuer: Issuer) -> None:
     await issuer.http.put("/patients/p1", json=examples.patient())
     response = await issuer.http.post("/patients/p1/credentials", json=VACCINATION)
     assert response.status_code == 409
-    assert response.json()["detail"] == (
-        "the patient has no completed connection to the hospital (no invitation accepted, or its connection was "
-        "interrupted before it completed): send a new invitation"
-    )
+    detail = response.json()["detail"]
+    assert detail.startswith("the patient has no completed connection to the hospital")
+    assert "?wait_connection=<seconds>" in detail and "GET /patients/{patient_ref}" in detail
     assert issuer.agent.calls("POST", "/issue-credential-2.0/send-offer") == []
 
 

@@ -176,3 +176,27 @@ def test_reasons_never_repeat_a_value_a_validator_quoted() -> None:
         Strict(code="peanut-allergy")
     reasons = validation_reasons(caught.value)
     assert reasons == "code: <value> is not a known code"
+
+
+def test_a_patient_with_several_problems_is_told_all_of_them_at_once() -> None:
+    resource = examples.patient()
+    for field in ("name", "birthDate", "identifier"):
+        del resource[field]
+    with pytest.raises(UnprocessableError) as refused:
+        parse_patient(resource, TODAY)
+    for field in ("Patient.name", "Patient.birthDate", "Patient.identifier"):
+        assert field in refused.value.message
+
+
+def test_an_immunization_with_several_problems_is_told_all_of_them_at_once() -> None:
+    resource = examples.immunization()
+    resource["vaccineCode"] = {"text": "no coding"}
+    resource["occurrenceDateTime"] = "2021-03"
+    resource["protocolApplied"] = []
+    with pytest.raises(UnprocessableError) as refused:
+        vaccination_attributes(resource, JANE)
+    message = refused.value.message
+    assert message.startswith("invalid FHIR Immunization: ")
+    for place in ("Immunization.vaccineCode", "Immunization.occurrenceDateTime", "Immunization.protocolApplied"):
+        assert place in message
+    assert "2021-03" not in message and "no coding" not in message

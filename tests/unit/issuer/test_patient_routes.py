@@ -15,6 +15,7 @@ from tests.unit.issuer.fakes import NEW_DID, FakeAgent, FakeLedger
 ROUTES = [
     ("GET", "/issuer"),
     ("PUT", "/patients/p1"),
+    ("GET", "/patients/p1"),
     ("POST", "/patients/p1/invitation"),
     ("POST", "/patients/p1/credentials"),
     ("GET", "/credentials"),
@@ -83,7 +84,8 @@ async def test_a_non_object_body_is_422(issuer: Issuer) -> None:
     assert response.status_code == 422 and "Jane" not in response.text
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/patients/nobody/invitation"),
+@pytest.mark.parametrize(("method", "path"), [("GET", "/patients/nobody"),
+                                              ("POST", "/patients/nobody/invitation"),
                                               ("POST", "/patients/nobody/credentials"),
                                               ("GET", "/credentials?patient_ref=nobody")])  # fmt: skip
 async def test_unknown_patient_is_404(issuer: Issuer, method: str, path: str) -> None:
@@ -125,6 +127,20 @@ async def test_an_active_connection_links_the_patient_and_survives_a_restart(tmp
         response = await issuer.http.put("/patients/p1", json=examples.patient())
         assert response.status_code == 200 and response.json()["connected"] is True
     assert len(agent.publishing_calls()) == published  # the restart found its DID and definitions
+
+
+async def test_reading_a_patient_says_whether_their_wallet_is_connected(issuer: Issuer) -> None:
+    put = (await issuer.http.put("/patients/p1", json=examples.patient())).json()
+    before = await issuer.http.get("/patients/p1")
+    assert before.status_code == 200 and before.json() == put
+    assert before.json()["connected"] is False
+    invitation = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]
+    await issuer.webhook("connections", connection_record("conn-1", invitation, "p1"))
+    after = await issuer.http.get("/patients/p1")
+    assert after.json()["connected"] is True and after.json()["patient_ref"] == "p1"
+    assert "Jane" not in after.text and "HID-123456" not in after.text and "1990" not in after.text
+    await issuer.webhook("connections", connection_record("conn-1", invitation, "p1") | {"state": "deleted"})
+    assert (await issuer.http.get("/patients/p1")).json()["connected"] is False
 
 
 async def test_a_connection_from_an_expired_invitation_is_not_linked(issuer: Issuer) -> None:

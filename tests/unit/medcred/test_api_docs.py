@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,39 @@ async def test_a_validation_error_answers_the_declared_body(tmp_path: Path) -> N
     assert response.json() == {
         "detail": "query.wait: Input should be a valid number, unable to parse string as a number"
     }
+
+
+def _resolved(document: Document, schema: Document) -> Document:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _has_example(document: Document, media: Document) -> bool:
+    if media.get("example") is not None or media.get("examples"):
+        return True
+    schema = _resolved(document, media.get("schema", {}))
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if alternatives:
+        return all(_has_example(document, {"schema": alternative}) for alternative in alternatives)
+    return bool(schema.get("examples")) or schema.get("example") is not None
+
+
+def test_every_request_body_has_an_example(document: Document) -> None:
+    missing = [
+        (method, path) for method, path, op in operations(document)
+        if "requestBody" in op and not all(
+            _has_example(document, media) for media in op["requestBody"].get("content", {}).values()
+        )
+    ]  # fmt: skip
+    assert missing == []
+
+
+def test_the_credential_examples_are_valid_requests(tmp_path: Path) -> None:
+    from issuer.attributes import allergy_attributes, vaccination_attributes
+    from issuer.fhir import parse_patient
+    from issuer.models import ALLERGY_EXAMPLE, PATIENT_EXAMPLE, VACCINATION_EXAMPLE
+
+    patient = parse_patient(PATIENT_EXAMPLE, today=date(2026, 6, 1))
+    assert vaccination_attributes(VACCINATION_EXAMPLE["fhir"], patient)["dose_number"] == "2"
+    assert allergy_attributes(ALLERGY_EXAMPLE["fhir"], patient)["criticality"] == "high"

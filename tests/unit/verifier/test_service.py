@@ -15,6 +15,7 @@ from agents.events import EventWaiter, WebhookEvent
 from medcred.store import DocumentStore
 from tests.unit.verifier.conftest import FakeAgent
 from tests.unit.verifier.presentations import webhook
+from verifier.models import Party
 from verifier.records import VerificationRecords
 from verifier.results import abandoned_outcome
 from verifier.service import VerificationService
@@ -44,8 +45,9 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     store = DocumentStore(tmp_path / "verifier.db")
     records = VerificationRecords(store)
     async with AdminClient("http://agent.test", "admin-key", transport=httpx.MockTransport(agent)) as admin:
+        labels = {Party.CLINIC: "Clinic", Party.INSURER: "Insurer"}
         service = VerificationService(
-            admin, EventWaiter(), records, label="Clinic", issuer_did=None, request_timeout=60, clock=clock
+            admin, EventWaiter(), records, labels=labels, issuer_did=None, request_timeout=60, clock=clock
         )
         yield Setup(service, agent, clock, records)
         await service.close()

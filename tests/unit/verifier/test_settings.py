@@ -21,6 +21,14 @@ def test_defaults_are_the_clinics(tmp_path: Path) -> None:
     s = settings(tmp_path)
     assert (s.port, s.agent_inbound_port, s.agent_admin_port) == (8003, 8040, 8041)
     assert (s.label, s.issuer_did, s.request_timeout) == ("Riverside Clinic", None, 60)
+    assert s.party_labels() == {"clinic": "Riverside Clinic", "insurer": "Riverside Health Insurance"}
+
+
+def test_the_insurer_is_named_apart_from_the_clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDCRED_VERIFIER_INSURER_LABEL", "Northwind Mutual")
+    assert settings(tmp_path, label="Hillside Clinic").party_labels() == {
+        "clinic": "Hillside Clinic", "insurer": "Northwind Mutual"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("given", [NYM, f"did:sov:{NYM}", f"  {NYM} "])

@@ -24,8 +24,8 @@ from audit import Batch
 from audit.merkle import leaf_hash, merkle_root, prove
 from audit.records import GENESIS_PREV, anchor_raw, entry_hash
 from ledger.client import LedgerName
+from medcred import samples
 from medcred.shl import encode_link, encrypt_file, new_key
-from stack import samples
 from tests.unit.verifier.conftest import STAFF, FakeAgent, make_settings
 from verifier import create_app
 
@@ -414,7 +414,7 @@ def png_of(image: Image.Image) -> str:
         ({"shlink": "shlink:/"}, "nothing after shlink:/"),
         ({"shlink": "shlink:/not-base64!!"}, "not base64url"),
         ({"shlink": "https://x.example/"}, "not a SMART Health Link"),
-        ({"qr_png_base64": base64.b64encode(b"not a png").decode()}, "not a PNG image"),
+        ({"qr_png_base64": base64.b64encode(b"not a png").decode()}, "not a PNG, JPEG or WebP image"),
         ({"qr_png_base64": "%%%"}, "not base64"),
         ({"qr_png_base64": png_of(Image.new("L", (200, 200), 255))}, "no QR code found"),
         ({"qr_png_base64": png_of(qrcode.make("https://example.org/not-a-link"))}, "does not hold a SMART Health Link"),

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from agents.events import WebhookEvent
+from tests.unit.medcred.qr_reader import read_qr_svg
 from tests.unit.verifier.conftest import RECORDS, STAFF, FakeAgent, StartVerifier, Verifier
 from tests.unit.verifier.presentations import record, webhook
 from verifier.results import NOT_VERIFIED
@@ -46,12 +47,28 @@ async def test_create_asks_the_agent_for_a_request_then_a_connectionless_invitat
     assert (oob["use_public_did"], oob["my_label"]) == (True, "Riverside Clinic")  # patients see who asks
     assert invitation.url.params["auto_accept"] == "true"
     assert created["invitation_url"].startswith("http://127.0.0.1:8040?oob=")
+    assert read_qr_svg(created["qr_svg"]) == created["invitation_url"]  # the patient's wallet scans it
     assert created["template"] == "vaccination-status"
     expires = datetime.fromisoformat(created["expires_at"])
     assert before + timedelta(seconds=59) < expires < before + timedelta(seconds=62)
     shown = await verifier.read(created["verification_id"])
     assert (shown["state"], shown["verified"], shown["revealed"]) == ("pending", None, {})
     assert shown["predicates"] == ["dose_number >= 2"]
+
+
+@pytest.mark.parametrize(("template", "asked_by"), [("vaccination-status", "Riverside Clinic"),
+                                                     ("allergy-check", "Riverside Clinic"),
+                                                     ("insurance-eligibility", "Riverside Health Insurance")])
+async def test_each_verification_names_who_asks_the_clinic_or_the_insurer(
+    verifier: Verifier, template: str, asked_by: str
+) -> None:
+    created = await verifier.create(template)
+    [invitation] = verifier.agent.calls("POST", "/out-of-band/create-invitation")
+    [create_request] = verifier.agent.calls("POST", "/present-proof-2.0/create-request")
+    assert verifier.agent.body(invitation)["my_label"] == asked_by  # the label the patient's wallet shows
+    request = verifier.agent.body(create_request)["presentation_request"]["anoncreds"]
+    assert request["name"] == f"{TEMPLATES[template].title} ({asked_by})"
+    assert created["asked_by"] == asked_by
 
 
 async def test_each_verification_gets_a_fresh_request(verifier: Verifier) -> None:
@@ -319,3 +336,6 @@ async def test_templates_lists_what_each_reveals_and_proves(verifier: Verifier) 
     assert listed["insurance-eligibility"]["reveals"] == ["health_id_number"]
     assert listed["insurance-eligibility"]["proves"] == ["age >= 18", "not expired"]
     assert listed["vaccination-status"]["credential"] == "medcred-vaccination"
+    assert {name: t["party"] for name, t in listed.items()} == {
+        "vaccination-status": "clinic", "allergy-check": "clinic", "insurance-eligibility": "insurer"
+    }  # fmt: skip

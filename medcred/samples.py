@@ -1,4 +1,5 @@
-"""Synthetic FHIR R4 resources for the demo, the benchmark and the tests (no real person's data)."""
+"""FHIR R4 resources built from a few fields: the hospital desk's forms, the demo, the benchmark and the tests
+(the values here are synthetic: no real person's data)."""
 
 from __future__ import annotations
 
