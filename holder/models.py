@@ -187,8 +187,7 @@ class ShareOptions(BaseModel):
     passcode (flag P) and good for one opening only (`single_use`)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"record_ids": ["3f2c9a1e-5b7d-4c8e-9f01-2a3b4c5d6e7f"], "label": "Vaccination record", "expires_in_days": 7,
-         "passcode": "1234", "single_use": True},
+        {"label": "Vaccination record", "expires_in_days": 7, "passcode": "1234", "single_use": True},
     ]})  # fmt: skip
 
     label: str | None = Field(default=None, max_length=80, description="what the link shares, shown to the recipient")
@@ -207,6 +206,11 @@ class ShareOptions(BaseModel):
 
 class ShareIn(ShareOptions):
     """A share of chosen records: a SMART Health Link the hospital serves (see `ShareOptions`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"record_ids": ["3f2c9a1e-5b7d-4c8e-9f01-2a3b4c5d6e7f"], "label": "Vaccination record", "expires_in_days": 7,
+         "passcode": "1234", "single_use": True},
+    ]})  # fmt: skip
 
     record_ids: list[str] = Field(min_length=1, max_length=100)
 

@@ -56,7 +56,12 @@ async def health_card_qr(card_id: Id, patient: CurrentPatient, cards: HealthCard
 @router.post("/{card_id}/share", status_code=status.HTTP_201_CREATED,
              responses=errors(409, e409="no connection to the hospital yet, or the card is revoked"))
 async def share_health_card(
-    card_id: Id, patient: CurrentPatient, cards: HealthCards, options: Annotated[ShareOptions | None, Body()] = None
+    card_id: Id,
+    patient: CurrentPatient,
+    cards: HealthCards,
+    options: Annotated[ShareOptions | None, Body(openapi_examples={
+        "a week, with a passcode": {"value": {"label": "COVID-19 card", "expires_in_days": 7, "passcode": "1234"}},
+    })] = None,
 ) -> ShareCreated:
     """Share the card as a SMART Health Link (its file served as application/smart-health-card); the
     options as for `POST /me/shares`. The answer holds the link and its QR code."""

@@ -9,6 +9,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from issuer.health_cards.store import CardRecord
+from issuer.models import VACCINATION_EXAMPLE
 
 __all__ = ["HealthCardRequest", "HealthCardView", "PortalHealthCard"]
 
@@ -18,7 +19,9 @@ MAX_DOSES = 20
 class HealthCardRequest(BaseModel):
     """One card for one or more vaccinations the hospital issued: each credential with its FHIR Immunization."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"credential_ids": ["5b1f0c2e-8d3a-4e6f-9a7b-1c2d3e4f5a6b"], "immunizations": [VACCINATION_EXAMPLE["fhir"]]},
+    ]})  # fmt: skip
 
     credential_ids: list[str] = Field(min_length=1, max_length=MAX_DOSES, description="vaccination credentials")
     immunizations: list[dict[str, Any]] = Field(

@@ -18,7 +18,10 @@ MAX_TEXT = 1024 * 1024
 class VerifyCards(BaseModel):
     """Cards to verify, in exactly one form."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"shc": "shc:/5676290952432060346029243740446031222959532654603460292540772804336028702864716745..."},
+        {"shlink": "shlink:/eyJ1cmwiOiJodHRwczovL2hvc3BpdGFsLmV4YW1wbGUvc2hsLy4uLiIsImtleSI6Ii4uLiJ9"},
+    ]})  # fmt: skip
 
     shc: str | None = Field(default=None, max_length=MAX_TEXT, description="a shc:/ numeric text, or the JWS itself")
     qr_png_base64: str | None = Field(default=None, max_length=MAX_QR_BASE64, description="a PNG of the card's QR code")
