@@ -1,4 +1,4 @@
-"""The patient's wallet, the holder's web app under `/wallet` (mobile first): credentials, adding a
+"""The patient's wallet, the holder's web app under `/wallet` (mobile first): credentials, SMART Health Cards, adding a
 hospital or a clinic by QR code or link, requests arriving live, consents, history, records.
 
     site = wallet_site(settings, accounts, link)     # create_app passes it to the controller frame
@@ -17,13 +17,14 @@ from agents.events import WebhookEvent
 from agents.pages import page_site
 from holder.accounts import AccountService
 from holder.deps import wallet_sign_in
+from holder.pages import cards
 from holder.pages.routes import router
 from holder.settings import HolderSettings
 from medcred.pages import PageSite
 
 __all__ = ["wallet_site"]
 
-NAV = [("Credentials", "/"), ("Add", "/add"), ("Requests", "/requests"), ("Consents", "/consents"),
+NAV = [("Credentials", "/"), ("Cards", "/cards"), ("Add", "/add"), ("Requests", "/requests"), ("Consents", "/consents"),
        ("History", "/history"), ("Records", "/records")]  # fmt: skip
 
 
@@ -32,7 +33,7 @@ def wallet_site(settings: HolderSettings, accounts: AccountService, link: AgentL
     site = page_site(settings, prefix=prefix, title="My health wallet", folder=Path(__file__).parent,
                      sign_in=wallet_sign_in(accounts), sign_in_label="Patient token",
                      sign_in_hint="The token you were given when your wallet was opened.", nav=NAV,
-                     routers=[router])  # fmt: skip
+                     routers=[router, cards.router])  # fmt: skip
 
     def changed(event: WebhookEvent) -> None:
         if event.wallet_id is None:

@@ -209,7 +209,7 @@ async def share_records(request: Request, me: Me, records: Records) -> Response:
         return render(request, "records.html", {"records": listed, "shares": await records.list_shares(me),
                                                 "errors": {"share": problem}}, status=422)  # fmt: skip
     created = await records.create_share(me, body)
-    return render(request, "shared.html", {"share": created,
+    return render(request, "shared.html", {"share": created, "back": ("/records", "Back to my records"),
                                            "expires": created.expires_at or datetime.now(UTC) + timedelta(days=7)})
 
 

@@ -10,10 +10,16 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
-from holder.models import Credential, ProofRequest
+from holder.models import Credential, HealthCard, ProofRequest
+from medcred.codes import CVX, VACCINES
+from medcred.health_cards import MAX_SINGLE_QR_JWS
 
-__all__ = ["Card", "RequestView", "attribute_label", "card_of", "predicate_words", "request_view"]
+__all__ = [
+    "Card", "HealthCardView", "RequestView", "attribute_label", "card_of", "health_card_view", "predicate_words",
+    "request_view",
+]  # fmt: skip
 
 LABELS = {
     "patient_name": "name", "name": "name", "patient_birthdate": "birth date", "birthdate": "birth date",
@@ -155,3 +161,39 @@ def request_view(request: ProofRequest, credentials: Sequence[Credential]) -> Re
     chosen = usable[-1]
     revealed = [(attribute_label(n), chosen.attributes.get(n, "")) for n in request.revealed]
     return RequestView(request, revealed, proven, card_of(chosen), None)
+
+
+@dataclass
+class HealthCardView:
+    """A SMART Health Card as the wallet lists it: one line per dose, who issued it, whether it still holds."""
+
+    card_id: str
+    title: str
+    doses: list[str]
+    issuer: str
+    patient: str
+    revoked: bool
+    fits_qr: bool
+
+
+def _dose_line(system: str | None, code: str | None, when: str | None, lot: str | None) -> str:
+    name = VACCINES.get(code or "", code or "unknown vaccine") if system in (CVX, None) else f"{system} {code}"
+    parts = [name]
+    if when:
+        try:
+            parts.append(_day(date.fromisoformat(when[:10])))
+        except ValueError:
+            parts.append(when)
+    if lot:
+        parts.append(f"lot {lot}")
+    return ", ".join(parts)
+
+
+def health_card_view(card: HealthCard) -> HealthCardView:
+    doses = [_dose_line(d.system, d.code, d.date, d.lot) for d in card.immunizations]
+    count = len(doses)
+    title = "Vaccination card" + (f", {count} doses" if count > 1 else "")
+    issuer = urlsplit(card.iss).netloc or card.iss if card.iss else "unknown issuer"
+    patient = ", ".join(part for part in (card.patient_name, card.birth_date and f"born {card.birth_date}") if part)
+    return HealthCardView(card.card_id, title, doses or ["(the wallet could not read this card)"], issuer,
+                          patient, card.revoked, card.characters <= MAX_SINGLE_QR_JWS)  # fmt: skip

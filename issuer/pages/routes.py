@@ -15,13 +15,15 @@ from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
-from issuer.deps import HealthRecordsDep, IssuanceDep, PatientsDep, RevocationDep
+from issuer.deps import HealthCardsDep, HealthRecordsDep, IssuanceDep, PatientsDep, RevocationDep
+from issuer.health_cards.service import HealthCardService
 from issuer.health_records.models import RecordUpload
 from issuer.issuance import IssuanceService
 from issuer.models import CredentialRequest
 from issuer.patients import PatientService, check_patient_ref
 from issuer.registry import CredentialState
 from medcred import samples
+from medcred.codes import SUBSTANCES, VACCINES
 from medcred.errors import InvalidInputError, UnprocessableError
 from medcred.pages import Viewer, page_router, redirect, render
 from medcred.web import validation_detail
@@ -30,12 +32,6 @@ router = page_router()
 
 
 MAX_FHIR_BYTES = 1024 * 1024
-# The vaccines and substances the desk's forms offer (CVX and SNOMED CT codes); a FHIR resource may carry any.
-VACCINES = {
-    "208": "COVID-19, mRNA, LNP-S, PF, 30 mcg/0.3 mL dose", "141": "Influenza, seasonal, injectable",
-    "115": "Tdap", "03": "MMR", "08": "Hepatitis B, adolescent or pediatric",
-}  # fmt: skip
-SUBSTANCES = {"91936005": "Allergy to penicillin", "91935009": "Allergy to peanut", "300916003": "Latex allergy"}
 # Where each FHIR Patient problem belongs on the register form.
 PATIENT_FIELDS = {"birthDate": "birth_date", "name": "family", "given": "given", "family": "family",
                   "identifier": "health_id"}  # fmt: skip
@@ -111,12 +107,14 @@ async def register(request: Request, session: Viewer, patients: PatientsDep,
 
 
 def _patient_page(request: Request, ref: str, patients: PatientService, issuance: IssuanceService,
-                  invitation: Any = None, errors: dict[str, str] | None = None,
+                  cards: HealthCardService, invitation: Any = None, errors: dict[str, str] | None = None,
                   status: int = 200) -> Response:  # fmt: skip
     record = patients.require(ref)
     credentials = sorted(issuance.credentials(ref), key=lambda c: c.created_at)  # in the order offered
+    with_card = {credential_id for card in cards.cards(ref) for credential_id in card.credential_ids}
     return render(request, "patient.html", {
-        "patient": record, "credentials": credentials, "invitation": invitation, "errors": errors or {},
+        "patient": record, "credentials": credentials, "with_card": with_card, "invitation": invitation,
+        "errors": errors or {},
         "vaccines": VACCINES, "substances": SUBSTANCES, "today": datetime.now(UTC).date().isoformat(),
         "expiry": date(datetime.now(UTC).year + 5, 12, 31).isoformat(),
     }, status=status)  # fmt: skip
@@ -124,9 +122,9 @@ def _patient_page(request: Request, ref: str, patients: PatientService, issuance
 
 @router.get("/patients/{ref}", response_class=HTMLResponse)
 async def patient_page(request: Request, ref: str, session: Viewer, patients: PatientsDep,
-                       issuance: IssuanceDep) -> Response:  # fmt: skip
+                       issuance: IssuanceDep, cards: HealthCardsDep) -> Response:  # fmt: skip
     shown = request.app.state.pages.sessions.recall(session, f"invitation:{ref}")
-    return _patient_page(request, ref, patients, issuance, invitation=shown)
+    return _patient_page(request, ref, patients, issuance, cards, invitation=shown)
 
 
 @router.post("/patients/{ref}/invitation")
@@ -137,7 +135,8 @@ async def invite(request: Request, ref: str, session: Viewer, patients: Patients
 
 
 @router.post("/patients/{ref}/issue")
-async def issue(request: Request, ref: str, session: Viewer, patients: PatientsDep, issuance: IssuanceDep) -> Response:
+async def issue(request: Request, ref: str, session: Viewer, patients: PatientsDep, issuance: IssuanceDep,
+                cards: HealthCardsDep) -> Response:  # fmt: skip
     form = await request.form()
     kind = str(form.get("kind", ""))
     value = {name: str(form.get(name) or "").strip() for name in
@@ -146,13 +145,13 @@ async def issue(request: Request, ref: str, session: Viewer, patients: PatientsD
         try:
             body: dict[str, Any] = {"type": kind, "fhir": json.loads(value["fhir"])}
         except ValueError as exc:
-            return _patient_page(request, ref, patients, issuance, errors={f"{kind}.fhir": f"not JSON: {exc}"},
+            return _patient_page(request, ref, patients, issuance, cards, errors={f"{kind}.fhir": f"not JSON: {exc}"},
                                  status=422)  # fmt: skip
     elif kind == "health_id":
         body = {"type": "health_id", "expiry": value["expiry"]}
     elif kind == "vaccination":
         if not value["dose"].isdigit():
-            return _patient_page(request, ref, patients, issuance,
+            return _patient_page(request, ref, patients, issuance, cards,
                                  errors={"vaccination.dose": "the dose number is a whole number, 1 or more"},
                                  status=422)  # fmt: skip
         body = {"type": "vaccination", "fhir": samples.immunization(
@@ -164,14 +163,19 @@ async def issue(request: Request, ref: str, session: Viewer, patients: PatientsD
             criticality=value["criticality"] or "high", recorded=value["recorded"])}  # fmt: skip
     else:
         raise InvalidInputError("choose what to issue: a vaccination, an allergy or a health ID")
+    with_card = kind == "vaccination" and form.get("health_card") == "on"
     try:
-        record = await issuance.issue(ref, _REQUEST.validate_python(body))
+        request_body = _REQUEST.validate_python({**body, "health_card": True} if with_card else body)
+        record = await issuance.issue(ref, request_body)
     except ValidationError as exc:
-        return _patient_page(request, ref, patients, issuance, errors={kind: validation_detail(exc.errors())},
+        return _patient_page(request, ref, patients, issuance, cards, errors={kind: validation_detail(exc.errors())},
                              status=422)  # fmt: skip
     except UnprocessableError as exc:
-        return _patient_page(request, ref, patients, issuance, errors={kind: exc.message}, status=422)
+        return _patient_page(request, ref, patients, issuance, cards, errors={kind: exc.message}, status=422)
     words = {"health_id": "health ID", "vaccination": "vaccination", "allergy": "allergy"}[kind]
+    if with_card:
+        await cards.issue_for(record, body["fhir"])
+        words = "vaccination, with its SMART Health Card,"
     return redirect(request, f"/patients/{ref}#credential-{record.credential_id}",
                     flash=f"The {words} was offered to the patient's wallet.")  # fmt: skip
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright, expect
 
 CHROMIUM = Path(os.environ.get("MEDCRED_CHROMIUM", "/usr/bin/chromium"))
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
@@ -90,3 +90,26 @@ async def screenshot(page: Page, name: str) -> None:
         await page.screenshot(path=str(folder / f"{name}-{kind}.png"), full_page=True, animations="disabled")
     if before is not None:
         await page.set_viewport_size(before)
+
+
+# -- what every page test does --------------------------------------------------------------------------
+
+LIVE = 30_000  # ms a live update may take (an issuance or a presentation on two cores)
+
+
+async def sign_in(page: Page, url: str, label: str, secret: str) -> None:
+    await page.goto(url)
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await page.get_by_label(label).fill(secret)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def qr_picture(page: Page, selector: str) -> bytes:
+    """A picture of the QR code on `page`, as a phone's camera would take it."""
+    return await page.locator(f"{selector} .qr-image").screenshot()
+
+
+async def no_sideways_scroll(page: Page) -> None:
+    width = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= (page.viewport_size or {"width": 1280})["width"], f"{page.url} scrolls sideways ({width} px)"

@@ -17,27 +17,7 @@ from playwright.async_api import Page, expect
 
 from stack.clients import WalletAdminClient
 from stack.network import MedcredNetwork
-from tests.integration.browser_kit import Person, screenshot
-
-LIVE = 30_000  # ms a live update may take (an issuance or a presentation on two cores)
-
-
-async def sign_in(page: Page, url: str, label: str, secret: str) -> None:
-    await page.goto(url)
-    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    await page.get_by_label(label).fill(secret)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-async def qr_picture(page: Page, selector: str) -> bytes:
-    """A picture of the QR code on `page`, as a phone's camera would take it."""
-    return await page.locator(f"{selector} .qr-image").screenshot()
-
-
-async def no_sideways_scroll(page: Page) -> None:
-    width = await page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= (page.viewport_size or {"width": 1280})["width"], f"{page.url} scrolls sideways ({width} px)"
+from tests.integration.browser_kit import LIVE, Person, no_sideways_scroll, qr_picture, screenshot, sign_in
 
 
 async def register_and_invite(clerk: Page, desk: str, ref: str) -> None:
