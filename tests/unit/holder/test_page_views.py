@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from holder.models import Credential, ProofRequest
-from holder.pages.views import card_of, predicate_words, request_view
+from holder.models import Credential, HealthCard, HealthCardDose, ProofRequest
+from holder.pages.views import card_of, health_card_view, predicate_words, request_view
 
 TODAY = date(2026, 12, 3)
 
@@ -51,3 +51,32 @@ def test_a_request_nothing_can_answer_says_why() -> None:
     assert "revoked" in (request_view(wanted, [vaccination(2, revoked=True)]).problem or "")
     assert "meets" in (request_view(wanted, [vaccination(1)]).problem or "")
     assert "No credential" in (request_view(ask(["substance_code"], []), [vaccination(2)]).problem or "")
+
+
+def health_card(**changes: object) -> HealthCard:
+    card = HealthCard(card_id="c1", record_id="r1", credential_ids=["v1", "v2"],
+                      issued_at=datetime(2026, 2, 11, tzinfo=UTC), revoked=False,
+                      iss="https://hospital.example/shc", patient_name="Sam Okafor",
+                      birth_date="1979-11-02", characters=900, immunizations=[
+                          HealthCardDose(system="http://hl7.org/fhir/sid/cvx", code="208", date="2021-05-03",
+                                         lot="EW0182", performer="City Hospital"),
+                          HealthCardDose(system="http://snomed.info/sct", code="1119349007",
+                                         date="2021-06-03T10:00:00Z", lot=None, performer=None)])  # fmt: skip
+    return card.model_copy(update=changes)
+
+
+def test_a_health_card_reads_as_its_doses_issuer_and_patient() -> None:
+    view = health_card_view(health_card())
+    assert view.title == "Vaccination card, 2 doses"
+    assert view.doses == ["COVID-19, mRNA, LNP-S, PF, 30 mcg/0.3 mL dose, 3 May 2021, lot EW0182",
+                          "http://snomed.info/sct 1119349007, 3 Jun 2021"]  # fmt: skip
+    assert (view.issuer, view.patient, view.revoked, view.fits_qr) == (
+        "hospital.example", "Sam Okafor, born 1979-11-02", False, True)
+
+
+def test_a_long_unreadable_or_revoked_card_says_so() -> None:
+    view = health_card_view(health_card(immunizations=[], iss=None, patient_name=None, birth_date=None,
+                                        characters=1196, revoked=True))  # fmt: skip
+    assert view.doses == ["(the wallet could not read this card)"]
+    assert (view.issuer, view.patient, view.revoked, view.fits_qr) == ("unknown issuer", "", True, False)
+    assert health_card_view(health_card(immunizations=health_card().immunizations[:1])).title == "Vaccination card"
