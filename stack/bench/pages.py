@@ -50,7 +50,7 @@ async def sign_in(http: httpx.AsyncClient, app_url: str, secret: str) -> None:
 def _stats(label: str, seconds: list[float]) -> str:
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return (f"  {label:<34} p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   "
+    return (f"  {label:<38} p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   "
             f"max {ms[-1]:7.1f} ms   n={len(ms)}")  # fmt: skip
 
 
