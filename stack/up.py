@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,7 +26,13 @@ def web_apps(network: MedcredNetwork) -> None:
         typer.echo(f"  {name + ':':<29} {url}  {how}")
 
 
-def up() -> None:
+def up(
+    genesis_url: Annotated[str | None, typer.Option(
+        "--genesis-url", metavar="URL|FILE",
+        help="join this Indy network (its genesis URL or file) instead of starting the embedded pool; the DID "
+             "that registers ours: MEDCRED_LEDGER_ENDORSER_SEED",
+    )] = None,
+) -> None:
     """Start ledger, tails server, three agents and three controllers in order; Ctrl-C stops all.
 
     Data stays in MEDCRED_HOME, so running it again resumes where it stopped. API keys not given in the
@@ -36,10 +42,13 @@ def up() -> None:
     from stack.network import MedcredNetwork
 
     async def job() -> None:
-        network = MedcredNetwork(writable_data_home(), progress=console.progress)
+        network = MedcredNetwork(writable_data_home(), progress=console.progress, genesis=genesis_url)
         async with network:
             typer.echo("")
-            typer.echo(f"ledger:   {network.ledger.settings.web_url}  (genesis: {network.ledger.genesis_url})")
+            if network.genesis_source is not None:
+                typer.echo(f"ledger:   the Indy network of {network.genesis_source} (no validators here)")
+            else:
+                typer.echo(f"ledger:   {network.ledger.settings.web_url}  (genesis: {network.ledger.genesis_url})")
             typer.echo(f"tails:    {network.ledger.tails_url}")
             for role in network.roles:
                 key_file = role.settings.secret_path("api_key")
