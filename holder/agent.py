@@ -17,17 +17,19 @@ from agents.config import AgentConfig
 from holder.proofs import REQUEST_RECEIVED
 from holder.proofs import TOPIC as PROOF_TOPIC
 from holder.settings import HolderSettings
-from holder.wallet import CONNECTION_STATES, CONNECTION_TOPIC
+from holder.wallet import CONNECTION_STATES, CONNECTION_TOPIC, CREDENTIAL_STORED, CREDENTIAL_TOPIC
 
 __all__ = ["AUTO_FLAGS", "WEBHOOK_STATES", "WEBHOOK_TOPICS", "agent_config"]
 
-# What the controller handles (holder/app.py): proof requests arriving in a sub-wallet, and the end of a
-# connection's DID Exchange (`holder.wallet` awaits it when a patient accepts an invitation). The agent
-# posts no other topic, so no credential or out-of-band event of any sub-wallet; of a proof exchange only
-# its arrival (`holder.proof_requests.ProofRequestService.on_proof_event`, and `holder.proofs` awaiting a
+# What the controller handles (holder/app.py): proof requests arriving in a sub-wallet, the end of a
+# connection's DID Exchange (`holder.wallet` awaits it when a patient accepts an invitation), and a
+# credential stored (the patient's wallet pages refresh). The agent posts no other topic or state, so no
+# out-of-band event and no step of a credential exchange before it is stored; of a proof exchange only its
+# arrival (`holder.proof_requests.ProofRequestService.on_proof_event`, and `holder.proofs` awaiting a
 # scanned request), not its later `presentation-sent` and `done`.
-WEBHOOK_TOPICS = (PROOF_TOPIC, CONNECTION_TOPIC)
-WEBHOOK_STATES = {PROOF_TOPIC: (REQUEST_RECEIVED,), CONNECTION_TOPIC: CONNECTION_STATES}
+WEBHOOK_TOPICS = (PROOF_TOPIC, CONNECTION_TOPIC, CREDENTIAL_TOPIC)
+WEBHOOK_STATES = {PROOF_TOPIC: (REQUEST_RECEIVED,), CONNECTION_TOPIC: CONNECTION_STATES,
+                  CREDENTIAL_TOPIC: CREDENTIAL_STORED}  # fmt: skip
 
 AUTO_FLAGS = (
     "--auto-accept-invites",

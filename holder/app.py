@@ -42,7 +42,7 @@ from holder.routes import (
     records,
 )
 from holder.settings import HolderSettings
-from holder.wallet import CONNECTION_TOPIC, WalletService
+from holder.wallet import CONNECTION_TOPIC, CREDENTIAL_TOPIC, WalletService
 from medcred.settings import owner_only_files
 from medcred.store import DocumentStore
 
@@ -90,6 +90,7 @@ def create_app(
     cards = HealthCardService(portal, records)
     link.webhooks.on(PROOF_TOPIC, requests.on_proof_event)
     link.webhooks.awaited(CONNECTION_TOPIC)  # a hospital's or a clinic's connection completing
+    link.webhooks.awaited(CREDENTIAL_TOPIC)  # a credential stored: the patient's open pages refresh
 
     app = create_controller_app(
         title="medcred holder",

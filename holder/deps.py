@@ -2,7 +2,7 @@
 controllers' one) and the patient check (bearer token -> patient).
 
     Accounts Wallet Records HealthCards Disclosures Consents ProofRequests
-        each flow's service, as `create_app` built it
+        each flow's service, as `create_app` built it;  Portal: the hospital's patient portal
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from holder.consent_service import ConsentService
 from holder.disclosures import DisclosureService
 from holder.health_cards import HealthCardService
 from holder.models import Patient
+from holder.portal import HospitalPortal
 from holder.proof_requests import ProofRequestService
 from holder.records import RecordsService
 from holder.wallet import WalletService
@@ -29,6 +30,7 @@ __all__ = [
     "CurrentPatient",
     "Disclosures",
     "HealthCards",
+    "Portal",
     "ProofRequests",
     "Records",
     "Wallet",
@@ -48,6 +50,8 @@ Records = Annotated[RecordsService, Depends(state_dependency("records"))]
 
 
 HealthCards = Annotated[HealthCardService, Depends(state_dependency("health_cards"))]
+# The hospital's patient portal, for what only it can say (its name).
+Portal = Annotated[HospitalPortal, Depends(state_dependency("holder.portal"))]
 
 
 Disclosures = Annotated[DisclosureService, Depends(state_dependency("disclosures"))]

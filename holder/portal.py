@@ -80,7 +80,7 @@ class HospitalPortal:
         self._timeout = timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
-        self._hospital_did: IndyDid | None = None
+        self._hospital: tuple[IndyDid, str] | None = None
 
     async def open(self) -> None:
         if self._client is None:
@@ -91,14 +91,22 @@ class HospitalPortal:
             await self._client.aclose()
             self._client = None
 
-    async def hospital_did(self) -> IndyDid:
-        """The hospital's public DID (its nym), as its portal says it: asked once, then kept."""
-        if self._hospital_did is None:
+    async def hospital(self) -> tuple[IndyDid, str]:
+        """The hospital's public DID (its nym) and its name, as its portal says them: asked once, then kept.
+        The wallet's own configuration names the portal, so this, unlike a DID's label in an invitation, is
+        who the hospital is."""
+        if self._hospital is None:
             answer = await self._request("GET", "/portal/hospital", "GET /portal/hospital")
-            self._hospital_did = IndyDid.parse(answer.get("did") if isinstance(answer, dict) else None)
-            if self._hospital_did is None:
+            did = IndyDid.parse(answer.get("did") if isinstance(answer, dict) else None)
+            if did is None:
                 raise HospitalError("the hospital answered GET /portal/hospital without an Indy DID")
-        return self._hospital_did
+            label = answer.get("label") if isinstance(answer, dict) else None
+            self._hospital = (did, " ".join(str(label).split())[:80] if label else "the hospital")
+        return self._hospital
+
+    async def hospital_did(self) -> IndyDid:
+        """The hospital's public DID (its nym), as its portal says it."""
+        return (await self.hospital())[0]
 
     async def call(self, method: str, connection: ConnectionDids, *path: str, json: Any = None) -> Any:
         """`method /portal/patient/{path...}` for the patient of this connection: the parsed JSON answer."""

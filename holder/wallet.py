@@ -38,12 +38,15 @@ from medcred.errors import (
     TimeoutError_,
 )
 
-__all__ = ["CONNECTION_STATES", "CONNECTION_TOPIC", "WalletService"]
+__all__ = ["CONNECTION_STATES", "CONNECTION_TOPIC", "CREDENTIAL_STORED", "CREDENTIAL_TOPIC", "WalletService"]
 
 log = logging.getLogger(__name__)
 
 CONNECTION_TOPIC = "connections"
 CONNECTION_STATES = ("abandoned", "active")  # the ends of a DID Exchange, as the sub-wallet's webhooks say
+# A credential stored in a sub-wallet (its exchange `done`): no flow awaits it, but the patient's open
+# wallet pages are told and fetch their credentials again (holder.pages).
+CREDENTIAL_TOPIC, CREDENTIAL_STORED = "issue_credential_v2_0", ("done",)
 
 
 class WalletService:

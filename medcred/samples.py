@@ -22,7 +22,8 @@ def patient(ref: str, *, given: str = "Alex", family: str = "Rivera", birth_date
 
 
 def immunization(ref: str, *, dose: int, date: str = "2021-05-03", cvx: str = "208",
-                 name: str = "COVID-19, mRNA, LNP-S, PF, 30 mcg/0.3 mL dose", lot: str = "EW0182") -> Json:
+                 name: str = "COVID-19, mRNA, LNP-S, PF, 30 mcg/0.3 mL dose", lot: str = "EW0182",
+                 performer: str = "City Hospital vaccination centre") -> Json:
     return {
         "resourceType": "Immunization",
         "status": "completed",
@@ -30,7 +31,7 @@ def immunization(ref: str, *, dose: int, date: str = "2021-05-03", cvx: str = "2
         "patient": {"reference": f"Patient/{ref}"},
         "occurrenceDateTime": date,
         "lotNumber": lot,
-        "performer": [{"actor": {"display": "City Hospital vaccination centre"}}],
+        "performer": [{"actor": {"display": performer}}],
         "protocolApplied": [{"doseNumberPositiveInt": dose}],
     }
 

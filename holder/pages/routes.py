@@ -16,9 +16,10 @@ from pydantic import ValidationError
 
 from holder.consent import GrantIn
 from holder.consent_service import ConsentService
-from holder.deps import Accounts, Consents, Disclosures, ProofRequests, Records, Wallet
+from holder.deps import Accounts, Consents, Disclosures, Portal, ProofRequests, Records, Wallet
 from holder.models import InvitationIn, InvitationState, Patient, ShareIn
 from holder.pages.views import card_of, request_view
+from holder.portal import HospitalPortal
 from holder.wallet import WalletService
 from medcred.credentials import SCHEMAS, CredentialType
 from medcred.errors import ConflictError, InvalidInputError, MedcredError, NotFoundError
@@ -39,9 +40,19 @@ Me = Annotated[Patient, Depends(_patient)]
 
 # -- credentials --------------------------------------------------------------------------------------------
 
+async def _issuer_names(portal: HospitalPortal) -> dict[str, str]:
+    """The hospital's name by its DID (the portal's answer, kept); none while the hospital cannot say."""
+    try:
+        did, name = await portal.hospital()
+    except MedcredError:
+        return {}
+    return {str(did): name}
+
+
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, me: Me, wallet: Wallet) -> Response:
-    cards = [card_of(c) for c in await wallet.list_credentials(me)]
+async def home(request: Request, me: Me, wallet: Wallet, portal: Portal) -> Response:
+    names = await _issuer_names(portal)
+    cards = [card_of(c, names=names) for c in await wallet.list_credentials(me)]
     return render(request, "home.html", {"cards": cards})
 
 

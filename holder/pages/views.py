@@ -7,7 +7,7 @@ Pure functions of the holder's models; no I/O.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -81,6 +81,7 @@ class Card:
     facts: list[tuple[str, str]]
     issuer: str
     badges: list[tuple[str, str]] = field(default_factory=list)  # (text, badge kind)
+    issuer_name: str | None = None  # only for an issuer the wallet knows by its configuration
 
 
 def _expired(value: str | None, today: date) -> bool:
@@ -90,7 +91,8 @@ def _expired(value: str | None, today: date) -> bool:
         return False
 
 
-def card_of(credential: Credential, today: date | None = None) -> Card:
+def card_of(credential: Credential, today: date | None = None, names: Mapping[str, str] | None = None) -> Card:
+    """The credential in words; `names`: issuer DID -> name, for the issuers the wallet knows."""
     today = today or datetime.now(UTC).date()
     a = credential.attributes
     kind = credential.type
@@ -109,7 +111,8 @@ def card_of(credential: Credential, today: date | None = None) -> Card:
     else:
         title = TITLES.get(kind, kind.replace("_", " ").capitalize())
         facts = [(attribute_label(k), v) for k, v in sorted(a.items()) if not k.endswith("_dateint")]
-    card = Card(credential.credential_id, kind, title, [(k, v) for k, v in facts if v], credential.issuer)
+    card = Card(credential.credential_id, kind, title, [(k, v) for k, v in facts if v], credential.issuer,
+                issuer_name=(names or {}).get(credential.issuer))  # fmt: skip
     if credential.revoked:
         card.badges.append(("revoked", "bad"))
     elif credential.revoked is None:

@@ -78,8 +78,9 @@ async def register(request: Request, session: Viewer, patients: PatientsDep,
     ref = patient_ref.strip()
     try:
         check_patient_ref(ref)
-    except InvalidInputError as exc:
-        return _register_form(request, {"patient_ref": exc.message}, values, 422)
+    except InvalidInputError:
+        problem = "Use 1 to 64 letters, digits, dots, dashes or underscores (no spaces)."
+        return _register_form(request, {"patient_ref": problem}, values, 422)
     pasted = fhir.strip()
     if not pasted and fhir_file is not None and fhir_file.filename:
         pasted = (await fhir_file.read(MAX_FHIR_BYTES)).decode("utf-8", "replace").strip()

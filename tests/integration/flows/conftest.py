@@ -55,9 +55,9 @@ def onboard(
 ) -> Onboard:
     """Make a new patient known to the hospital, give them a wallet, and connect the two."""
 
-    async def make(birth_date: str = "1990-04-12", given: str = "Alex") -> Patient:
+    async def make(birth_date: str = "1990-04-12", given: str = "Alex", family: str = "Rivera") -> Patient:
         ref = f"p-{secrets.token_hex(6)}"
-        await hospital.put_patient(ref, samples.patient(ref, given=given, birth_date=birth_date))
+        await hospital.put_patient(ref, samples.patient(ref, given=given, family=family, birth_date=birth_date))
         patient_id, token = await wallets.create_patient()
         wallet = PatientClient(http, network.holder.url, token)
         await wallet.accept_invitation(await hospital.invite(ref))

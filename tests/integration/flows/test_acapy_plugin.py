@@ -58,14 +58,15 @@ async def test_controllers_are_posted_only_the_topics_they_handle(
         assert role.server is not None
         handled = role.server.app.state.link.webhooks.topics
         assert received(role) <= handled, role.name  # nothing else was posted: no out_of_band, ...
-    # no credential or out-of-band events; of a connection, only the end of its exchange (awaited)
-    assert received(network.holder) == {"present_proof_v2_0", "connections"}
+    # no out-of-band events; of a connection only the end of its exchange, of a credential only its storing
+    assert received(network.holder) == {"present_proof_v2_0", "connections", "issue_credential_v2_0"}
     assert {"connections", "issue_credential_v2_0"} <= received(network.issuer)
     for role in network.roles:  # and of a narrowed topic, only the states its controller acts on
         narrowed = role.agent.config.webhook_states
         assert narrowed, role.name
         for topic, state in received_states(role):
             assert topic not in narrowed or state in narrowed[topic], (role.name, topic, state)
-    assert received_states(network.holder) == {("present_proof_v2_0", "request-received"), ("connections", "active")}
+    assert received_states(network.holder) == {("present_proof_v2_0", "request-received"), ("connections", "active"),
+                                               ("issue_credential_v2_0", "done")}
     assert ("present_proof_v2_0", "presentation-received") not in received_states(network.verifier)
     assert ("present_proof_v2_0", "done") in received_states(network.verifier)

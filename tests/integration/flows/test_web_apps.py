@@ -8,16 +8,19 @@ upload it on another (a screenshot of the code's element).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
-from stack.clients import WalletAdminClient
+from medcred import samples
+from stack.clients import HospitalClient, WalletAdminClient
 from stack.network import MedcredNetwork
 from tests.integration.browser_kit import LIVE, Person, no_sideways_scroll, qr_picture, screenshot, sign_in
+from tests.integration.flows.conftest import Onboard, issue
 
 
 async def register_and_invite(clerk: Page, desk: str, ref: str) -> None:
@@ -205,3 +208,64 @@ async def test_no_page_without_a_session_and_no_form_without_its_token(
     await a.context.add_cookies(cookies)  # an attacker's copy of the cookie
     await a.goto(f"{wallet}/consents")
     await expect(a.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+async def test_the_desk_shows_each_registration_problem_where_it_belongs_and_filters_credentials(
+    network: MedcredNetwork, hospital: HospitalClient, onboard: Onboard, person: Person, staff_keys: tuple[str, str]
+) -> None:
+    desk = network.issuer.web_app[1]
+    clerk = await person("desktop")
+    await sign_in(clerk, desk, "Staff key", staff_keys[0])
+    await clerk.goto(f"{desk}/patients/new")
+
+    async def register(**fields: str) -> None:
+        for label, value in fields.items():
+            await clerk.get_by_label(label.replace("_", " "), exact=True).fill(value)
+        await clerk.get_by_role("button", name="Register").click()
+
+    def problem(label: str) -> Locator:
+        return clerk.locator(".field.invalid", has=clerk.get_by_label(label, exact=True)).locator(".field-error")
+
+    await register(Patient_reference="not a ref!", Given_name="Alex")
+    await expect(problem("Patient reference")).to_contain_text("1 to 64 letters, digits")
+    ref = f"fhir-{secrets.token_hex(4)}"
+    await register(Patient_reference=ref, Given_name="Alex", Family_name="", Birth_date="")
+    await expect(problem("Family name")).to_have_text("Please fill this in.")
+    await expect(problem("Birth date")).to_have_text("Please fill this in.")
+    await expect(clerk.get_by_label("Given name", exact=True)).to_have_value("Alex")  # what was typed is kept
+    await register(Family_name="", Given_name="", **{"FHIR Patient (JSON)": '{"resourceType": "Patient",'})
+    await expect(problem("FHIR Patient (JSON)")).to_contain_text("not JSON")
+    await register(**{"FHIR Patient (JSON)": json.dumps({"resourceType": "Patient", "gender": "unknown"})})
+    fhir_problem = problem("FHIR Patient (JSON)")
+    for named in ("name", "birthDate", "identifier"):  # every problem at once
+        await expect(fhir_problem).to_contain_text(named)
+    await clerk.get_by_label("FHIR Patient (JSON)", exact=True).fill("")
+    await clerk.get_by_label("Or upload the FHIR Patient file").set_input_files(files=[{
+        "name": "patient.json", "mimeType": "application/fhir+json",
+        "buffer": json.dumps(samples.patient(ref, given="Noor", family="Haddad")).encode()}])  # fmt: skip
+    await clerk.get_by_role("button", name="Register").click()
+    await expect(clerk.get_by_text(f"Patient {ref} registered.")).to_be_visible()
+    await expect(clerk.get_by_role("heading", name="Noor Haddad")).to_be_visible()
+
+    # The list of issued credentials, filtered by patient, kind and state.
+    patient = await onboard(given="Filter", birth_date="1970-01-01")
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=1))
+    allergy = await issue(hospital, patient, "allergy", fhir=samples.allergy(patient.ref))
+    await hospital.revoke(allergy)
+    await clerk.goto(f"{desk}/credentials")
+    await clerk.get_by_label("Patient reference").fill(patient.ref)
+    await clerk.get_by_role("button", name="Filter").click()
+    rows = clerk.locator("#credentials tbody tr")
+    await expect(rows).to_have_count(2)
+    await clerk.get_by_label("Kind").select_option("allergy")
+    await clerk.get_by_role("button", name="Filter").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text("revoked")
+    await clerk.get_by_label("Kind").select_option("")
+    await clerk.get_by_label("State").select_option("revoked")
+    await clerk.get_by_role("button", name="Filter").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text("allergy")
+    await clerk.get_by_label("Patient reference").fill(ref)
+    await clerk.get_by_role("button", name="Filter").click()
+    await expect(clerk.get_by_text("No credentials match.")).to_be_visible()

@@ -2,7 +2,8 @@
 with its card, the patient (on a phone) sees the card, shows its QR code, downloads its file and shares
 it as a link; the receptionist checks the card from a picture of its QR code, from the file and from the
 link, and takes it as FHIR for the EHR; the clerk revokes, and the same QR picture is then refused as
-revoked. The patient's wallet is opened and connected through the API (the demo test clicks that part).
+revoked. The patient's wallet account is opened through the API (no page offers it); the hospital is added by
+pasting its invitation's link (the demo test scans its QR code instead).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import json
 import re
 import secrets
 
-import httpx
 from playwright.async_api import Page, expect
 
 from medcred import samples
-from stack.clients import HospitalClient, PatientClient, WalletAdminClient
+from stack.clients import HospitalClient, WalletAdminClient
 from stack.network import MedcredNetwork
 from tests.integration.browser_kit import LIVE, Person, no_sideways_scroll, qr_picture, screenshot, sign_in
 
@@ -36,20 +36,31 @@ async def check(receptionist: Page, clinic_desk: str, **given: bytes | str) -> N
 
 
 async def test_a_health_card_is_issued_shown_shared_checked_and_revoked_by_clicking(
-    network: MedcredNetwork, http: httpx.AsyncClient, hospital: HospitalClient, wallets: WalletAdminClient,
-    person: Person,
+    network: MedcredNetwork, hospital: HospitalClient, wallets: WalletAdminClient, person: Person
 ) -> None:
     desk, wallet, clinic_desk = (role.web_app[1] for role in (network.issuer, network.holder, network.verifier))
     ref = f"card-{secrets.token_hex(4)}"
     await hospital.put_patient(ref, samples.patient(ref, given="Sam", family="Okafor", birth_date="1979-11-02"))
     _, token = await wallets.create_patient()
-    await PatientClient(http, network.holder.url, token).accept_invitation(await hospital.invite(ref))
     clerk, patient, receptionist = await person("desktop"), await person("phone"), await person("desktop")
 
-    # The clerk issues a vaccination; "also as a SMART Health Card" is ticked unless the clerk unticks it.
+    # The patient adds the hospital by pasting the invitation's link (the demo test scans its QR code).
     await sign_in(clerk, desk, "Staff key", network.issuer.api_key())
     await clerk.goto(f"{desk}/patients/{ref}")
+    await clerk.get_by_role("button", name="Show invitation QR code").click()
+    invitation = await clerk.get_by_role("textbox", name="Invitation link").input_value()
+    await sign_in(patient, wallet, "Patient token", token)
+    await patient.goto(f"{wallet}/add")
+    await patient.get_by_label("Invitation link").fill(invitation)
+    await patient.get_by_role("button", name="Add", exact=True).click()
+    await expect(patient.get_by_text("Connected.")).to_be_visible(timeout=LIVE)
     await expect(clerk.locator("#wallet-state .badge")).to_have_text("connected", timeout=LIVE)
+
+    # The patient watches the wallet's home while the clerk issues a vaccination ("also as a SMART Health
+    # Card" is ticked unless the clerk unticks it): the credential appears there without a reload.
+    await patient.goto(wallet)
+    await expect(patient.get_by_text("No credentials yet.")).to_be_visible()
+    await expect(patient.locator("body[data-live-ready]")).to_have_count(1)
     await expect(clerk.get_by_label(re.compile("Also as a SMART Health Card"))).to_be_checked()
     await clerk.get_by_label("Dose number").fill("2")
     await clerk.get_by_label("Date given").fill("2026-02-11")
@@ -57,9 +68,9 @@ async def test_a_health_card_is_issued_shown_shared_checked_and_revoked_by_click
     await clerk.get_by_role("button", name="Issue vaccination").click()
     await expect(clerk.get_by_text("with its SMART Health Card, was offered")).to_be_visible()
     await expect(clerk.locator("#credentials tr", has_text="with health card")).to_have_count(1)
-
-    # The patient's wallet lists the card with what it says, and shows it as a QR code.
-    await sign_in(patient, wallet, "Patient token", token)
+    await expect(patient.locator("article.credential")).to_have_count(1, timeout=LIVE)  # live, no reload
+    # The wallet names the hospital that issued it, and beside it shows the card, as a QR code too.
+    await expect(patient.locator("article.credential .issuer")).to_contain_text(network.issuer.settings.label)
     await patient.get_by_role("link", name="Cards").click()
     card = patient.locator("article.health-card")
     await expect(card).to_have_count(1)

@@ -33,7 +33,9 @@ def test_the_holder_agent_is_multitenant_and_never_answers_proof_requests_by_its
 async def test_the_agent_posts_exactly_the_webhook_topics_the_controller_handles(holder: Holder) -> None:
     topics = agent_config(holder.settings).webhook_topics
     assert topics is not None and set(topics) == holder.app.state.link.webhooks.topics == {
-        "present_proof_v2_0", "connections"}
-    # of a proof exchange, only its arrival: the one state the wallet acts on; of a connection, its ends
+        "present_proof_v2_0", "connections", "issue_credential_v2_0"}
+    # of a proof exchange, only its arrival: the one state the wallet acts on; of a connection, its ends;
+    # of a credential exchange, its end (stored: the patient's pages refresh)
     assert agent_config(holder.settings).webhook_states == {"present_proof_v2_0": ["request-received"],
-                                                            "connections": ["abandoned", "active"]}
+                                                            "connections": ["abandoned", "active"],
+                                                            "issue_credential_v2_0": ["done"]}

@@ -80,3 +80,9 @@ def test_a_long_unreadable_or_revoked_card_says_so() -> None:
     assert view.doses == ["(the wallet could not read this card)"]
     assert (view.issuer, view.patient, view.revoked, view.fits_qr) == ("unknown issuer", "", True, False)
     assert health_card_view(health_card(immunizations=health_card().immunizations[:1])).title == "Vaccination card"
+
+
+def test_a_credential_names_its_issuer_only_when_the_wallet_knows_it() -> None:
+    known = card_of(vaccination(1), TODAY, names={"Th7MpTaRZVRYnPiabds81Y": "City Hospital"})
+    assert (known.issuer_name, known.issuer) == ("City Hospital", "Th7MpTaRZVRYnPiabds81Y")
+    assert card_of(vaccination(1), TODAY, names={"Another1DidOnTheLedger": "City Hospital"}).issuer_name is None
