@@ -49,6 +49,8 @@ class RoleSettings(BaseSettings):
     # instead of POST {ledger_url}/register. Never the development trustee seed (ledger.trustee).
     genesis_file: Path | None = None
     endorser_seed: SecretStr | None = None
+    # The role's agent's wallet in PostgreSQL (MEDCRED_DATABASE_URL: the network passes it), else SQLite.
+    database_url: SecretStr | None = None
     tails_url: str = "http://127.0.0.1:6543"
     data_dir: Path | None = None  # default: <MEDCRED_HOME>/<role>
     audit_batch_size: int = 256  # audit entries per ledger anchor
@@ -105,6 +107,7 @@ class RoleSettings(BaseSettings):
             "wallet_name": f"medcred-{self.role}",
             "wallet_key": self.secret("wallet_key"),
             "wallet_type": "askar-anoncreds",
+            "database_url": self.database_url,
             "data_dir": self.folder() / "agent",
             **({"genesis_file": self.genesis_file} if self.genesis_file is not None
                else {"genesis_url": f"{self.ledger_url.rstrip('/')}/genesis"}),

@@ -51,13 +51,15 @@ from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
 from ledger.trustee import Genesis, trustee_signer
+from medcred.database import Database
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.identifiers import IndyDid
 from medcred.processes import Listener, ensure_listeners_free
 from medcred.servers import EmbeddedServer
-from medcred.settings import data_home, owner_only_files
+from medcred.settings import HomeSettings, data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
 from stack.clients import HospitalClient, VerifierClient, WalletAdminClient
+from stack.postgres import PrivateCluster
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
@@ -151,11 +153,14 @@ class MedcredNetwork:
         restart_policy: RestartPolicy | None = None, issuer: IssuerSettings | None = None,
         holder: HolderSettings | None = None, verifier: VerifierSettings | None = None,
         patches: Patches | None = None, genesis: str | None = None, endorser_seed: SecretStr | None = None,
+        database_url: SecretStr | None = None, postgres: PrivateCluster | None = None,
     ) -> None:
         """`ledger`: an already running ledger to use (and leave running); by default, one of our own.
         `genesis` (an http(s) URL or a file; default MEDCRED_LEDGER_GENESIS_URL): join that Indy network
         instead, with no validators of our own; `endorser_seed` (default MEDCRED_LEDGER_ENDORSER_SEED) is
-        the operator's DID there that registers the services' DIDs.
+        the operator's DID there that registers the services' DIDs. `database_url` (default
+        MEDCRED_DATABASE_URL): the agents' wallets in that PostgreSQL; `postgres`: a private cluster started
+        first (and stopped last) whose database that is.
         `issuer`, `holder`, `verifier`: a role's own settings (by default, its environment's); the network
         sets over them what joins the roles: data folders, the ledger's and tails' URLs and key, the hospital's
         URL and portal key for the wallet, the hospital's origin for the clinic. `patches`: the ACA-Py
@@ -174,8 +179,11 @@ class MedcredNetwork:
             ledger_settings, TailsSettings(storage_dir=home / "tails"), progress, self.restart_policy,
             validators=self.genesis_source is None,
         )
+        self.postgres = postgres
+        self.database = self._database(postgres.url if postgres else database_url or HomeSettings().database_url)
         common = {
             "ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url,
+            "database_url": SecretStr(self.database.url()) if self.database else None,
             "ledger_api_key": self.ledger.register_key(),
             **({"agent_patches": patches} if patches is not None else {}),
             **self._joined_network(home, endorser_seed or ledger_settings.endorser_seed),
@@ -201,6 +209,12 @@ class MedcredNetwork:
             "verifier", self._verifier_settings, AgentProcess(verifier_agent(self._verifier_settings)),
             lambda: create_verifier_app(self._verifier_settings),
         )
+
+    @staticmethod
+    def _database(url: str | SecretStr | None) -> Database | None:
+        if url is None:
+            return None
+        return Database.parse(url if isinstance(url, SecretStr) else SecretStr(url))
 
     def _joined_network(self, home: Path, endorser_seed: SecretStr | None) -> dict[str, Any]:
         """The roles' settings for another network: its genesis (fetched at start) and the endorser's seed."""
@@ -253,6 +267,12 @@ class MedcredNetwork:
         owner_only_files()  # everything under the data folder is its owner's alone
         self.check_before_start()
         try:
+            if self.postgres is not None:
+                self.progress(f"starting PostgreSQL in {self.postgres.folder}")
+                await self.postgres.start()
+            if self.database is not None:
+                await self.database.check()
+                self.progress(f"the wallets are in PostgreSQL: {self.database.safe()}")
             await self._fetch_genesis()
             if self._owns_ledger:
                 await self.ledger.start()
@@ -297,6 +317,8 @@ class MedcredNetwork:
         errors += [r for r in results if isinstance(r, BaseException)]
         if self._owns_ledger:
             await self.ledger.stop()
+        if self.postgres is not None:
+            await self.postgres.stop()
         if errors and not isinstance(errors[0], MedcredError):
             raise errors[0]
 

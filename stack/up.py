@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from medcred import console
-from medcred.settings import writable_data_home
+from medcred.settings import HomeSettings, writable_data_home
 
 if TYPE_CHECKING:
     from stack.network import MedcredNetwork
+    from stack.postgres import PrivateCluster
 
 
 def web_apps(network: MedcredNetwork) -> None:
@@ -32,6 +33,10 @@ def up(
         help="join this Indy network (its genesis URL or file) instead of starting the embedded pool; the DID "
              "that registers ours: MEDCRED_LEDGER_ENDORSER_SEED",
     )] = None,
+    postgres: Annotated[bool, typer.Option(
+        "--postgres", help="the wallets in a private PostgreSQL cluster made from this machine's binaries "
+                           "(port MEDCRED_POSTGRES_PORT, 5433), started first and stopped on Ctrl-C",
+    )] = False,
 ) -> None:
     """Start ledger, tails server, three agents and three controllers in order; Ctrl-C stops all.
 
@@ -42,7 +47,9 @@ def up(
     from stack.network import MedcredNetwork
 
     async def job() -> None:
-        network = MedcredNetwork(writable_data_home(), progress=console.progress, genesis=genesis_url)
+        home = writable_data_home()
+        cluster = PrivateCluster.for_home(home, HomeSettings().postgres_port) if postgres else None
+        network = MedcredNetwork(home, progress=console.progress, genesis=genesis_url, postgres=cluster)
         async with network:
             typer.echo("")
             if network.genesis_source is not None:
