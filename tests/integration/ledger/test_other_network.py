@@ -24,7 +24,7 @@ from ledger.pool import LocalPool
 from ledger.settings import VON_TRUSTEE_SEED, LedgerSettings
 from medcred import samples
 from medcred.errors import ConfigurationError
-from stack.clients import PatientClient
+from stack.clients import ControllerError, PatientClient
 from stack.network import MedcredNetwork
 from verifier import VerifierSettings
 
@@ -75,26 +75,29 @@ async def test_medcred_issues_verifies_and_revokes_on_a_network_it_did_not_start
     assert not network.ledger.validators
     async with network, httpx.AsyncClient(timeout=60) as http:
         assert not network.ledger.pool.exists()  # no validators, no pool of our own
-        hospital, wallets, clinic = network.staff_clients(http)
+        staff = network.staff_clients(http)
+        hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic
         ref = f"other-{secrets.token_hex(4)}"
         await hospital.put_patient(ref, samples.patient(ref))
         _, token = await wallets.create_patient()
         wallet = PatientClient(http, network.holder.url, token)
         await wallet.accept_invitation(await hospital.invite(ref))
         credential_id = await hospital.issue(ref, "vaccination", fhir=samples.immunization(ref, dose=2))
-        await hospital.wait_issued(credential_id, timeout=60)
+        await hospital.wait_issued(credential_id)
 
         async def check() -> dict[str, object]:
             started = await clinic.start("vaccination-status")
             accepted = await wallet.accept_invitation(started["invitation_url"])
-            if "proof_request_id" in accepted and accepted.get("state") == "request-received":
-                await wallet.call("POST", f"/me/proof-requests/{accepted['proof_request_id']}/present")
+            try:  # the wallet refuses to present a revoked credential, and tells the clinic why
+                await wallet.present(accepted["proof_request_id"])
+            except ControllerError as exc:
+                assert exc.status_code == 409, exc
             return await clinic.result(started["verification_id"], wait=30)
 
         assert (await check())["state"] == "verified"
         await hospital.revoke(credential_id)
         refused = await check()
-        assert refused["state"] != "verified"
+        assert refused["state"] == "failed" and "revoked" in str(refused["reason"]), refused
 
         # The hospital's DID is an ENDORSER on their pool, written by our steward: read it back there.
         issuer_did = (await hospital.call("GET", "/issuer"))["did"]
