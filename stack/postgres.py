@@ -111,6 +111,11 @@ class PrivateCluster:
         await self._run("psql", "-h", str(self.folder), "-p", str(self.port), "-U", self.superuser, "-d", "postgres",
                         "-v", "ON_ERROR_STOP=1", "-q", stdin=sql.encode())  # fmt: skip
 
+    async def remove(self) -> None:
+        """Delete the cluster and its data for good (stopped first): tests, and `medcred` never by itself."""
+        await self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     async def stop(self) -> None:
         if self._started:
             await self._run("pg_ctl", "-D", str(self.folder), "-m", "fast", "-w", "stop")

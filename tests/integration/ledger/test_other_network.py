@@ -26,13 +26,10 @@ from medcred import samples
 from medcred.errors import ConfigurationError
 from stack.clients import ControllerError, PatientClient
 from stack.network import MedcredNetwork
+from tests.integration.second_network import TAILS_PORT, role_settings
 from verifier import VerifierSettings
 
 OTHER_BASE_PORT = 9860  # the other operator's validators: 9861-9868
-PORTS = {"issuer": (8101, 8120, 8121), "holder": (8102, 8130, 8131), "verifier": (8103, 8140, 8141)}
-TAILS_PORT = 6643
-
-
 @pytest_asyncio.fixture
 async def other_pool(tmp_path: Path) -> AsyncIterator[LocalPool]:
     pool = LocalPool(LedgerSettings(data_dir=tmp_path / "their-ledger", base_port=OTHER_BASE_PORT))
@@ -56,11 +53,6 @@ async def steward_seed(pool: LocalPool) -> str:
     return seed
 
 
-def _settings[S: (IssuerSettings, HolderSettings, VerifierSettings)](kind: type[S], role: str, **extra: object) -> S:
-    port, inbound, admin = PORTS[role]
-    return kind(port=port, agent_inbound_port=inbound, agent_admin_port=admin, audit_max_wait=1, **extra)
-
-
 async def test_medcred_issues_verifies_and_revokes_on_a_network_it_did_not_start(
     other_pool: LocalPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,8 +61,8 @@ async def test_medcred_issues_verifies_and_revokes_on_a_network_it_did_not_start
     home = tmp_path / "medcred"
     network = MedcredNetwork(
         home, genesis=str(other_pool.genesis_path), endorser_seed=SecretStr(seed),
-        issuer=_settings(IssuerSettings, "issuer", records_kek=SecretStr(secrets.token_bytes(32).hex())),
-        holder=_settings(HolderSettings, "holder"), verifier=_settings(VerifierSettings, "verifier"),
+        issuer=role_settings(IssuerSettings, "issuer", records_kek=SecretStr(secrets.token_bytes(32).hex())),
+        holder=role_settings(HolderSettings, "holder"), verifier=role_settings(VerifierSettings, "verifier"),
     )  # fmt: skip
     assert not network.ledger.validators
     async with network, httpx.AsyncClient(timeout=60) as http:
