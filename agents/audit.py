@@ -18,10 +18,11 @@ from typing import Any, Protocol
 
 import httpx
 
+from agents.registration import register_with_endorser
 from agents.settings import RoleSettings
 from audit import Anchorer, AnchorSettings, AuditEntry, AuditLog, ensure_anchor_identity
 from ledger.client import LedgerClient
-from ledger.identity import Signer
+from ledger.identity import Role, Signer
 from medcred.errors import LedgerError
 
 __all__ = ["NO_AUDIT", "AuditRecorder", "ServiceAudit"]
@@ -67,12 +68,17 @@ class ServiceAudit:
         if not self.settings.audit_anchoring:
             log.warning("%s audit trail: anchoring is off, entries are chained but not anchored", self.settings.role)
             return
-        genesis = await self._fetch_genesis()
+        genesis = self.settings.genesis_file or await self._fetch_genesis()
         # The client's "trustee" signs the ATTRIB anchors: here it is the role's own audit DID.
         self._client = await LedgerClient.open(genesis, self.signer)
-        key = self.settings.ledger_api_key.get_secret_value() if self.settings.ledger_api_key else ""
-        await ensure_anchor_identity(self._client, self.signer, f"{self.settings.ledger_url.rstrip('/')}/register",
-                                     key, service=self.settings.role)
+        if self.settings.endorser_seed is not None:  # another network: the operator's endorser writes its NYM
+            await register_with_endorser(genesis, self.settings.endorser_seed, did=self.signer.did,
+                                         verkey=self.signer.verkey, alias=f"medcred {self.settings.role} audit",
+                                         role=Role.NONE)  # fmt: skip
+        else:
+            key = self.settings.ledger_api_key.get_secret_value() if self.settings.ledger_api_key else ""
+            await ensure_anchor_identity(self._client, self.signer, f"{self.settings.ledger_url.rstrip('/')}/register",
+                                         key, service=self.settings.role)  # fmt: skip
         anchor = AnchorSettings(batch_size=self.settings.audit_batch_size, max_wait=self.settings.audit_max_wait)
         self._anchorer = Anchorer(self.log, self._client, self.signer, anchor)
         await self._anchorer.start()

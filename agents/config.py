@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from agents.acapy_plugin.switches import Patches
+from medcred.database import Database
 from medcred.errors import ConfigurationError
 
 __all__ = ["DEFAULT_PLUGINS", "SECRET_ENV_VARS", "AgentConfig"]
@@ -24,6 +25,7 @@ __all__ = ["DEFAULT_PLUGINS", "SECRET_ENV_VARS", "AgentConfig"]
 ADMIN_API_KEY_ENV = "ACAPY_ADMIN_API_KEY"
 WALLET_KEY_ENV = "ACAPY_WALLET_KEY"
 SEED_ENV = "ACAPY_WALLET_SEED"
+STORAGE_CREDS_ENV = "ACAPY_WALLET_STORAGE_CREDS"
 JWT_SECRET_ENV = "ACAPY_MULTITENANT_JWT_SECRET"  # noqa: S105 - a variable name, not a secret
 WEBHOOK_URL_ENV = "ACAPY_WEBHOOK_URL"  # "URL#KEY": the key is sent back to us as x-api-key
 SECRET_ENV_VARS = (ADMIN_API_KEY_ENV, WALLET_KEY_ENV, SEED_ENV, JWT_SECRET_ENV, WEBHOOK_URL_ENV)
@@ -39,6 +41,7 @@ _SECRET_FLAGS = frozenset(
         "--dbstore-key",
         "--dbstore-rekey",
         "--webhook-url",
+        "--wallet-storage-creds",
     }
 )
 REDACTED = "***"
@@ -68,6 +71,10 @@ class AgentConfig(BaseModel):
     wallet_name: str
     wallet_key: SecretStr
     wallet_type: str = "askar-anoncreds"
+    # The wallets in PostgreSQL (ACA-Py's postgres_storage) instead of SQLite files: a postgresql:// URL
+    # (`medcred.database`). A multitenant agent then keeps every sub-wallet as a profile of its one store
+    # (single-wallet-askar), so that a patient costs rows, not a database.
+    database_url: SecretStr | None = None
     data_dir: Path  # the agent's own folder: ACAPY_HOME (wallet) and HOME (tails files) point here
     genesis_url: str | None = None
     genesis_file: Path | None = None
@@ -161,6 +168,11 @@ class AgentConfig(BaseModel):
             args.append("--public-invites")
         if self.multitenant:
             args += ["--multitenant", "--multitenant-admin"]
+        if self.database_url is not None:
+            database = Database.parse(self.database_url)
+            args += ["--wallet-storage-type", "postgres_storage", "--wallet-storage-config", database.storage_config()]
+            if self.multitenant:
+                args += ["--multitenancy-config", "wallet_type=single-wallet-askar"]
         for plugin in self.plugins:
             args += ["--plugin", plugin]
         if self.webhook_topics is not None:
@@ -181,6 +193,8 @@ class AgentConfig(BaseModel):
         }
         if self.seed is not None:
             env[SEED_ENV] = self.seed.get_secret_value()
+        if self.database_url is not None:
+            env[STORAGE_CREDS_ENV] = Database.parse(self.database_url).storage_creds()
         if self.multitenant and self.jwt_secret is not None:
             env[JWT_SECRET_ENV] = self.jwt_secret.get_secret_value()
         if self.webhook_url:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import httpx
 
 from agents.admin import AdminClient
-from agents.registration import register_did
+from agents.registration import register
 from agents.settings import RoleSettings
 from medcred.errors import AgentError, LedgerError, NotFoundError
 from medcred.store import DocumentStore
@@ -60,8 +60,7 @@ async def ensure_public_did(
     if public is not None and isinstance(public.get("did"), str):
         return str(public["did"])
     did, verkey = await _unpublished_did(admin, pending)
-    await register_did(settings.ledger_url, settings.ledger_api_key, did=did, verkey=verkey, alias=settings.label,
-                       transport=ledger_transport)
+    await register(settings, did=did, verkey=verkey, alias=settings.label, transport=ledger_transport)
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -43,6 +43,14 @@ class RoleSettings(BaseSettings):
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)  # a web app's sign-in lasts this long
     ledger_api_key: SecretStr | None = None  # the ledger's key for POST /register (the network passes it)
     ledger_url: str = "http://127.0.0.1:9000"
+    # Another Indy network than the embedded pool (`medcred up --genesis-url`): its genesis file (the network
+    # fetches and checks it once, ledger.genesis), used instead of {ledger_url}/genesis, and the seed of a
+    # DID there that writes this role's NYMs (a steward's or trustee's where the role is an ENDORSER)
+    # instead of POST {ledger_url}/register. Never the development trustee seed (ledger.trustee).
+    genesis_file: Path | None = None
+    endorser_seed: SecretStr | None = None
+    # The role's agent's wallet in PostgreSQL (MEDCRED_DATABASE_URL: the network passes it), else SQLite.
+    database_url: SecretStr | None = None
     tails_url: str = "http://127.0.0.1:6543"
     data_dir: Path | None = None  # default: <MEDCRED_HOME>/<role>
     audit_batch_size: int = 256  # audit entries per ledger anchor
@@ -99,8 +107,10 @@ class RoleSettings(BaseSettings):
             "wallet_name": f"medcred-{self.role}",
             "wallet_key": self.secret("wallet_key"),
             "wallet_type": "askar-anoncreds",
+            "database_url": self.database_url,
             "data_dir": self.folder() / "agent",
-            "genesis_url": f"{self.ledger_url.rstrip('/')}/genesis",
+            **({"genesis_file": self.genesis_file} if self.genesis_file is not None
+               else {"genesis_url": f"{self.ledger_url.rstrip('/')}/genesis"}),
             "patches": self.agent_patches,
         }
         return AgentConfig(**(common | role_specific))

@@ -29,4 +29,6 @@ def ledger_keys() -> list[EnvSetting]:
     return [
         env_setting(LedgerSettings, "api_key", "the key of POST /register, else MEDCRED_HOME/ledger/secrets/"),
         env_setting(LedgerSettings, "register_open", "POST /register without a key (development only)"),
+        env_setting(LedgerSettings, "genesis_url", "join another Indy network (URL or file): no local validators"),
+        env_setting(LedgerSettings, "endorser_seed", "your steward's DID seed on that network (registers ours)"),
     ]

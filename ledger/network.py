@@ -4,8 +4,10 @@
         print(network.genesis_url)
 
 Start order: validators (until the pool is ready), then the web server, then the tails server;
-stop order is the reverse. The web and tails servers run in this process's event loop. Once started,
-the validators and both servers are watched (`medcred.supervisor`): one that ends unasked is started again.
+stop order is the reverse. With `validators=False` (medcred joining another Indy network) only the tails
+server runs: the pool and its web server are that network's. The web and tails servers run in this
+process's event loop. Once started, the validators and both servers are watched (`medcred.supervisor`):
+one that ends unasked is started again.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ def _silent(_: str) -> None:
 class LedgerNetwork:
     def __init__(
         self, settings: LedgerSettings, tails: TailsSettings, progress: Progress = _silent,
-        restart_policy: RestartPolicy | None = None,
+        restart_policy: RestartPolicy | None = None, *, validators: bool = True,
     ) -> None:
         self.settings = settings
+        self.validators = validators
         self.tails_settings = tails
         self.restart_policy = restart_policy or RestartPolicy()
         self.pool = LocalPool(settings, self.restart_policy)
@@ -61,34 +64,36 @@ class LedgerNetwork:
 
     def listeners(self) -> list[Listener]:
         """Every port the ledger side listens on: the validators', the web server's, the tails server's."""
-        return [
-            *self.pool.listeners(),
-            Listener("the ledger web server", self.settings.host, self.settings.web_port),
-            Listener("the tails server", self.tails_settings.host, self.tails_settings.port),
-        ]
+        tails = Listener("the tails server", self.tails_settings.host, self.tails_settings.port)
+        if not self.validators:
+            return [tails]
+        return [*self.pool.listeners(), Listener("the ledger web server", self.settings.host, self.settings.web_port),
+                tails]  # fmt: skip
 
     def check_before_start(self) -> None:
         """What would make a start fail, found before anything starts: a pool made for other ports, a port taken."""
-        self.pool.check_settings()
+        if self.validators:
+            self.pool.check_settings()
         ensure_listeners_free(self.listeners())
 
     async def start(self) -> None:
         owner_only_files()  # the pool's ledgers and keys, the tails files: their owner's alone
         self.check_before_start()
         try:
-            if not self.pool.exists():
-                self.progress(f"creating a {self.settings.node_count}-validator pool in {self.pool.folder}")
-            self.progress("starting the validators")
-            self.pool_start_seconds = await self.pool.start()
-            self.progress(f"pool ready in {self.pool_start_seconds:.1f} s")
-            web = EmbeddedServer(
-                "ledger web server",
-                create_web_app(self.settings, self.pool.genesis, self.register_key()),
-                self.settings.host, self.settings.web_port,
-            )
-            tails_app = create_tails_app(self.tails_settings)
-            tails = EmbeddedServer("tails server", tails_app, self.tails_settings.host, self.tails_settings.port)
-            for server in (web, tails):
+            servers: list[EmbeddedServer] = []
+            if self.validators:
+                if not self.pool.exists():
+                    self.progress(f"creating a {self.settings.node_count}-validator pool in {self.pool.folder}")
+                self.progress("starting the validators")
+                self.pool_start_seconds = await self.pool.start()
+                self.progress(f"pool ready in {self.pool_start_seconds:.1f} s")
+                servers.append(EmbeddedServer(
+                    "ledger web server", create_web_app(self.settings, self.pool.genesis, self.register_key()),
+                    self.settings.host, self.settings.web_port,
+                ))  # fmt: skip
+            tails = self.tails_settings
+            servers.append(EmbeddedServer("tails server", create_tails_app(tails), tails.host, tails.port))
+            for server in servers:
                 await server.start()
                 supervisor = Supervisor(server, self.restart_policy)
                 self._servers.append((server, supervisor))
@@ -103,7 +108,8 @@ class LedgerNetwork:
             await supervisor.release()
             await server.stop()
         self._servers.clear()
-        await self.pool.stop()
+        if self.validators:
+            await self.pool.stop()
 
     async def __aenter__(self) -> LedgerNetwork:
         await self.start()

@@ -36,6 +36,11 @@ class LedgerSettings(BaseSettings):
         default=None, description="key for POST /register; generated into the data folder when unset"
     )
     data_dir: Path | None = Field(default=None, description="default: <MEDCRED_HOME>/ledger")
+    # Joining another Indy network instead of starting the embedded pool (`medcred up --genesis-url`): its
+    # genesis (an http(s) URL or a file), and the seed of the operator's DID on it that registers the
+    # services' DIDs (a steward's or trustee's: it creates the hospital's ENDORSER DID). Never logged.
+    genesis_url: str | None = Field(default=None, description="another network's genesis URL or file")
+    endorser_seed: SecretStr | None = None
 
     def folder(self) -> Path:
         return (self.data_dir or data_home() / "ledger").resolve()

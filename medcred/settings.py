@@ -11,7 +11,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from medcred.errors import ConfigurationError
@@ -33,6 +33,9 @@ class HomeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDCRED_", extra="ignore")
 
     home: Path = Field(default=Path(".medcred"))
+    # Every wallet in PostgreSQL instead of SQLite files in the data folder (medcred.database); unset: SQLite.
+    database_url: SecretStr | None = None
+    postgres_port: int = Field(default=5433, ge=1, le=65535)  # `medcred up --postgres`: its private cluster
 
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()

@@ -46,16 +46,20 @@ from issuer import IssuerSettings
 from issuer import agent_config as issuer_agent
 from issuer import create_app as create_issuer_app
 from issuer.health_records.keys import data_folder_id, new_key_file
+from ledger.genesis import genesis_text, node_aliases
 from ledger.network import LedgerNetwork
 from ledger.settings import LedgerSettings
 from ledger.tails import TailsSettings
+from ledger.trustee import Genesis, trustee_signer
+from medcred.database import Database
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.identifiers import IndyDid
 from medcred.processes import Listener, ensure_listeners_free
 from medcred.servers import EmbeddedServer
-from medcred.settings import data_home, owner_only_files
+from medcred.settings import HomeSettings, data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
 from stack.clients import HospitalClient, VerifierClient, WalletAdminClient
+from stack.postgres import PrivateCluster
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
@@ -73,6 +77,7 @@ def _joined[S: RoleSettings](kind: type[S], given: S | None, **network: Any) -> 
 
 
 TRUST_LIST_FILE = "health-card-trust.json"
+NETWORK_GENESIS_FILE = "network-genesis.txn"  # another network's genesis, as fetched at start
 
 
 def hospital_cards_trusted(given: VerifierSettings | None, issuer: IssuerSettings, folder: Path) -> dict[str, Any]:
@@ -147,9 +152,15 @@ class MedcredNetwork:
         self, home: Path | None = None, progress: Progress = _silent, *, ledger: LedgerNetwork | None = None,
         restart_policy: RestartPolicy | None = None, issuer: IssuerSettings | None = None,
         holder: HolderSettings | None = None, verifier: VerifierSettings | None = None,
-        patches: Patches | None = None,
+        patches: Patches | None = None, genesis: str | None = None, endorser_seed: SecretStr | None = None,
+        database_url: SecretStr | None = None, postgres: PrivateCluster | None = None,
     ) -> None:
         """`ledger`: an already running ledger to use (and leave running); by default, one of our own.
+        `genesis` (an http(s) URL or a file; default MEDCRED_LEDGER_GENESIS_URL): join that Indy network
+        instead, with no validators of our own; `endorser_seed` (default MEDCRED_LEDGER_ENDORSER_SEED) is
+        the operator's DID there that registers the services' DIDs. `database_url` (default
+        MEDCRED_DATABASE_URL): the agents' wallets in that PostgreSQL; `postgres`: a private cluster started
+        first (and stopped last) whose database that is.
         `issuer`, `holder`, `verifier`: a role's own settings (by default, its environment's); the network
         sets over them what joins the roles: data folders, the ledger's and tails' URLs and key, the hospital's
         URL and portal key for the wallet, the hospital's origin for the clinic. `patches`: the ACA-Py
@@ -159,14 +170,23 @@ class MedcredNetwork:
         self.progress = progress
         self.restart_policy = restart_policy or RestartPolicy()
         self._owns_ledger = ledger is None
+        ledger_settings = LedgerSettings(data_dir=home / "ledger")
+        self.genesis_source = genesis or ledger_settings.genesis_url
+        self.genesis_file: Path | None = None  # another network's genesis, once fetched
+        if self.genesis_source is not None and ledger is not None:
+            raise ConfigurationError("give a running ledger or another network's genesis, not both")
         self.ledger = ledger or LedgerNetwork(
-            LedgerSettings(data_dir=home / "ledger"), TailsSettings(storage_dir=home / "tails"), progress,
-            self.restart_policy,
+            ledger_settings, TailsSettings(storage_dir=home / "tails"), progress, self.restart_policy,
+            validators=self.genesis_source is None,
         )
+        self.postgres = postgres
+        self.database = self._database(postgres.url if postgres else database_url or HomeSettings().database_url)
         common = {
             "ledger_url": self.ledger.settings.web_url, "tails_url": self.ledger.tails_url,
+            "database_url": SecretStr(self.database.url()) if self.database else None,
             "ledger_api_key": self.ledger.register_key(),
             **({"agent_patches": patches} if patches is not None else {}),
+            **self._joined_network(home, endorser_seed or ledger_settings.endorser_seed),
         }
         issuer = _joined(IssuerSettings, issuer, data_dir=home / "issuer", **common)
         if issuer.records_kek is None and issuer.records_kek_file is None:  # this data folder's own, kept outside it
@@ -190,6 +210,34 @@ class MedcredNetwork:
             lambda: create_verifier_app(self._verifier_settings),
         )
 
+    @staticmethod
+    def _database(url: str | SecretStr | None) -> Database | None:
+        if url is None:
+            return None
+        return Database.parse(url if isinstance(url, SecretStr) else SecretStr(url))
+
+    def _joined_network(self, home: Path, endorser_seed: SecretStr | None) -> dict[str, Any]:
+        """The roles' settings for another network: its genesis (fetched at start) and the endorser's seed."""
+        if self.genesis_source is None:
+            return {}
+        if endorser_seed is None:
+            raise ConfigurationError(
+                "joining another Indy network takes the seed of your DID on it that registers medcred's DIDs (a "
+                "steward's or trustee's): set MEDCRED_LEDGER_ENDORSER_SEED"
+            )
+        self.genesis_file = home / "ledger" / NETWORK_GENESIS_FILE
+        trustee_signer(endorser_seed, Genesis(self.genesis_file))  # never the development seed, checked now
+        return {"genesis_file": self.genesis_file, "endorser_seed": endorser_seed}
+
+    async def _fetch_genesis(self) -> None:
+        """Another network's genesis, checked (ledger.genesis) and kept in the data folder for the agents."""
+        if self.genesis_source is None or self.genesis_file is None:
+            return
+        text = await genesis_text(self.genesis_source)
+        self.genesis_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.genesis_file.write_text(text)
+        self.progress(f"joining the Indy network of {self.genesis_source} ({len(node_aliases(text))} validators)")
+
     @property
     def roles(self) -> tuple[Role, Role, Role]:
         return self.issuer, self.holder, self.verifier
@@ -211,7 +259,7 @@ class MedcredNetwork:
     def check_before_start(self) -> None:
         """What would make a start fail, found before anything starts: a pool made for other ports, two parts set
         to one port, a port something else listens on."""
-        if self._owns_ledger:
+        if self._owns_ledger and self.ledger.validators:
             self.ledger.pool.check_settings()
         ensure_listeners_free(self.listeners())
 
@@ -219,6 +267,13 @@ class MedcredNetwork:
         owner_only_files()  # everything under the data folder is its owner's alone
         self.check_before_start()
         try:
+            if self.postgres is not None:
+                self.progress(f"starting PostgreSQL in {self.postgres.folder}")
+                await self.postgres.start()
+            if self.database is not None:
+                await self.database.check()
+                self.progress(f"the wallets are in PostgreSQL: {self.database.safe()}")
+            await self._fetch_genesis()
             if self._owns_ledger:
                 await self.ledger.start()
             self.progress("starting the three agents")
@@ -262,6 +317,8 @@ class MedcredNetwork:
         errors += [r for r in results if isinstance(r, BaseException)]
         if self._owns_ledger:
             await self.ledger.stop()
+        if self.postgres is not None:
+            await self.postgres.stop()
         if errors and not isinstance(errors[0], MedcredError):
             raise errors[0]
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from medcred import console
-from medcred.settings import writable_data_home
+from medcred.settings import HomeSettings, writable_data_home
 
 if TYPE_CHECKING:
     from stack.network import MedcredNetwork
+    from stack.postgres import PrivateCluster
 
 
 def web_apps(network: MedcredNetwork) -> None:
@@ -26,7 +27,17 @@ def web_apps(network: MedcredNetwork) -> None:
         typer.echo(f"  {name + ':':<29} {url}  {how}")
 
 
-def up() -> None:
+def up(
+    genesis_url: Annotated[str | None, typer.Option(
+        "--genesis-url", metavar="URL|FILE",
+        help="join this Indy network (its genesis URL or file) instead of starting the embedded pool; the DID "
+             "that registers ours: MEDCRED_LEDGER_ENDORSER_SEED",
+    )] = None,
+    postgres: Annotated[bool, typer.Option(
+        "--postgres", help="the wallets in a private PostgreSQL cluster made from this machine's binaries "
+                           "(port MEDCRED_POSTGRES_PORT, 5433), started first and stopped on Ctrl-C",
+    )] = False,
+) -> None:
     """Start ledger, tails server, three agents and three controllers in order; Ctrl-C stops all.
 
     Data stays in MEDCRED_HOME, so running it again resumes where it stopped. API keys not given in the
@@ -36,10 +47,15 @@ def up() -> None:
     from stack.network import MedcredNetwork
 
     async def job() -> None:
-        network = MedcredNetwork(writable_data_home(), progress=console.progress)
+        home = writable_data_home()
+        cluster = PrivateCluster.for_home(home, HomeSettings().postgres_port) if postgres else None
+        network = MedcredNetwork(home, progress=console.progress, genesis=genesis_url, postgres=cluster)
         async with network:
             typer.echo("")
-            typer.echo(f"ledger:   {network.ledger.settings.web_url}  (genesis: {network.ledger.genesis_url})")
+            if network.genesis_source is not None:
+                typer.echo(f"ledger:   the Indy network of {network.genesis_source} (no validators here)")
+            else:
+                typer.echo(f"ledger:   {network.ledger.settings.web_url}  (genesis: {network.ledger.genesis_url})")
             typer.echo(f"tails:    {network.ledger.tails_url}")
             for role in network.roles:
                 key_file = role.settings.secret_path("api_key")

@@ -1,0 +1,105 @@
+"""The agents' wallets in PostgreSQL (`medcred up --postgres`): a private cluster made from the machine's
+own binaries, a second network on it (the session's ledger, ports of its own). The holder keeps every
+patient's sub-wallet as a profile of its one store. A patient is issued a vaccination and proves it;
+everything is stopped and started again, PostgreSQL included, and nothing is lost: the patient proves it
+again. Bad database settings are one clear error at start.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+
+from holder import HolderSettings
+from issuer import IssuerSettings
+from ledger.network import LedgerNetwork
+from medcred import samples
+from medcred.database import Database
+from medcred.errors import ConfigurationError
+from stack.clients import PatientClient
+from stack.network import MedcredNetwork
+from stack.postgres import PrivateCluster
+from tests.integration.second_network import role_settings
+from verifier import VerifierSettings
+
+PG_PORT = 5499
+
+
+@pytest_asyncio.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[PrivateCluster]:
+    made = PrivateCluster.for_home(tmp_path / "medcred", PG_PORT)
+    try:
+        yield made
+    finally:
+        await made.stop()
+        await made.remove()
+
+
+def network_on(home: Path, ledger: LedgerNetwork, cluster: PrivateCluster, kek: SecretStr) -> MedcredNetwork:
+    return MedcredNetwork(
+        home, ledger=ledger, postgres=cluster, issuer=role_settings(IssuerSettings, "issuer", records_kek=kek),
+        holder=role_settings(HolderSettings, "holder"), verifier=role_settings(VerifierSettings, "verifier"),
+    )  # fmt: skip
+
+
+async def prove(network: MedcredNetwork, http: httpx.AsyncClient, wallet: PatientClient) -> str:
+    clinic = network.staff_clients(http).clinic
+    started = await clinic.start("vaccination-status")
+    accepted = await wallet.accept_invitation(started["invitation_url"])
+    await wallet.present(accepted["proof_request_id"])
+    return str((await clinic.result(started["verification_id"], wait=30))["state"])
+
+
+async def test_wallets_in_postgresql_survive_a_restart_of_everything(
+    ledger_network: LedgerNetwork, cluster: PrivateCluster, tmp_path: Path
+) -> None:
+    home, kek = tmp_path / "medcred", SecretStr(secrets.token_bytes(32).hex())
+    ref = f"pg-{secrets.token_hex(4)}"
+    async with network_on(home, ledger_network, cluster, kek) as network, httpx.AsyncClient(timeout=60) as http:
+        staff = network.staff_clients(http)
+        await staff.hospital.put_patient(ref, samples.patient(ref))
+        _, token = await staff.wallets.create_patient()
+        wallet = PatientClient(http, network.holder.url, token)
+        await wallet.accept_invitation(await staff.hospital.invite(ref))
+        await staff.hospital.wait_issued(await staff.hospital.issue(ref, "vaccination",
+                                                                    fhir=samples.immunization(ref, dose=2)))
+        assert await prove(network, http, wallet) == "verified"
+        assert network.holder.agent.config.argv().count("wallet_type=single-wallet-askar") == 1
+        # Every agent's wallet is a database of the cluster; no SQLite wallet was made in the data folder.
+        async with await psycopg.AsyncConnection.connect(cluster.url) as connection:
+            rows = await (await connection.execute("SELECT datname FROM pg_database")).fetchall()
+        databases = {row[0] for row in rows}
+        assert {"medcred-issuer", "medcred-holder", "medcred-verifier"} <= databases
+        assert not [name for name in databases if name.startswith("patient-")]  # a patient is a profile, not a db
+        assert not [p for p in home.rglob("*.db") if "agent" in p.parts]
+
+    # Everything stops (PostgreSQL last) and starts again on the same data: nothing is lost.
+
+    async with network_on(home, ledger_network, cluster, kek) as network, httpx.AsyncClient(timeout=60) as http:
+        wallet = PatientClient(http, network.holder.url, token)
+        (credential,) = await wallet.credentials()
+        assert credential["type"] == "vaccination"
+        assert await prove(network, http, wallet) == "verified"
+
+
+async def test_a_database_that_cannot_be_used_is_one_clear_error_at_start(
+    cluster: PrivateCluster, tmp_path: Path
+) -> None:
+    await cluster.start()
+    good = Database.parse(SecretStr(cluster.url))
+    wrong = SecretStr(f"postgresql://{good.user}:not-the-password@127.0.0.1:{PG_PORT}/{good.name}")
+    with pytest.raises(ConfigurationError, match="refused the password") as refused:
+        await Database.parse(wrong).check()
+    assert "not-the-password" not in str(refused.value)
+    with pytest.raises(ConfigurationError, match="does not answer"):
+        await Database.parse(SecretStr("postgresql://medcred:pw@127.0.0.1:1/medcred")).check(timeout=2)
+    with pytest.raises(ConfigurationError, match="postgresql://user:password@host:port/db"):
+        Database.parse(SecretStr("mysql://medcred:pw@127.0.0.1/medcred"))
+    await good.check()  # the cluster's own URL works
