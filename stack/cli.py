@@ -14,6 +14,7 @@ from medcred.settings import owner_only_files
 from stack.bench import bench
 from stack.bench.pages import app as pages_app
 from stack.bench.records import app as records_app
+from stack.bench.scale import app as scale_app
 from stack.demo import demo
 from stack.help import data_folder, network_endpoints, network_keys, network_ports, restarts
 from stack.up import up
@@ -26,6 +27,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(audit_app, name="audit")
 app.add_typer(records_app, name="records")
 app.add_typer(pages_app, name="pages")
+app.add_typer(scale_app, name="scale")
 # A throwaway network (demo, benchmarks) runs in a temporary folder, on the ports of the environment.
 _THROWAWAY = settings_epilog(network_ports())
 ledger_app.command("bench", epilog=settings_epilog(ledger_ports()))(ledger_bench)
