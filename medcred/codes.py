@@ -7,7 +7,7 @@ Any other code is shown as it is. The first vaccine is the desk form's default.
 
 from __future__ import annotations
 
-__all__ = ["CVX", "SUBSTANCES", "VACCINES"]
+__all__ = ["CVX", "SUBSTANCES", "VACCINES", "vaccine_name"]
 
 CVX = "http://hl7.org/fhir/sid/cvx"
 VACCINES = {
@@ -15,3 +15,10 @@ VACCINES = {
     "141": "Influenza, seasonal, injectable", "115": "Tdap", "03": "MMR", "08": "Hepatitis B, adolescent or pediatric",
 }  # fmt: skip
 SUBSTANCES = {"91936005": "Allergy to penicillin", "91935009": "Allergy to peanut", "300916003": "Latex allergy"}
+
+
+def vaccine_name(system: str | None, code: str | None) -> str:
+    """A vaccine in words: its CVX name when known, else its code (with its system, if not CVX)."""
+    if system in (CVX, None):
+        return VACCINES.get(code or "", code or "unknown vaccine")
+    return f"{system} {code}"

@@ -77,7 +77,7 @@ class PrivateCluster:
             stderr=asyncio.subprocess.STDOUT, cwd="/",
         )  # fmt: skip
         out, _ = await asyncio.wait_for(process.communicate(stdin), timeout=120)
-        text = out.decode(errors="replace")
+        text = out.decode(errors="replace").replace(self.password, "***")  # psql may echo a failed statement
         if process.returncode != 0:
             tail = "\n".join(text.splitlines()[-20:])
             raise ProcessError(f"PostgreSQL's {program} failed (exit {process.returncode})", tail)

@@ -13,9 +13,8 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from holder.deps import HealthCards
-from holder.models import ShareOptions
 from holder.pages.routes import Me
-from holder.pages.views import health_card_view
+from holder.pages.views import health_card_view, share_options
 from medcred.errors import ConflictError, NotFoundError
 from medcred.pages import page_router, render
 
@@ -59,11 +58,8 @@ async def card_file(card_id: str, me: Me, cards: HealthCards) -> Response:
 @router.post("/cards/{card_id}/share", response_class=HTMLResponse)
 async def share_card(request: Request, card_id: str, me: Me, cards: HealthCards) -> Response:
     form = await request.form()
-    passcode = str(form.get("passcode") or "")
     try:
-        options = ShareOptions(label=str(form.get("label") or "") or None,
-                               expires_in_days=int(str(form.get("days") or "7")), passcode=passcode or None,
-                               single_use=form.get("single_use") == "on")  # fmt: skip
+        options = share_options(form)
     except (ValidationError, ValueError):
         return await _card_page(request, me, cards, card_id, error="The number of days must be 1 or more.", status=422)
     try:

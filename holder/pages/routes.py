@@ -18,7 +18,7 @@ from holder.consent import GrantIn
 from holder.consent_service import ConsentService
 from holder.deps import Accounts, Consents, Disclosures, Portal, ProofRequests, Records, Wallet
 from holder.models import InvitationIn, InvitationState, Patient, ShareIn
-from holder.pages.views import card_of, request_view
+from holder.pages.views import card_of, request_view, share_options
 from holder.portal import HospitalPortal
 from holder.wallet import WalletService
 from medcred.credentials import SCHEMAS, CredentialType
@@ -209,11 +209,8 @@ async def records_page(request: Request, me: Me, records: Records) -> Response:
 async def share_records(request: Request, me: Me, records: Records) -> Response:
     form = await request.form()
     chosen = [str(v) for v in form.getlist("record_id")]
-    days, passcode = str(form.get("days") or "7"), str(form.get("passcode") or "")
     try:
-        body = ShareIn(record_ids=chosen, label=str(form.get("label") or "") or None,
-                       expires_in_days=int(days), passcode=passcode or None,
-                       single_use=form.get("single_use") == "on")  # fmt: skip
+        body = ShareIn(record_ids=chosen, **share_options(form).model_dump(exclude_unset=True))
     except (ValidationError, ValueError):
         listed = [r for r in await records.list_records(me) if r.erased_at is None]
         problem = "Choose at least one record." if not chosen else "The number of days must be 1 or more."

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
-from holder.models import Credential, HealthCard, ProofRequest
-from medcred.codes import CVX, VACCINES
+from holder.models import Credential, HealthCard, ProofRequest, ShareOptions
+from medcred.codes import vaccine_name
 from medcred.health_cards import MAX_SINGLE_QR_JWS
 
 __all__ = [
     "Card", "HealthCardView", "RequestView", "attribute_label", "card_of", "health_card_view", "predicate_words",
-    "request_view",
+    "request_view", "share_options",
 ]  # fmt: skip
 
 LABELS = {
@@ -180,8 +180,7 @@ class HealthCardView:
 
 
 def _dose_line(system: str | None, code: str | None, when: str | None, lot: str | None) -> str:
-    name = VACCINES.get(code or "", code or "unknown vaccine") if system in (CVX, None) else f"{system} {code}"
-    parts = [name]
+    parts = [vaccine_name(system, code)]
     if when:
         try:
             parts.append(_day(date.fromisoformat(when[:10])))
@@ -200,3 +199,11 @@ def health_card_view(card: HealthCard) -> HealthCardView:
     patient = ", ".join(part for part in (card.patient_name, card.birth_date and f"born {card.birth_date}") if part)
     return HealthCardView(card.card_id, title, doses or ["(the wallet could not read this card)"], issuer,
                           patient, card.revoked, card.characters <= MAX_SINGLE_QR_JWS)  # fmt: skip
+
+
+def share_options(form: Mapping[str, object]) -> ShareOptions:
+    """The share form's fields (templates/share_fields.html) as ShareOptions; ValueError or
+    pydantic.ValidationError when the days are not a whole number of 1 or more."""
+    passcode = str(form.get("passcode") or "")
+    return ShareOptions(label=str(form.get("label") or "") or None, expires_in_days=int(str(form.get("days") or "7")),
+                        passcode=passcode or None, single_use=form.get("single_use") == "on")  # fmt: skip

@@ -12,7 +12,7 @@ from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from medcred.codes import CVX, VACCINES
+from medcred.codes import vaccine_name
 from medcred.errors import MedcredError
 from medcred.health_cards import Refusal
 from medcred.pages import Viewer, page_router, redirect, render
@@ -44,10 +44,6 @@ FILE_TYPES = ("application/smart-health-card", "application/json")
 
 def reason_words(result: CardResult) -> str:
     return REASONS.get(result.reason, result.detail or "The card was refused.") if result.reason else ""
-
-
-def vaccine_words(system: str | None, code: str | None) -> str:
-    return VACCINES.get(code or "", code or "unknown vaccine") if system in (CVX, None) else f"{system} {code}"
 
 
 def _form(request: Request, error: str = "", status: int = 200) -> Response:
@@ -90,7 +86,7 @@ async def check_card(request: Request, session: Viewer, cards: HealthCardsDep,
 async def card_result(request: Request, verification_id: str, session: Viewer, cards: HealthCardsDep) -> Response:
     verification = cards.require(verification_id)
     results = [{"r": r, "reason": reason_words(r),
-                "doses": [(vaccine_words(i.vaccine_system, i.vaccine_code), i) for i in r.immunizations]}
+                "doses": [(vaccine_name(i.vaccine_system, i.vaccine_code), i) for i in r.immunizations]}
                for r in verification.results]  # fmt: skip
     return render(request, "card_result.html", {"v": verification, "results": results,
                                                 "any_verified": any(r.verified for r in verification.results)})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from medcred.codes import vaccine_name
 from medcred.health_cards import Refusal
 from verifier.health_cards.models import CardResult
-from verifier.pages.cards import REASONS, reason_words, vaccine_words
+from verifier.pages.cards import REASONS, reason_words
 
 
 def test_every_refusal_has_its_own_words() -> None:
@@ -15,6 +16,6 @@ def test_every_refusal_has_its_own_words() -> None:
 
 
 def test_vaccines_are_named_when_known_and_shown_as_coded_otherwise() -> None:
-    assert vaccine_words("http://hl7.org/fhir/sid/cvx", "208").startswith("COVID-19, mRNA")
-    assert vaccine_words("http://hl7.org/fhir/sid/cvx", "999") == "999"
-    assert vaccine_words("http://snomed.info/sct", "1119349007") == "http://snomed.info/sct 1119349007"
+    assert vaccine_name("http://hl7.org/fhir/sid/cvx", "208").startswith("COVID-19, mRNA")
+    assert vaccine_name("http://hl7.org/fhir/sid/cvx", "999") == "999"
+    assert vaccine_name("http://snomed.info/sct", "1119349007") == "http://snomed.info/sct 1119349007"
