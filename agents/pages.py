@@ -1,5 +1,5 @@
-"""A role's web app, made the same way for the three: its sessions in `<data folder>/pages.db`, their
-secrets generated into the data folder beside the other keys (`session_secret`, `csrf_secret`).
+"""A role's web app, made the same way for the three: its sessions in its store `pages` (`<data folder>/pages.db`
+or PostgreSQL), their secrets generated into the data folder beside the other keys (`session_secret`, `csrf_secret`).
 
     site = page_site(settings, prefix="/wallet", title="My health wallet", folder=Path(__file__).parent,
                      sign_in=patient_of_token, sign_in_label="Patient token",
@@ -20,7 +20,7 @@ from agents.settings import RoleSettings
 from medcred.errors import AuthenticationError
 from medcred.pages import NAV, LiveHub, PageSite, SessionStore
 from medcred.pages.site import SignIn
-from medcred.store import DocumentStore
+from medcred.store import open_store
 from medcred.web import secrets_match
 
 __all__ = ["STAFF", "desk_site", "page_site", "staff_sign_in"]
@@ -34,7 +34,7 @@ def page_site(
     hub: LiveHub | None = None,
 ) -> PageSite:  # fmt: skip
     sessions = SessionStore(
-        DocumentStore(settings.folder() / "pages.db"),
+        open_store(settings, "pages"),
         settings.secret("session_secret").get_secret_value(),
         settings.secret("csrf_secret").get_secret_value(),
         hours=settings.session_hours,

@@ -21,11 +21,11 @@ from holder.models import Patient
 from holder.portal import HospitalPortal
 from holder.settings import HolderSettings
 from medcred.errors import AgentError, AuthenticationError, ConfigurationError
-from medcred.store import DocumentStore
+from medcred.store import DocumentStore, open_store
 
 __all__ = ["HolderAdminClient", "HolderContext", "Tenants"]
 
-STORE_FILE = "holder.db"
+STORE_NAME = "holder"  # <data folder>/holder.db, or its rows in PostgreSQL
 
 
 class HolderAdminClient(AdminClient):
@@ -80,7 +80,7 @@ class HolderContext:
     async def open(self) -> None:
         """Open the store (`<data folder>/holder.db`) and the hospital portal's client."""
         if self._store is None:
-            self._store = DocumentStore(self.settings.folder() / STORE_FILE)
+            self._store = open_store(self.settings, STORE_NAME)
         await self.portal.open()
 
     async def aclose(self) -> None:

@@ -22,7 +22,7 @@ from issuer.settings import IssuerSettings
 from medcred.bounded_json import MAX_BODY_BYTES
 from medcred.errors import ConfigurationError
 from medcred.settings import owner_only_files
-from medcred.store import DocumentStore
+from medcred.store import open_store
 
 __all__ = ["create_app"]
 
@@ -54,7 +54,7 @@ def create_app(
     audit = ServiceAudit(settings)
     record_store = _open_record_store(settings, audit)
     link = AgentLink.for_role(settings, transport=admin_transport)
-    store = DocumentStore(settings.folder() / "issuer.db")
+    store = open_store(settings, "issuer")
     issuer = IssuerService(settings, link, store, record_store, audit=audit, ledger_transport=ledger_transport)
     app = create_controller_app(
         title="medcred issuer",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import SecretStr
@@ -65,23 +66,29 @@ class Database:
     def safe(self) -> str:
         return f"postgresql://{self.user}:***@{self.host}:{self.port}/{self.name}"
 
+    def connect_kwargs(self, timeout: float = 5.0) -> dict[str, Any]:
+        """psycopg's connection arguments (the password among them: never log them)."""
+        return {"host": self.host, "port": self.port, "user": self.user, "password": self.password.get_secret_value(),
+                "dbname": self.name, "connect_timeout": max(1, int(timeout))}  # fmt: skip
+
+    def explain(self, exc: Exception) -> ConfigurationError:
+        """psycopg's failure to connect, in words that name neither the password nor psycopg."""
+        text = str(exc)
+        if "password authentication failed" in text:
+            return ConfigurationError(f"the database {self.safe()} refused the password of {self.user}")
+        if "does not exist" in text:
+            return ConfigurationError(f"the database {self.safe()} has no database or role named so")
+        return ConfigurationError(f"the database {self.safe()} does not answer")
+
     async def check(self, timeout: float = 5.0) -> None:
         """Connect once: ConfigurationError saying what is wrong (no answer, the password refused, no such
         database, a role that may not create the agents' databases), before any agent depends on it."""
         import psycopg  # only where PostgreSQL is used
 
         try:
-            connection = await psycopg.AsyncConnection.connect(
-                host=self.host, port=self.port, user=self.user, password=self.password.get_secret_value(),
-                dbname=self.name, connect_timeout=max(1, int(timeout)),
-            )  # fmt: skip
+            connection = await psycopg.AsyncConnection.connect(**self.connect_kwargs(timeout))
         except psycopg.OperationalError as exc:
-            text = str(exc)
-            if "password authentication failed" in text:
-                raise ConfigurationError(f"the database {self.safe()} refused the password of {self.user}") from None
-            if "does not exist" in text:
-                raise ConfigurationError(f"the database {self.safe()} has no database or role named so") from None
-            raise ConfigurationError(f"the database {self.safe()} does not answer") from None
+            raise self.explain(exc) from None
         async with connection:
             cursor = await connection.execute("SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user")
             row = await cursor.fetchone()

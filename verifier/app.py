@@ -18,7 +18,7 @@ from agents.audit import ServiceAudit
 from agents.controller import AgentLink, create_controller_app
 from agents.public_did import StoredPendingDid, ensure_public_did
 from medcred.settings import owner_only_files
-from medcred.store import DocumentStore
+from medcred.store import open_store
 from verifier.fhir_out import FhirOut
 from verifier.health_cards.checks import CardChecker
 from verifier.health_cards.fetch import KeyFetcher
@@ -53,7 +53,7 @@ def create_app(
     owner_only_files()  # its data folder, stores, logs and secrets: the owner's alone (also under uvicorn)
     settings = settings or VerifierSettings()
     link = AgentLink.for_role(settings, transport=admin_transport)
-    store = DocumentStore(settings.folder() / "verifier.db")
+    store = open_store(settings, "verifier")
     audit = ServiceAudit(settings)
     service = VerificationService(
         link.admin, link.events, VerificationRecords(store),

@@ -1,24 +1,30 @@
-"""The record store's index on SQLite: what each record is, its wrapped data key, and the tombstones.
+"""The record store's index: what each record is, its wrapped data key, and the tombstones.
+
+On SQLite (`<records folder>/index.sqlite3`, here) or, with MEDCRED_DATABASE_URL, in PostgreSQL
+(`issuer.health_records.index_postgres`, the tables `record_*` of `medcred.schema`); one interface:
 
     records     record_id -> StoredRecord (patient_ref, name, content type, size, sha256, created_at)
                              and the record's data key, wrapped under the KEK
     tombstones  record_id -> Tombstone (patient_ref, sha256, erased_at, requested_by)
     meta        name -> value (the KEK's check value)
 
-Erasing moves a record to the tombstones in one transaction. `secure_delete` is on and the journal is a
-rollback journal, so the wrapped key is overwritten in the database file, not just unlinked from a page.
+Erasing moves a record to the tombstones in one transaction. On SQLite `secure_delete` is on and the
+journal is a rollback journal, so the wrapped key is overwritten in the database file, not just unlinked
+from a page. PostgreSQL keeps a deleted row's old version until VACUUM reuses its space, and in its WAL
+and backups: there the wrapped key stays readable to whoever has those files AND the KEK (docs/records.md).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["RecordIndex", "StoredRecord", "Tombstone"]
+__all__ = ["RecordIndex", "SqliteRecordIndex", "StoredRecord", "Tombstone"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (record_id TEXT PRIMARY KEY, patient_ref TEXT NOT NULL, body TEXT NOT NULL,
@@ -55,7 +61,41 @@ class Tombstone(BaseModel):
     requested_by: str
 
 
-class RecordIndex:
+class RecordIndex(ABC):
+    @abstractmethod
+    def meta(self, name: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, name: str, value: str) -> None: ...
+
+    @abstractmethod
+    def add(self, record: StoredRecord, wrapped_key: bytes) -> None: ...
+
+    @abstractmethod
+    def remove(self, record_id: str) -> None: ...
+
+    @abstractmethod
+    def find(self, record_id: str) -> tuple[StoredRecord, bytes] | None: ...
+
+    @abstractmethod
+    def for_patient(self, patient_ref: str) -> list[StoredRecord]:
+        """The patient's records, oldest first."""
+
+    @abstractmethod
+    def record_ids(self) -> set[str]: ...
+
+    @abstractmethod
+    def tombstone(self, record_id: str) -> Tombstone | None: ...
+
+    @abstractmethod
+    def erase(self, tombstone: Tombstone) -> bool:
+        """Replace a record by its tombstone, atomically; False if it was not (or no longer) there."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class SqliteRecordIndex(RecordIndex):
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         path.chmod(0o600)
@@ -106,7 +146,6 @@ class RecordIndex:
         return Tombstone.model_validate_json(row[0]) if row else None
 
     def erase(self, tombstone: Tombstone) -> bool:
-        """Replace a record by its tombstone, atomically; False if it was not (or no longer) there."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

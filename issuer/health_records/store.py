@@ -6,7 +6,8 @@
     store.erase(record.record_id, requested_by="p-1")               # then get -> RecordErasedError (410)
 
 In `folder`: `<record_id>.bin` per record (AES-256-GCM under the record's own data key, the record id as
-associated data, so a ciphertext moved to another record's file fails) and `index.sqlite3` (metadata, each
+associated data, so a ciphertext moved to another record's file fails) and `index.sqlite3` (or its tables
+in PostgreSQL with MEDCRED_DATABASE_URL: `issuer.health_records.index`; metadata, each
 data key wrapped under the KEK, tombstones, the KEK's check value and the id of the data folder the
 records belong to: a KEK, a key file or a records folder of another data folder is refused at start).
 No record reaches the ledger: the audit trail logs `record.stored` and `record.erased` with the record
@@ -32,10 +33,12 @@ from agents.audit import AuditRecorder
 from issuer.health_records import crypto
 from issuer.health_records.content import FHIR_JSON, check_fhir, media_type, sanitize_name
 from issuer.health_records.files import remove_strays, write_atomically
-from issuer.health_records.index import RecordIndex, StoredRecord, Tombstone
+from issuer.health_records.index import RecordIndex, SqliteRecordIndex, StoredRecord, Tombstone
+from issuer.health_records.index_postgres import PostgresRecordIndex
 from issuer.health_records.keys import data_folder_id, kek_source
 from issuer.models import PATIENT_REF
 from issuer.settings import IssuerSettings
+from medcred.database import Database
 from medcred.errors import (
     ConfigurationError,
     IntegrityError,
@@ -68,9 +71,10 @@ def _record_id(value: str) -> str:
 class RecordStore:
     def __init__(
         self, folder: Path, kek: bytes, audit: AuditRecorder, *, max_bytes: int = DEFAULT_MAX_BYTES,
-        folder_id: str | None = None,
+        folder_id: str | None = None, database: Database | None = None,
     ) -> None:
-        """`folder_id`: the data folder the records belong to (kept in the index, checked at every open)."""
+        """`folder_id`: the data folder the records belong to (kept in the index, checked at every open);
+        `database`: the index in PostgreSQL (`medcred.schema`) rather than `folder/index.sqlite3`."""
         if len(kek) != crypto.KEY_BYTES:
             raise ConfigurationError(f"the records key-encryption key must be {crypto.KEY_BYTES} bytes")
         self.folder = folder
@@ -78,6 +82,7 @@ class RecordStore:
         self.folder_id = folder_id
         self._kek = kek
         self._audit = audit
+        self._database = database
         self._index: RecordIndex | None = None
 
     @classmethod
@@ -90,13 +95,15 @@ class RecordStore:
                 f"{settings.folder()} (id {folder_id}): give this folder's own key"
             )
         log.info("records key-encryption key: %s (data folder %s)", source.described, folder_id)
+        database = Database.parse(settings.database_url) if settings.database_url is not None else None
         return cls(settings.folder() / "records", source.kek, audit, max_bytes=settings.records_max_bytes,
-                   folder_id=folder_id)  # fmt: skip
+                   folder_id=folder_id, database=database)  # fmt: skip
 
     def open(self) -> RecordStore:
         """Open the index, refuse a KEK other than the records' own, and finish interrupted writes/erasures."""
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        index = RecordIndex(self.folder / "index.sqlite3")
+        index = (SqliteRecordIndex(self.folder / "index.sqlite3") if self._database is None
+                 else PostgresRecordIndex.open(self._database))  # fmt: skip
         stored = index.meta(_KEK_CHECK)
         if stored is None and index.record_ids():
             index.close()

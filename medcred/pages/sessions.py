@@ -1,6 +1,6 @@
 """Sign-in sessions of a web app, kept server-side so that signing out ends them and a restart keeps them.
 
-    sessions = SessionStore(DocumentStore(folder / "pages.db"), session_secret, csrf_secret, hours=12)
+    sessions = SessionStore(open_store(settings, "pages"), session_secret, csrf_secret, hours=12)
     sid = sessions.start("patient-7f3c")          # the cookie's value: random, shown to nobody else
     session = sessions.find(sid)                  # Session(subject="patient-7f3c", ...) or None
     session.csrf                                  # the token its forms carry

@@ -27,7 +27,7 @@ from issuer import IssuerSettings
 from issuer import agent_config as issuer_agent
 from medcred.credentials import SCHEMAS, CredentialType
 from medcred.errors import AgentRejectedError
-from medcred.store import DocumentStore
+from medcred.store import SqliteDocumentStore
 from stack.clients import VerifierClient
 from stack.network import MedcredNetwork
 from tests.integration.flows.conftest import Onboard, tenant
@@ -57,7 +57,7 @@ async def look_alike(network: MedcredNetwork, tmp_path: Path) -> AsyncIterator[L
         await process.start()
         await process.wait_until_ready(60)
         async with AdminClient(settings.agent_admin_url, settings.secret("agent_admin_api_key")) as admin:
-            store = DocumentStore(settings.folder() / "look-alike.db")
+            store = SqliteDocumentStore(settings.folder() / "look-alike.db")
             try:
                 did = await ensure_public_did(admin, settings, StoredPendingDid(store))
             finally:

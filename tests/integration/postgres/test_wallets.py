@@ -1,8 +1,8 @@
-"""The agents' wallets in PostgreSQL (`medcred up --postgres`): a private cluster made from the machine's
-own binaries, a second network on it (the session's ledger, ports of its own). The holder keeps every
-patient's sub-wallet as a profile of its one store. A patient is issued a vaccination and proves it;
-everything is stopped and started again, PostgreSQL included, and nothing is lost: the patient proves it
-again. Bad database settings are one clear error at start.
+"""The agents' wallets and the controllers' stores in PostgreSQL (`medcred up --postgres`): a private
+cluster made from the machine's own binaries, a second network on it (the session's ledger, ports of its
+own). The holder keeps every patient's sub-wallet as a profile of its one store. A patient is issued a
+vaccination and proves it; everything is stopped and started again, PostgreSQL included, and nothing is
+lost: the patient proves it again. Bad database settings are one clear error at start.
 """
 
 from __future__ import annotations
@@ -78,7 +78,14 @@ async def test_wallets_in_postgresql_survive_a_restart_of_everything(
         databases = {row[0] for row in rows}
         assert {"medcred-issuer", "medcred-holder", "medcred-verifier"} <= databases
         assert not [name for name in databases if name.startswith("patient-")]  # a patient is a profile, not a db
-        assert not [p for p in home.rglob("*.db") if "agent" in p.parts]
+        # The controllers' own stores are rows of the medcred database: no SQLite file in any data folder.
+        async with await psycopg.AsyncConnection.connect(cluster.url) as connection:
+            stores = {row[0] for row in await (await connection.execute(
+                "SELECT DISTINCT store FROM documents")).fetchall()}  # fmt: skip
+            indexed = await (await connection.execute("SELECT count(*) FROM record_index")).fetchone()
+        assert {"issuer-issuer", "holder-holder", "verifier-verifier"} <= stores
+        assert indexed is not None
+        assert not list(home.rglob("*.db")) and not list(home.rglob("index.sqlite3"))
 
     # Everything stops (PostgreSQL last) and starts again on the same data: nothing is lost.
 

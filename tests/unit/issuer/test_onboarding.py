@@ -17,7 +17,7 @@ from issuer.registry import IssuerRegistry
 from issuer.settings import IssuerSettings
 from medcred.credentials import SCHEMAS, CredentialType
 from medcred.errors import ConfigurationError, LedgerError, LedgerRejectedError, TimeoutError_
-from medcred.store import DocumentStore
+from medcred.store import SqliteDocumentStore
 from tests.unit.issuer.fakes import ISSUER_DID, NEW_DID, NEW_VERKEY, FakeAgent, FakeLedger
 
 LEDGER_KEY = "ledger-key"
@@ -25,7 +25,7 @@ LEDGER_KEY = "ledger-key"
 
 @pytest_asyncio.fixture
 async def registry(tmp_path: Path) -> AsyncIterator[IssuerRegistry]:
-    store = DocumentStore(tmp_path / "issuer.db")
+    store = SqliteDocumentStore(tmp_path / "issuer.db")
     yield IssuerRegistry(store)
     store.close()
 

@@ -16,7 +16,7 @@ from medcred.errors import AuthenticationError, NotFoundError
 from medcred.pages import PageSite, SessionStore, Viewer, page_router, redirect, render
 from medcred.pages.site import format_until, format_when
 from medcred.security_headers import CONTENT_SECURITY_POLICY, SecurityHeaders
-from medcred.store import DocumentStore
+from medcred.store import SqliteDocumentStore
 from medcred.web import MAX_FORM_BYTES, install_error_handlers
 
 FOLDER = Path(__file__).parent / "pages_fixture"
@@ -47,7 +47,7 @@ def make_app(tmp_path: Path, *, clock=None) -> FastAPI:
         return secret.removesuffix("-token")
 
     kwargs = {"clock": clock} if clock else {}
-    sessions = SessionStore(DocumentStore(tmp_path / "pages.db"), "s" * 32, "c" * 32, hours=1, **kwargs)
+    sessions = SessionStore(SqliteDocumentStore(tmp_path / "pages.db"), "s" * 32, "c" * 32, hours=1, **kwargs)
     site = PageSite(name="test", prefix="/app", title="Test app", folder=FOLDER, sessions=sessions,
                     sign_in=check, sign_in_label="Patient token", nav=[("Home", "/")], routers=[router])
     app = FastAPI()

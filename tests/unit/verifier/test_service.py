@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from agents.admin import AdminClient
 from agents.events import EventWaiter, WebhookEvent
-from medcred.store import DocumentStore
+from medcred.store import SqliteDocumentStore
 from tests.unit.verifier.conftest import FakeAgent
 from tests.unit.verifier.presentations import webhook
 from verifier.models import Party
@@ -42,7 +42,7 @@ class Setup:
 @pytest_asyncio.fixture
 async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     agent, clock = FakeAgent(), Clock()
-    store = DocumentStore(tmp_path / "verifier.db")
+    store = SqliteDocumentStore(tmp_path / "verifier.db")
     records = VerificationRecords(store)
     async with AdminClient("http://agent.test", "admin-key", transport=httpx.MockTransport(agent)) as admin:
         labels = {Party.CLINIC: "Clinic", Party.INSURER: "Insurer"}
