@@ -20,6 +20,7 @@ import hashlib
 import os
 import pwd
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,12 +73,17 @@ class PrivateCluster:
         return ["runuser", "-u", self.run_as, "--", *command] if self.run_as else command
 
     async def _run(self, program: str, *args: str, stdin: bytes | None = None) -> str:
-        process = await asyncio.create_subprocess_exec(
-            *self._argv(program, *args), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, cwd="/",
-        )  # fmt: skip
-        out, _ = await asyncio.wait_for(process.communicate(stdin), timeout=120)
-        text = out.decode(errors="replace").replace(self.password, "***")  # psql may echo a failed statement
+        # The output goes to a file, not a pipe: `pg_ctl start` leaves a server running, and under uvloop
+        # (the `medcred` command's loop) a child inherits the parent's other descriptors, the pipe's among
+        # them, so that reading the pipe to its end would wait for the server to stop.
+        with tempfile.TemporaryFile() as output:
+            process = await asyncio.create_subprocess_exec(
+                *self._argv(program, *args), stdin=asyncio.subprocess.PIPE, stdout=output,
+                stderr=asyncio.subprocess.STDOUT, cwd="/",
+            )  # fmt: skip
+            await asyncio.wait_for(process.communicate(stdin), timeout=120)
+            output.seek(0)
+            text = output.read().decode(errors="replace").replace(self.password, "***")  # psql may echo a statement
         if process.returncode != 0:
             tail = "\n".join(text.splitlines()[-20:])
             raise ProcessError(f"PostgreSQL's {program} failed (exit {process.returncode})", tail)
