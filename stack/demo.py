@@ -32,8 +32,11 @@ def demo() -> None:
                 async with httpx.AsyncClient(timeout=90) as http:
                     staff = network.staff_clients(http)
                     hospital, wallets, clinic = staff.hospital, staff.wallets, staff.clinic
-                    await _scenario(hospital, wallets, clinic, http, network.holder.url)
+                    first, eligibility, after = await scenario(hospital, wallets, clinic, http, network.holder.url)
                 console.progress("stopping the network")
+        ok = first["state"] == "verified" and eligibility["state"] == "verified" and after["state"] != "verified"
+        if not ok:
+            raise typer.Exit(1)
 
     console.run(job)
 
@@ -57,9 +60,14 @@ async def _verify(label: str, verifier: VerifierClient, wallet: PatientClient, t
     return result
 
 
-async def _scenario(hospital: HospitalClient, wallets: WalletAdminClient, clinic: VerifierClient,
-                    http: httpx.AsyncClient, holder_url: str) -> None:
-    ref = "demo-patient-1"
+Result = dict[str, Any]
+
+
+async def scenario(hospital: HospitalClient, wallets: WalletAdminClient, clinic: VerifierClient,
+                   http: httpx.AsyncClient, holder_url: str, ref: str = "demo-patient-1",
+                   ) -> tuple[Result, Result, Result]:  # fmt: skip
+    """The scenario, printed; what the clinic saw first, what the insurer saw, what the clinic saw after
+    the revocation (the network's tests run it too: on PostgreSQL, `tests/integration/postgres`)."""
     console.progress("hospital registers the patient (FHIR Patient) and shows an invitation QR")
     await hospital.put_patient(ref, samples.patient(ref))
     invitation = await hospital.invite(ref)
@@ -95,6 +103,4 @@ async def _scenario(hospital: HospitalClient, wallets: WalletAdminClient, clinic
     typer.echo(f"  insurer:              {eligibility['state']}; saw {eligibility['revealed']}, "
                "and that the patient is an adult with an unexpired ID (never the birth date or expiry)")
     typer.echo(f"  clinic, after revocation: {after['state']} ({after['reason']})")
-    ok = first["state"] == "verified" and eligibility["state"] == "verified" and after["state"] != "verified"
-    if not ok:
-        raise typer.Exit(1)
+    return first, eligibility, after

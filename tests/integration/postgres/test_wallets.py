@@ -24,6 +24,7 @@ from medcred import samples
 from medcred.database import Database
 from medcred.errors import ConfigurationError
 from stack.clients import PatientClient
+from stack.demo import scenario
 from stack.network import MedcredNetwork
 from stack.postgres import PrivateCluster
 from tests.integration.second_network import role_settings
@@ -71,6 +72,13 @@ async def test_wallets_in_postgresql_survive_a_restart_of_everything(
         await staff.hospital.wait_issued(await staff.hospital.issue(ref, "vaccination",
                                                                     fhir=samples.immunization(ref, dose=2)))
         assert await prove(network, http, wallet) == "verified"
+        # The demo's scenario on it: predicates, eligibility, a revocation; and a health record stored.
+        first, eligibility, after = await scenario(staff.hospital, staff.wallets, staff.clinic, http,
+                                                   network.holder.url, ref=f"pg-demo-{secrets.token_hex(4)}")
+        assert (first["state"], eligibility["state"], after["state"]) == ("verified", "verified", "failed")
+        record = await staff.hospital.call("POST", f"/patients/{ref}/records", json={
+            "name": "immunizations.json", "content_type": "application/fhir+json",
+            "fhir": samples.immunization(ref, dose=2)})  # fmt: skip
         assert network.holder.agent.config.argv().count("wallet_type=single-wallet-askar") == 1
         # Every agent's wallet is a database of the cluster; no SQLite wallet was made in the data folder.
         async with await psycopg.AsyncConnection.connect(cluster.url) as connection:
@@ -82,9 +90,9 @@ async def test_wallets_in_postgresql_survive_a_restart_of_everything(
         async with await psycopg.AsyncConnection.connect(cluster.url) as connection:
             stores = {row[0] for row in await (await connection.execute(
                 "SELECT DISTINCT store FROM documents")).fetchall()}  # fmt: skip
-            indexed = await (await connection.execute("SELECT count(*) FROM record_index")).fetchone()
+            indexed = await (await connection.execute("SELECT record_id FROM record_index")).fetchall()
         assert {"issuer-issuer", "holder-holder", "verifier-verifier"} <= stores
-        assert indexed is not None
+        assert [row[0] for row in indexed] == [record["record_id"]]
         assert not list(home.rglob("*.db")) and not list(home.rglob("index.sqlite3"))
 
     # Everything stops (PostgreSQL last) and starts again on the same data: nothing is lost.
@@ -94,6 +102,8 @@ async def test_wallets_in_postgresql_survive_a_restart_of_everything(
         (credential,) = await wallet.credentials()
         assert credential["type"] == "vaccination"
         assert await prove(network, http, wallet) == "verified"
+        (kept,) = await network.staff_clients(http).hospital.call("GET", f"/patients/{ref}/records")
+        assert kept["record_id"] == record["record_id"]
 
 
 async def test_a_database_that_cannot_be_used_is_one_clear_error_at_start(
