@@ -3,15 +3,19 @@
     .venv/bin/python docker/check_compose.py [path/to/docker-compose.yml]
 
 No Docker engine needed: it reads the YAML (anchors resolved, `${VAR:-default}` taken at its default) and
-compares each agent's command with `agent_config(settings).argv()` of issuer/, holder/ and verifier/:
-the same flags with the same values, except the places (hosts, endpoint, genesis and tails URLs) and the
-Docker-only Postgres wallet flags. It also checks that no secret is on a command line, that each agent has
-the secrets `env()` gives the native one, and that each controller is wired to its agent (admin host and
-port, admin key, webhook URL and key). Exit status 1 and one line per problem when something differs.
+compares each agent's command with `agent_config(settings).argv()` of issuer/, holder/ and verifier/ as
+the native network makes it with MEDCRED_DATABASE_URL set to the compose Postgres: the same flags with the
+same values (the wallet storage config compared as JSON), except the places (hosts, endpoint, genesis
+and tails URLs). It also checks that no secret is on a command line, that each agent has the secrets
+`env()` gives the native one, and that each controller is wired to its agent (admin host and port, admin
+key, webhook URL and key) and to the compose database (its DATABASE_URL names the Postgres service, its
+database and the account variables the Postgres service is given). Exit status 1 and one line per
+problem when something differs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -26,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 # Flags whose value is a place: they differ between one machine and the compose network.
 PLACE_FLAGS = {"-it", "-e", "--admin", "--genesis-url", "--tails-server-base-url"}
-# Flags only the compose agents have: Postgres wallets, and the issuer's internal tails upload URL.
-DOCKER_ONLY_FLAGS = {"--wallet-storage-type", "--wallet-storage-config", "--tails-server-upload-url"}
+# Flags only the compose agents have: the issuer's internal tails upload URL.
+DOCKER_ONLY_FLAGS = {"--tails-server-upload-url"}
+JSON_FLAGS = {"--wallet-storage-config"}  # compared as JSON: the same object, however it is spelled
+COMPOSE_DATABASE = "postgresql://medcred:password@postgres:5432/medcred"  # the natives' MEDCRED_DATABASE_URL
 SECRET_FLAGS = {"--admin-api-key", "--wallet-key", "--seed", "--jwt-secret", "--webhook-url", "--wallet-storage-creds"}
 HOME_VARS = {"ACAPY_HOME", "HOME"}  # the native agent's folders; the containers keep the image's
 PATCH_PREFIX = "MEDCRED_PATCH_"  # the plugin's switches: a variable not set means on (agents/acapy_plugin/switches.py)
@@ -63,6 +69,8 @@ def native_configs() -> dict[str, Any]:
     """Each role's native AgentConfig, built with default settings in a throwaway data folder."""
     with tempfile.TemporaryDirectory() as home:
         os.environ["MEDCRED_HOME"] = home
+        for role in ROLES:  # as the network passes MEDCRED_DATABASE_URL to each role
+            os.environ[f"MEDCRED_{role.upper()}_DATABASE_URL"] = COMPOSE_DATABASE
         from holder import HolderSettings
         from holder import agent_config as holder_agent
         from issuer import IssuerSettings
@@ -91,6 +99,8 @@ def check_agent(role: str, service: dict[str, Any], native: Any) -> list[str]:
     for flag in sorted(set(ours) - set(theirs) - DOCKER_ONLY_FLAGS):
         problems.append(f"{name}: {flag} is not in the native argv")
     for flag in sorted((set(ours) & set(theirs)) - PLACE_FLAGS):
+        if flag in JSON_FLAGS and [json.loads(v) for v in ours[flag]] == [json.loads(v) for v in theirs[flag]]:
+            continue
         if ours[flag] != theirs[flag]:
             problems.append(f"{name}: {flag} {ours[flag]} differs from the native {theirs[flag]}")
     if ours.get("-it", [])[2:] != [str(native.inbound_port)]:
@@ -132,9 +142,24 @@ def check_controller(role: str, services: dict[str, Any], native: Any) -> list[s
         problems.append(f"{role}-agent: ACAPY_WEBHOOK_URL {url!r} is not http://{name}:{port}/webhooks")
     if not key or references(key) != references(env.get(f"{prefix}WEBHOOK_API_KEY")):
         problems.append(f"{name}: its webhook key is not the variable after '#' in the agent's webhook URL")
+    problems += check_database(name, env.get(f"{prefix}DATABASE_URL"), services.get("postgres", {}))
     depends = controller.get("depends_on", {})
     if depends.get(f"{role}-agent", {}).get("condition") != "service_healthy":
         problems.append(f"{name}: does not wait for {role}-agent to be healthy")
+    return problems
+
+
+def check_database(name: str, url: Any, postgres: dict[str, Any]) -> list[str]:
+    """The controller's stores in the compose Postgres: its service, its database, its account's variables."""
+    if not url:
+        return [f"{name}: no DATABASE_URL: its stores would be SQLite files in its volume"]
+    pg_env = postgres.get("environment", {})
+    expected = f"@postgres:5432/{resolve(pg_env.get('POSTGRES_DB'))}"
+    problems = []
+    if not str(url).endswith(expected):
+        problems.append(f"{name}: its DATABASE_URL does not end with {expected} (the Postgres service's database)")
+    if references(url) != references(pg_env.get("POSTGRES_USER")) | references(pg_env.get("POSTGRES_PASSWORD")):
+        problems.append(f"{name}: its DATABASE_URL does not use the account variables the Postgres service is given")
     return problems
 
 
