@@ -55,6 +55,7 @@ from medcred.database import Database
 from medcred.errors import ConfigurationError, MedcredError
 from medcred.identifiers import IndyDid
 from medcred.processes import Listener, ensure_listeners_free
+from medcred.schema import open_pool
 from medcred.servers import EmbeddedServer
 from medcred.settings import HomeSettings, data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
@@ -272,7 +273,9 @@ class MedcredNetwork:
                 await self.postgres.start()
             if self.database is not None:
                 await self.database.check()
-                self.progress(f"the wallets are in PostgreSQL: {self.database.safe()}")
+                # The controllers' schema made or migrated now, or a newer one refused, before any agent starts.
+                (await asyncio.to_thread(open_pool, self.database, name="network")).close()
+                self.progress(f"the wallets and the controllers' stores are in PostgreSQL: {self.database.safe()}")
             await self._fetch_genesis()
             if self._owns_ledger:
                 await self.ledger.start()

@@ -93,7 +93,9 @@ class PrivateCluster:
         return (self.folder / "PG_VERSION").exists()
 
     async def start(self) -> str:
-        """Make the cluster once (its role and database too), start it; the database URL."""
+        """Make the cluster once (its role and database too), start it unless it runs; the database URL."""
+        if self._started:
+            return self.url
         created = not self.exists()
         if created:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -120,3 +120,17 @@ async def test_a_database_that_cannot_be_used_is_one_clear_error_at_start(
     with pytest.raises(ConfigurationError, match="postgresql://user:password@host:port/db"):
         Database.parse(SecretStr("mysql://medcred:pw@127.0.0.1/medcred"))
     await good.check()  # the cluster's own URL works
+
+
+async def test_a_database_a_newer_medcred_migrated_is_refused_before_any_agent_starts(
+    ledger_network: LedgerNetwork, cluster: PrivateCluster, tmp_path: Path
+) -> None:
+    await cluster.start()
+    async with await psycopg.AsyncConnection.connect(cluster.url, autocommit=True) as connection:
+        await connection.execute("CREATE TABLE medcred_schema (version INTEGER NOT NULL)")
+        await connection.execute("INSERT INTO medcred_schema (version) VALUES (99)")
+    network = network_on(tmp_path / "medcred", ledger_network, cluster, SecretStr(secrets.token_bytes(32).hex()))
+    with pytest.raises(ConfigurationError, match=r"schema version 99, newer than this medcred's \(\d+\)"):
+        async with network:
+            pass
+    assert not (tmp_path / "medcred" / "issuer" / "agent").exists()  # no agent was started
