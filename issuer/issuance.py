@@ -37,9 +37,23 @@ from issuer.onboarding import IssuerIdentity
 from issuer.patients import PatientService
 from issuer.registry import CredentialRecord, CredentialState, IssuerRegistry, PatientRecord, now
 from medcred.credentials import CredentialType
-from medcred.errors import AgentError, AgentRejectedError, ConflictError, MedcredError, NotFoundError, TimeoutError_
+from medcred.errors import (
+    AgentError,
+    AgentRejectedError,
+    AgentUnavailableError,
+    ConflictError,
+    MedcredError,
+    NotFoundError,
+    TimeoutError_,
+)
 
 __all__ = ["EXCHANGE_TOPIC", "MAX_CONNECTION_WAIT", "REVOCATION_IDS_TOPIC", "IssuanceService"]
+
+# ACA-Py answers a 400 with this when its read of our own schema from the ledger failed (it logs the
+# resolution error and goes on without the attribute names): a validator down or a slow read, not bad input.
+SCHEMA_UNREAD = "Could not determine schema attributes"
+SCHEMA_UNREAD_MESSAGE = "the issuer's agent could not read the credential's schema from the ledger just now; " \
+    "try again in {} s"
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +130,9 @@ class IssuanceService:
         except AgentRejectedError as exc:
             if exc.agent_status == 403:  # ACA-Py: "Connection ... not ready"
                 raise ConflictError("the patient's connection is not ready; send a new invitation") from exc
+            if SCHEMA_UNREAD in str(exc):
+                raise AgentUnavailableError(SCHEMA_UNREAD_MESSAGE.format(self.admin.retry_after),
+                                            self.admin.retry_after) from exc  # fmt: skip
             raise
         cred_ex_id = exchange.get("cred_ex_id")
         if not isinstance(cred_ex_id, str):

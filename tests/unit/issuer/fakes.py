@@ -35,6 +35,7 @@ class FakeAgent:
     registry_404s: int = 2  # how many polls a new credential definition's registry answers 404
     public_404s: int = 0  # how many times POST /wallet/did/public answers 404 (ledger read lag)
     schema_misses: int = 0  # how many times POST /anoncreds/credential-definition cannot read its schema yet
+    offer_misses: int = 0  # how many times send-offer cannot read the schema from the ledger (a validator down)
     schemas: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, version) -> id
     cred_defs: dict[str, list[str]] = field(default_factory=dict)  # schema id -> cred def ids
     wallet: list[dict[str, str]] = field(default_factory=list)
@@ -103,6 +104,10 @@ class FakeAgent:
             invitation = {"@id": message_id, "handshake_protocols": body.get("handshake_protocols")}
             url = f"http://127.0.0.1:8020?oob={message_id}"
             return ok({"invi_msg_id": message_id, "oob_id": "oob-1", "invitation": invitation, "invitation_url": url})
+        if route == ("POST", "/issue-credential-2.0/send-offer") and self.offer_misses > 0:
+            self.offer_misses -= 1
+            return httpx.Response(400, text="400: Could not determine schema attributes. If you did not create the "
+                                            "schema, then you need to provide the schema_id.")  # fmt: skip
         if route == ("POST", "/issue-credential-2.0/send-offer"):
             cred_ex_id = f"cred-ex-{next(self._counter)}"
             self.offers[cred_ex_id] = body

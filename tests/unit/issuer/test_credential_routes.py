@@ -45,6 +45,17 @@ async def test_issuing_before_a_connection_is_409(issuer: Issuer) -> None:
     assert issuer.agent.calls("POST", "/issue-credential-2.0/send-offer") == []
 
 
+async def test_an_offer_whose_schema_the_agent_could_not_read_is_503_to_retry(issuer: Issuer) -> None:
+    await issuer.connected_patient()
+    issuer.agent.offer_misses = 1
+    response = await issuer.http.post("/patients/p1/credentials", json=VACCINATION)
+    assert response.status_code == 503, response.text
+    assert "Retry-After" in response.headers
+    assert "could not read the credential's schema from the ledger" in response.json()["detail"]
+    assert issuer.service.registry.credentials("p1") == []
+    assert (await issuer.http.post("/patients/p1/credentials", json=VACCINATION)).status_code == 202
+
+
 async def test_offer_carries_the_mapped_attributes_and_the_right_definition(issuer: Issuer) -> None:
     credential_id, cred_ex_id = await issued(issuer)
     offer = issuer.agent.offers[cred_ex_id]
