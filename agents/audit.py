@@ -1,5 +1,6 @@
-"""A role's audit trail: its append-only log in `<role folder>/audit`, anchored on the ledger in
-batches under the role's own audit DID (registered through the ledger's `POST /register` at start).
+"""A role's audit trail: its append-only log in `<role folder>/audit` (or, with MEDCRED_DATABASE_URL, in
+the database), anchored on the ledger in batches under the role's own audit DID (registered through the
+ledger's `POST /register` at start).
 
     audit = ServiceAudit(settings)
     await audit.start()
@@ -20,14 +21,24 @@ import httpx
 
 from agents.registration import register_with_endorser
 from agents.settings import RoleSettings
-from audit import Anchorer, AnchorSettings, AuditEntry, AuditLog, ensure_anchor_identity
+from audit import Anchorer, AnchorSettings, AuditEntry, AuditLog, FileAuditLog, TableAuditLog, ensure_anchor_identity
 from ledger.client import LedgerClient
 from ledger.identity import Role, Signer
+from medcred.database import Database
 from medcred.errors import LedgerError
 
-__all__ = ["NO_AUDIT", "AuditRecorder", "ServiceAudit"]
+__all__ = ["NO_AUDIT", "AuditRecorder", "ServiceAudit", "open_audit_log"]
 
 log = logging.getLogger(__name__)
+
+
+def open_audit_log(settings: RoleSettings, folder: Path) -> AuditLog:
+    """The role's log: rows in MEDCRED_DATABASE_URL's database if set (shared by its instances), else files."""
+    if settings.database_url is None:
+        return FileAuditLog(folder, settings.role)
+    from medcred.schema import open_pool
+
+    return TableAuditLog(open_pool(Database.parse(settings.database_url), name=f"{settings.role}-audit"), settings.role)
 
 
 class AuditRecorder(Protocol):
@@ -48,7 +59,7 @@ class ServiceAudit:
     def __init__(self, settings: RoleSettings) -> None:
         self.settings = settings
         self.folder = settings.folder() / "audit"
-        self.log = AuditLog(self.folder, settings.role)
+        self.log = open_audit_log(settings, self.folder)
         # The audit key: derived from a secret generated into the role's data folder on first use.
         seed = hashlib.sha256(settings.secret("audit_seed").get_secret_value().encode()).digest()
         self.signer = Signer.from_seed(seed)
@@ -106,6 +117,7 @@ class ServiceAudit:
                 response.raise_for_status()
         except httpx.HTTPError as exc:
             raise LedgerError(f"cannot fetch the ledger's genesis from {url}: {type(exc).__name__}") from exc
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # a log in the database made no folder
         path = self.folder / "pool_genesis.txn"
         path.write_text(response.text)
         return path

@@ -2,7 +2,7 @@
 
     from audit import AuditLog, Anchorer, AnchorSettings, ensure_anchor_identity, verify_log
 
-    log = AuditLog(home / "issuer" / "audit", "issuer")
+    log = FileAuditLog(home / "issuer" / "audit", "issuer")     # or TableAuditLog(pool, "issuer")
     await ensure_anchor_identity(ledger_client, signer, register_url, register_key, service="issuer")
     anchorer = Anchorer(log, ledger_client, signer, AnchorSettings())
     await anchorer.start()
@@ -16,7 +16,8 @@ never attribute values (no names, dates of birth, codes, lot numbers), tokens or
 forever and shown to auditors; what goes in cannot be taken out without breaking the chain. !!!
 
     records  AuditEntry, Batch, canonical JSON        merkle   RFC 6962 roots, proofs, verify_inclusion
-    log      AuditLog: the two .jsonl files          anchor   Anchorer, AnchorSettings
+    log      AuditLog, what every log does           anchor   Anchorer, AnchorSettings
+    log_files FileAuditLog: the two .jsonl files      log_postgres TableAuditLog: rows, several instances
     identity ensure_anchor_identity                   verify   verify_log, VerifyReport (chain: the entries)
     commands `medcred audit verify | bench`
 """
@@ -26,6 +27,8 @@ from __future__ import annotations
 from audit.anchor import Anchorer, AnchorSettings
 from audit.identity import ensure_anchor_identity
 from audit.log import AuditLog
+from audit.log_files import FileAuditLog
+from audit.log_postgres import TableAuditLog
 from audit.merkle import InclusionProof, verify_inclusion
 from audit.records import AuditEntry, Batch
 from audit.verify import VerifyReport, verify_log
@@ -36,7 +39,9 @@ __all__ = [
     "AuditEntry",
     "AuditLog",
     "Batch",
+    "FileAuditLog",
     "InclusionProof",
+    "TableAuditLog",
     "VerifyReport",
     "ensure_anchor_identity",
     "verify_inclusion",

@@ -15,6 +15,9 @@ and tries again; entries stay pending meanwhile, across restarts too (pending = 
 batch). When appends outpace the ledger (about batch_size entries per write, a write ~0.1 s), the
 backlog grows and is worked off later. If the process stopped between the ledger write and its
 record in batches.jsonl, the next anchoring finds that anchor (the DID's latest) and records it.
+
+Several instances of a service share a log in PostgreSQL: `log.anchoring()` lets one anchor at a
+time, and each looks for such an orphaned anchor first (the instance that wrote it may have died).
 """
 
 from __future__ import annotations
@@ -132,8 +135,8 @@ class Anchorer:
             await asyncio.wait_for(event.wait(), timeout)
 
     async def _anchor(self, limit: int | None) -> Batch | None:
-        async with self._lock:
-            if not self._orphan_checked:
+        async with self._lock, self.log.anchoring():
+            if not self._orphan_checked or self.log.shared:  # shared: another instance may have died mid-write
                 await self._adopt_orphan()
                 self._orphan_checked = True
             items = self.log.cut(limit)

@@ -22,6 +22,7 @@ import typer
 from audit.anchor import Anchorer, AnchorSettings
 from audit.identity import ensure_anchor_identity
 from audit.log import AuditLog
+from audit.log_files import FileAuditLog
 from audit.verify import verify_log
 from ledger.client import LedgerClient
 from ledger.identity import Signer
@@ -91,7 +92,7 @@ async def _anchorer(folder: Path, ledger: Ledger, settings: AnchorSettings) -> A
     client, register_url, register_key = ledger
     signer = Signer.from_seed(secrets.token_bytes(32))
     await ensure_anchor_identity(client, signer, register_url, register_key, service="bench")
-    log = AuditLog(folder, "bench")
+    log = FileAuditLog(folder, "bench")
     anchorer = Anchorer(log, client, signer, settings)
     await anchorer.start()
     try:
@@ -164,7 +165,7 @@ def bench(
         with tempfile.TemporaryDirectory(prefix="medcred-audit-bench-") as tmp:
             folder = Path(tmp)
             console.progress(f"{events} appends without an anchorer")
-            plain = AuditLog(folder / "plain", "bench")
+            plain = FileAuditLog(folder / "plain", "bench")
             rate_plain = events / _append(plain, events)
             plain.close()
             lines.append(f"{'no anchorer':<36} {rate_plain:10,.0f} appends/s")

@@ -1,13 +1,18 @@
 """`medcred audit ...`: verify the services' audit logs (and their anchors), measure the audit trail.
 
-Each service keeps its log in `<MEDCRED_HOME>/<service>/audit/`; anchors are checked on the pool whose
-genesis is `<MEDCRED_HOME>/ledger/pool/genesis/<network>/pool_transactions_genesis` when it answers.
+Each service keeps its log in `<MEDCRED_HOME>/<service>/audit/`, or with a database (MEDCRED_DATABASE_URL,
+or the private cluster of `medcred up --postgres`) in its tables: those are exported to files and verified
+as file logs are. Anchors are checked on the pool whose genesis is
+`<MEDCRED_HOME>/ledger/pool/genesis/<network>/pool_transactions_genesis` when it answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +28,8 @@ from ledger.pool import LocalPool
 from ledger.settings import LedgerSettings
 from medcred import console
 from medcred.console import settings_epilog
-from medcred.errors import LedgerError
+from medcred.database import Database
+from medcred.errors import ConfigurationError, LedgerError
 from medcred.settings import HomeSettings
 
 __all__ = ["app"]
@@ -40,6 +46,40 @@ def service_folders(home: Path, service: str | None) -> list[tuple[str, Path]]:
     if service is not None:
         return [(service, home / service / "audit")]
     return [(path.parent.parent.name, path.parent) for path in sorted(home.glob(f"*/audit/{ENTRIES}"))]
+
+
+@contextlib.contextmanager
+def exported_logs(home: Path, service: str | None) -> Iterator[tuple[list[tuple[str, Path]], str | None, bool]]:
+    """The database's logs exported to a temporary folder: ([(service, folder)], a note, whether that is a problem).
+
+    The database is MEDCRED_DATABASE_URL's, else the private cluster's of `medcred up --postgres` if this
+    data folder ever had one (not answering is then only a note: the network may run on SQLite now).
+    """
+    settings = HomeSettings()
+    configured = settings.database_url is not None
+    database = Database.parse(settings.database_url) if settings.database_url else Database.private(
+        home, settings.postgres_port)  # fmt: skip
+    if database is None:
+        yield [], None, False
+        return
+    from audit.log_postgres import TableAuditLog, logged_services
+    from medcred.schema import open_pool
+
+    try:
+        pool = open_pool(database, name="audit-verify", timeout=5.0)
+    except ConfigurationError as exc:
+        yield [], f"audit logs in the database were not checked: {exc}", configured
+        return
+    try:
+        with tempfile.TemporaryDirectory(prefix="medcred-audit-") as scratch:
+            found = []
+            for name in [service] if service is not None else logged_services(pool):
+                log = TableAuditLog(pool, name, owns_pool=False)
+                if log.last_seq:
+                    found.append((name, log.export(Path(scratch) / name)))
+            yield found, None, False
+    finally:
+        pool.close()
 
 
 async def open_ledger(home: Path) -> tuple[LedgerClient | None, str]:
@@ -79,24 +119,35 @@ def verify(
 
     async def job() -> int:
         root = (home or HomeSettings().home).expanduser().resolve()
-        folders = service_folders(root, service)
-        if not folders:
-            typer.echo(f"no audit logs under {root}")
-            return 0
-        client, note = await open_ledger(root)
-        problems = 0
-        try:
-            for name, folder in folders:
-                report = await verify_log(folder, name, client)
-                if report.ok:
-                    typer.echo(f"{name}: OK - {_summary(report, client is not None)}")
-                else:
-                    problems += 1
-                    typer.secho(f"{name}: PROBLEM - {report.problem}", fg=typer.colors.RED)
-        finally:
-            if client is not None:
-                client.close()
-        typer.echo(note)
-        return 1 if problems else 0
+        with exported_logs(root, service) as (tables, database_note, database_problem):
+            if database_note:
+                typer.secho(database_note, fg=typer.colors.RED if database_problem else typer.colors.YELLOW)
+            files = [(name, name, folder) for name, folder in service_folders(root, service)]
+            if service is not None and tables and not (files[0][2] / ENTRIES).exists():
+                files = []  # that service's log is in the database only
+            logs = files + [(f"{name} (database)", name, folder) for name, folder in tables]
+            if not logs:
+                typer.echo(f"no audit logs under {root}")
+                return 1 if database_problem else 0
+            return await _verify_all(root, logs) or (1 if database_problem else 0)
 
     console.run(job)
+
+
+async def _verify_all(root: Path, logs: list[tuple[str, str, Path]]) -> int:
+    """Verify each (label, service, folder) and print a line for it, then how anchors were checked: 1 at a problem."""
+    client, note = await open_ledger(root)
+    problems = 0
+    try:
+        for label, name, folder in logs:
+            report = await verify_log(folder, name, client)
+            if report.ok:
+                typer.echo(f"{label}: OK - {_summary(report, client is not None)}")
+            else:
+                problems += 1
+                typer.secho(f"{label}: PROBLEM - {report.problem}", fg=typer.colors.RED)
+    finally:
+        if client is not None:
+            client.close()
+    typer.echo(note)
+    return 1 if problems else 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -20,9 +21,11 @@ from pydantic import SecretStr
 
 from medcred.errors import ConfigurationError
 
-__all__ = ["Database"]
+__all__ = ["PRIVATE_DATABASE", "PRIVATE_ROLE", "PRIVATE_SECRET", "Database"]
 
 SCHEMES = ("postgresql", "postgres")
+# `medcred up --postgres`'s private cluster (stack.postgres): its role, its database, its password's secret.
+PRIVATE_ROLE, PRIVATE_DATABASE, PRIVATE_SECRET = "medcred", "medcred", "postgres_password"
 MAX_CONNECTIONS = 8  # per agent: two cores serve a handful of concurrent queries at most
 
 
@@ -49,6 +52,14 @@ class Database:
         if not parts.hostname or not parts.username or parts.password is None or not name or "/" in name:
             raise ConfigurationError(f"MEDCRED_DATABASE_URL needs a user, a password, a host and a database: {shown}")
         return cls(unquote(parts.username), SecretStr(unquote(parts.password)), parts.hostname, port, unquote(name))
+
+    @classmethod
+    def private(cls, home: Path, port: int) -> Database | None:
+        """The database of `medcred up --postgres` in this data folder, if it ever made one (else None)."""
+        secret = home / "secrets" / PRIVATE_SECRET
+        if not secret.exists():
+            return None
+        return cls(PRIVATE_ROLE, SecretStr(secret.read_text().strip()), "127.0.0.1", port, PRIVATE_DATABASE)
 
     def storage_config(self) -> str:
         return json.dumps({"url": f"{self.host}:{self.port}", "max_connections": MAX_CONNECTIONS})

@@ -14,6 +14,8 @@ The tables (the agents' wallets are databases of their own, made by ACA-Py):
     record_index       the issuer's health records: metadata and each record's wrapped data key
     record_tombstones  what remains of an erased record
     record_meta        the record store's check values (its KEK's, its folder's)
+    audit_entries      every service's audit log: one row per entry (audit.log_postgres)
+    audit_batches      and one per batch anchored on the ledger
 
 Connections are autocommit: each statement is committed at once, as in the SQLite stores; a statement
 that must go with another takes `connection.transaction()`.
@@ -43,6 +45,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX record_index_by_patient ON record_index (patient_ref, seq);
     CREATE TABLE record_tombstones (record_id TEXT PRIMARY KEY, body TEXT NOT NULL);
     CREATE TABLE record_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: the services' audit logs (audit.log_postgres): each row its canonical JSON line
+    """
+    CREATE TABLE audit_entries (service TEXT NOT NULL, seq BIGINT NOT NULL, byte_offset BIGINT NOT NULL,
+                                appended_at DOUBLE PRECISION NOT NULL, subject TEXT, hash TEXT NOT NULL,
+                                line TEXT NOT NULL, PRIMARY KEY (service, seq));
+    CREATE INDEX audit_entries_by_subject ON audit_entries (service, subject, seq);
+    CREATE TABLE audit_batches (service TEXT NOT NULL, batch INTEGER NOT NULL, first_seq BIGINT NOT NULL,
+                                last_seq BIGINT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (service, batch));
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

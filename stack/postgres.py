@@ -24,14 +24,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medcred.database import PRIVATE_DATABASE as DATABASE
+from medcred.database import PRIVATE_ROLE as ROLE
+from medcred.database import PRIVATE_SECRET
 from medcred.errors import ConfigurationError, ProcessError
 from medcred.settings import generated_secret
 
 __all__ = ["PG_BIN", "PrivateCluster"]
 
 PG_BIN = Path(os.environ.get("MEDCRED_PG_BIN", "/usr/lib/postgresql/15/bin"))
-ROLE = "medcred"
-DATABASE = "medcred"
 
 
 @dataclass
@@ -59,7 +60,7 @@ class PrivateCluster:
 
     @property
     def password(self) -> str:
-        return generated_secret(self.secrets_home, "postgres_password")
+        return generated_secret(self.secrets_home, PRIVATE_SECRET)
 
     @property
     def url(self) -> str:

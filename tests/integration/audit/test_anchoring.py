@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import Anchorer, AnchorSettings, AuditLog, ensure_anchor_identity, verify_inclusion, verify_log
+from audit import Anchorer, AnchorSettings, AuditLog, FileAuditLog, ensure_anchor_identity, verify_inclusion, verify_log
 from audit.merkle import leaf_hash, merkle_root
 from audit.records import anchor_raw, canonical, entry_hash
 from ledger.client import Attrib, LedgerClient, LedgerName
@@ -50,7 +50,7 @@ def _fill(log: AuditLog, count: int) -> None:
 
 async def test_a_batch_is_anchored_as_an_attrib_and_verified(tmp_path: Path, ledger_client: LedgerClient,
                                                              signer: Signer) -> None:
-    with AuditLog(tmp_path, SERVICE) as log:
+    with FileAuditLog(tmp_path, SERVICE) as log:
         _fill(log, 20)
         batch = await Anchorer(log, ledger_client, signer, AnchorSettings()).anchor_now()
         assert batch is not None and (batch.first_seq, batch.last_seq, batch.did) == (1, 20, signer.did)
@@ -81,7 +81,7 @@ def _rewrite_batch(folder: Path, number: int, **fields: object) -> None:
 async def test_a_batch_record_changed_after_anchoring_no_longer_matches_the_ledger(
     tmp_path: Path, ledger_client: LedgerClient, signer: Signer
 ) -> None:
-    with AuditLog(tmp_path, SERVICE) as log:
+    with FileAuditLog(tmp_path, SERVICE) as log:
         anchorer = Anchorer(log, ledger_client, signer, AnchorSettings())
         _fill(log, 10)
         await anchorer.anchor_now()
@@ -130,7 +130,7 @@ async def test_one_ledger_write_per_batch(tmp_path: Path, ledger_network: Ledger
     signer = Signer.from_seed(secrets.token_bytes(32))
     url = f"{ledger_network.settings.web_url}/register"
     await ensure_anchor_identity(ledger_client, signer, url, ledger_network.register_key(), service=SERVICE)
-    with AuditLog(tmp_path, SERVICE) as log:
+    with FileAuditLog(tmp_path, SERVICE) as log:
         anchorer = Anchorer(log, ledger_client, signer, AnchorSettings(batch_size=500, max_wait=60))
         await anchorer.start()
         try:

@@ -7,7 +7,11 @@ lost: the patient proves it again. Bad database settings are one clear error at 
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import secrets
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -94,6 +98,7 @@ async def test_wallets_in_postgresql_survive_a_restart_of_everything(
         assert {"issuer-issuer", "holder-holder", "verifier-verifier"} <= stores
         assert [row[0] for row in indexed] == [record["record_id"]]
         assert not list(home.rglob("*.db")) and not list(home.rglob("index.sqlite3"))
+        assert not list(home.rglob("entries.jsonl"))  # the audit logs are rows too
 
     # Everything stops (PostgreSQL last) and starts again on the same data: nothing is lost.
 
@@ -104,6 +109,16 @@ async def test_wallets_in_postgresql_survive_a_restart_of_everything(
         assert await prove(network, http, wallet) == "verified"
         (kept,) = await network.staff_clients(http).hospital.call("GET", f"/patients/{ref}/records")
         assert kept["record_id"] == record["record_id"]
+        # The audit logs, kept across the restart in the database, verify (exported to files on the way).
+        verify = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "medcred"), "audit", "verify", "--home", str(home),
+            env={**os.environ, "MEDCRED_DATABASE_URL": cluster.url}, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = (await verify.communicate())[0].decode()
+        assert verify.returncode == 0, output
+        for role in ("holder", "issuer", "verifier"):
+            assert re.search(rf"^{role} \(database\): OK - \d+ entries, [1-9]\d* batch", output, re.M), output
 
 
 async def test_a_database_that_cannot_be_used_is_one_clear_error_at_start(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import AuditLog
+from audit import AuditLog, FileAuditLog
 from ledger.identity import Signer
 from tests.unit.audit.fakes import FakeLedger
 
@@ -22,7 +22,7 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def log(folder: Path) -> Iterator[AuditLog]:
-    with AuditLog(folder, SERVICE) as audit_log:
+    with FileAuditLog(folder, SERVICE) as audit_log:
         yield audit_log
 
 

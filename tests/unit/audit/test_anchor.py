@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from audit import Anchorer, AnchorSettings, AuditLog, verify_inclusion, verify_log
+from audit import Anchorer, AnchorSettings, AuditLog, FileAuditLog, verify_inclusion, verify_log
 from ledger.identity import Signer
 from tests.unit.audit.conftest import SERVICE, fill
 from tests.unit.audit.fakes import FakeLedger
@@ -86,7 +86,7 @@ async def test_entries_left_pending_by_an_earlier_run_are_anchored_at_once(
 ) -> None:
     fill(log, 4)
     log.close()
-    with AuditLog(folder, SERVICE) as again:
+    with FileAuditLog(folder, SERVICE) as again:
         anchorer = _anchorer(again, ledger, signer, batch_size=100, max_wait=60)
         await anchorer.start()
         try:
@@ -123,7 +123,7 @@ async def test_an_anchor_whose_record_was_lost_is_recorded_not_written_again(
     batches = folder / "batches.jsonl"
     batches.write_text(batches.read_text().splitlines(keepends=True)[0])  # as if stopped right after the write
 
-    with AuditLog(folder, SERVICE) as again:
+    with FileAuditLog(folder, SERVICE) as again:
         assert len(again.pending()) == 4
         assert await _anchorer(again, ledger, signer).anchor_now() is None
         assert again.pending() == [] and again.batch_count == 2 and ledger.writes == 2

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from audit import AuditLog
+from audit import FileAuditLog
 from stack.cli import app
 from tests.unit.audit.conftest import fill
 
 
 def _logs(home: Path) -> None:
     for service, count in (("issuer", 5), ("holder", 3)):
-        with AuditLog(home / service / "audit", service) as log:
+        with FileAuditLog(home / service / "audit", service) as log:
             fill(log, count)
 
 

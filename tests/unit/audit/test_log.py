@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import AuditLog, verify_log
+from audit import AuditLog, FileAuditLog, verify_log
 from medcred.errors import AuditLogError, InvalidInputError
 from tests.unit.audit.conftest import SERVICE, fill
 
@@ -55,7 +55,7 @@ def test_reopening_continues_the_chain_and_keeps_what_is_pending(log: AuditLog, 
     fill(log, 5)
     head = log.head
     log.close()
-    with AuditLog(folder, SERVICE) as again:
+    with FileAuditLog(folder, SERVICE) as again:
         assert (again.last_seq, again.head) == (5, head)
         assert [e.seq for e in again.pending()] == [1, 2, 3, 4, 5]
         entry = again.append("credential.revoked", subject="patient-0")
@@ -83,7 +83,7 @@ def test_a_damaged_last_line_is_refused(
     path = folder / "entries.jsonl"
     path.write_text(damage(path.read_text()))
     with pytest.raises(AuditLogError, match=message):
-        AuditLog(folder, SERVICE)
+        FileAuditLog(folder, SERVICE)
 
 
 async def test_appends_from_several_threads_keep_one_valid_chain(log: AuditLog, folder: Path) -> None:
