@@ -34,6 +34,7 @@ from pydantic import BaseModel, SecretStr
 
 from agents.admin import AdminClient
 from agents.audit import ServiceAudit
+from agents.bus import EventBus, open_bus
 from agents.events import EventWaiter
 from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
@@ -59,8 +60,12 @@ class HealthView(BaseModel):
 class AgentLink:
     """A controller's hold on its agent: the admin client, the webhook receiver, the event waiter."""
 
-    def __init__(self, admin_url: str, admin_api_key: SecretStr, webhook_api_key: SecretStr) -> None:
-        self.events = EventWaiter()
+    def __init__(
+        self, admin_url: str, admin_api_key: SecretStr, webhook_api_key: SecretStr, bus: EventBus | None = None
+    ) -> None:
+        """`bus`: how this instance and the others of its role tell each other of events (none: it runs alone)."""
+        self.bus = bus or EventBus()
+        self.events = EventWaiter(share=self.bus.publish)
         self.webhooks = WebhookRouter(webhook_api_key, events=self.events)
         self.admin = AdminClient(admin_url, admin_api_key)
 
@@ -71,13 +76,15 @@ class AgentLink:
     ) -> AgentLink:
         """The link to a role's own agent; `transport` replaces the network under the admin client (tests)."""
         admin_key = settings.secret("agent_admin_api_key")
-        link = cls(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"))
+        link = cls(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"),
+                   open_bus(settings.database_url, settings.role))  # fmt: skip
         link.admin = admin_class(
             settings.agent_admin_url, admin_key, transport=transport, retry_after=settings.agent_retry_after
         )
         return link
 
     async def open(self, ready_timeout: float = 60.0) -> None:
+        await self.bus.open(self.webhooks.deliver_remote)
         await self.admin.open()
         deadline = time.monotonic() + ready_timeout
         while True:
@@ -98,6 +105,7 @@ class AgentLink:
 
     async def close(self) -> None:
         await self.webhooks.drain()
+        await self.bus.close()
         await self.admin.aclose()
 
 

@@ -10,13 +10,16 @@ asked it), so the waiter keeps the latest event of each (topic, id field, id val
 and a late `wait_for` whose state is already there resolves at once. Every top-level string field whose
 name ends in `_id` is indexed, so a flow may wait by `pres_ex_id`, `thread_id`, `connection_id`...
 A waiter that resolves, times out or is cancelled removes itself: nothing is left behind.
+
+Several instances of a controller: `share(event)` tells the others (`agents.bus`) once this instance has
+handled it, and `announce(event)` is a flow's own event (a verification's result), fed here and shared.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,8 +63,9 @@ class _Waiter:
 class EventWaiter:
     """Remembers the latest event per record and resolves the flows awaiting a state of it."""
 
-    def __init__(self, max_records: int = 10_000) -> None:
+    def __init__(self, max_records: int = 10_000, share: Callable[[WebhookEvent], None] | None = None) -> None:
         self._max_records = max_records
+        self._share = share
         self._latest: OrderedDict[_Key, WebhookEvent] = OrderedDict()
         self._waiters: dict[_Key, list[_Waiter]] = {}
 
@@ -81,6 +85,16 @@ class EventWaiter:
                     waiter.future.set_result(event.payload)
         while len(self._latest) > self._max_records:
             self._latest.popitem(last=False)
+
+    def share(self, event: WebhookEvent) -> None:
+        """Tell the other instances of this controller (if any) of an event handled here."""
+        if self._share is not None:
+            self._share(event)
+
+    def announce(self, event: WebhookEvent) -> None:
+        """A flow's own event: fed here, and shared."""
+        self.feed(event)
+        self.share(event)
 
     def latest(self, topic: str, field: str, value: str) -> WebhookEvent | None:
         """The most recent event seen for this record, if it is still remembered."""

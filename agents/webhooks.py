@@ -14,6 +14,10 @@ ACA-Py retries deliveries it believes failed, so the same event can come twice: 
 (same topic, record id, state and `updated_at`; or the same payload, for records without those) are
 recognised through a bounded LRU and handled once. The answer is 200 at once; handlers run as tasks of
 their own, so a slow handler never holds up the agent. `drain()` awaits the handlers still running.
+
+With several instances of the controller, the one that receives an event shares it once its handler is
+done (`EventWaiter.share`); the others get it through `deliver_remote`, which feeds their waiter and
+observers but runs no handler: what the event changed is already in the shared store.
 """
 
 from __future__ import annotations
@@ -160,11 +164,19 @@ class WebhookRouter:
         if self.events is not None:
             self.events.feed(event)
         handler = self._handlers.get(event.topic)
+        if handler is None and self.events is not None:
+            self.events.share(event)
         if handler is not None or self._observers:
             task = asyncio.create_task(self._run(handler, event), name=f"webhook {event.topic}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return True
+
+    def deliver_remote(self, event: WebhookEvent) -> None:
+        """An event another instance received and handled (`agents.bus`): the waiter and observers hear it."""
+        if self.events is not None:
+            self.events.feed(event)
+        self._observe(event)
 
     async def _run(self, handler: Handler | None, event: WebhookEvent) -> None:
         try:
@@ -173,6 +185,11 @@ class WebhookRouter:
         except Exception:  # a handler's failure must not go unseen, nor take the receiver down
             record_id = event.payload.get(RECORD_ID_FIELDS.get(event.topic, "record_id"))
             log.exception("webhook handler for %s (record %s, state %s) failed", event.topic, record_id, event.state)
+        if handler is not None and self.events is not None:
+            self.events.share(event)
+        self._observe(event)
+
+    def _observe(self, event: WebhookEvent) -> None:
         for observer in self._observers:
             try:
                 observer(event)

@@ -245,7 +245,7 @@ class IssuanceService:
         self._save_move(abandoned)  # saved before any await: a webhook meanwhile finds it final
         await self._end_on_agent(abandoned)
         # Our own ending, fed like the agent's, so `wait_until_issued` callers return (the agent may be down).
-        self.events.feed(WebhookEvent(EXCHANGE_TOPIC, {"cred_ex_id": record.cred_ex_id, "state": "abandoned"}))
+        self.events.announce(WebhookEvent(EXCHANGE_TOPIC, {"cred_ex_id": record.cred_ex_id, "state": "abandoned"}))
 
     async def _end_on_agent(self, record: CredentialRecord) -> None:
         """Revoke what was issued, report the problem to the wallet, delete the agent's exchange record.

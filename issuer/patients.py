@@ -58,6 +58,7 @@ class PatientService:
         self.link_wait = link_wait
         self.invitation_ttl = invitation_ttl
         self._connections = asyncio.Condition()  # notified whenever a patient's connection changes
+        self._wakes: set[asyncio.Task[None]] = set()
 
     def require(self, patient_ref: str) -> PatientRecord:
         """The stored patient, or 404."""
@@ -178,6 +179,17 @@ class PatientService:
             log.info("patient %s lost connection %s (%s)", patient.patient_ref, connection_id, payload.get("state"))
         else:
             return
+        await self._wake()
+
+    def observe(self, event: WebhookEvent) -> None:
+        """A connection event, handled here or by another instance of the hospital (`agents.bus`): whoever
+        waits here for a patient's link reads the shared store again."""
+        if event.topic == "connections":
+            task = asyncio.create_task(self._wake(), name="patients: a connection changed")
+            self._wakes.add(task)
+            task.add_done_callback(self._wakes.discard)
+
+    async def _wake(self) -> None:
         async with self._connections:
             self._connections.notify_all()
 

@@ -94,6 +94,7 @@ class IssuerService:
             issued, self.patients, record_store, audit,
         )  # fmt: skip
         link.webhooks.on("connections", self.patients.on_connection)
+        link.webhooks.observe(self.patients.observe)
         link.webhooks.on(EXCHANGE_TOPIC, self.issuance.on_exchange)
         link.webhooks.on(REVOCATION_IDS_TOPIC, self.issuance.on_revocation_ids)
 

@@ -238,7 +238,8 @@ class VerificationService:
                            revealed=sorted(done.revealed), predicates=list(done.predicates) if done.verified else [],
                            reason=done.reason)
         log.info("verification %s %s (pres_ex %s)", done.verification_id, done.state, done.pres_ex_id)
-        self._events.feed(WebhookEvent(RESULT_TOPIC, {"verification_id": done.verification_id, "state": done.state}))
+        self._events.announce(WebhookEvent(RESULT_TOPIC, {"verification_id": done.verification_id,
+                                                          "state": done.state}))  # fmt: skip
         self.timers.cancel(done.verification_id)
         self._locks.pop(done.verification_id, None)
         if delete_agent_record:
