@@ -1,0 +1,104 @@
+"""Two instances of every controller on one PostgreSQL network: each role's second instance is a second
+app on the same agent, data folder and database, while the agents post their webhooks to the first.
+The demo's scenario runs with its requests sent to the two instances in turn (as a reverse proxy would),
+so a flow that waits on one instance hears its agent's events through the other (`agents.bus`), and the
+audit logs the two share verify afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import secrets
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest_asyncio
+from pydantic import SecretStr
+
+from agents.bus import PostgresEventBus
+from ledger.network import LedgerNetwork
+from medcred.servers import EmbeddedServer
+from stack.demo import scenario
+from stack.postgres import PrivateCluster
+from tests.integration.postgres.test_wallets import network_on
+
+PG_PORT = 5497
+SECOND = 100  # a second instance listens this many ports above the first
+
+
+class Spread(httpx.AsyncBaseTransport):
+    """Sends each role's requests to its instances in turn, as a round-robin reverse proxy does."""
+
+    def __init__(self, instances: dict[int, list[int]]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.turns = {port: itertools.cycle(ports) for port, ports in instances.items()}
+        self.sent: Counter[int] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        port = request.url.port
+        if port in self.turns:
+            target = next(self.turns[port])
+            request.url = request.url.copy_with(port=target)
+            self.sent[target] += 1
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest_asyncio.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[PrivateCluster]:
+    made = PrivateCluster.for_home(tmp_path / "medcred", PG_PORT)
+    try:
+        yield made
+    finally:
+        await made.stop()
+        await made.remove()
+
+
+async def test_the_demo_scenario_passes_with_its_requests_spread_over_two_instances_of_every_controller(
+    ledger_network: LedgerNetwork, cluster: PrivateCluster, tmp_path: Path
+) -> None:
+    home, kek = tmp_path / "medcred", SecretStr(secrets.token_bytes(32).hex())
+    async with network_on(home, ledger_network, cluster, kek) as network:
+        seconds = []
+        try:
+            for role in network.roles:  # one after another, as instances of a deployment come up
+                server = EmbeddedServer(f"{role.name} controller 2", role.make_app(), role.settings.host,
+                                        role.settings.port + SECOND)  # fmt: skip
+                await server.start(timeout=180)
+                seconds.append(server)
+            spread = Spread({role.settings.port: [role.settings.port, role.settings.port + SECOND]
+                             for role in network.roles})  # fmt: skip
+            async with httpx.AsyncClient(timeout=60, transport=spread) as http:
+                staff = network.staff_clients(http)
+                first, eligibility, after = await asyncio.wait_for(scenario(
+                    staff.hospital, staff.wallets, staff.clinic, http, network.holder.url,
+                    ref=f"two-{secrets.token_hex(4)}"), 300)  # fmt: skip
+            assert (first["state"], eligibility["state"], after["state"]) == ("verified", "verified", "failed")
+            for role in network.roles:
+                assert spread.sent[role.settings.port] >= 3 and spread.sent[role.settings.port + SECOND] >= 3, spread
+            # The second instances heard their agents' events from the first: that is how their waits ended.
+            heard = {server.name: server.app.state.link.bus.heard for server in seconds}
+            assert all(isinstance(server.app.state.link.bus, PostgresEventBus) for server in seconds)
+            assert all(count > 0 for count in heard.values()), heard
+        finally:
+            for server in reversed(seconds):
+                await server.stop()
+
+        # Both instances appended to one log per role, and anchored it: it verifies.
+        verify = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "medcred"), "audit", "verify", "--home", str(home),
+            env={**os.environ, "MEDCRED_DATABASE_URL": cluster.url}, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = (await verify.communicate())[0].decode()
+        assert verify.returncode == 0, output
+        for role in ("holder", "issuer", "verifier"):
+            assert re.search(rf"^{role} \(database\): OK - \d+ entries", output, re.M), output
