@@ -35,11 +35,13 @@ from pydantic import BaseModel, SecretStr
 from agents.admin import AdminClient
 from agents.audit import ServiceAudit
 from agents.bus import EventBus, open_bus
+from agents.deliveries import SharedDeliveries
 from agents.events import EventWaiter
 from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
 from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
+from medcred.database import Database
 from medcred.docs_ui import serve_docs
 from medcred.errors import AgentError, TimeoutError_
 from medcred.pages import PageSite
@@ -61,12 +63,16 @@ class AgentLink:
     """A controller's hold on its agent: the admin client, the webhook receiver, the event waiter."""
 
     def __init__(
-        self, admin_url: str, admin_api_key: SecretStr, webhook_api_key: SecretStr, bus: EventBus | None = None
+        self, admin_url: str, admin_api_key: SecretStr, webhook_api_key: SecretStr, bus: EventBus | None = None,
+        deliveries: SharedDeliveries | None = None,
     ) -> None:
-        """`bus`: how this instance and the others of its role tell each other of events (none: it runs alone)."""
+        """`bus` and `deliveries`: how this instance and the others of its role tell each other of events
+        and share out webhook deliveries (none: it runs alone)."""
         self.bus = bus or EventBus()
+        self.deliveries = deliveries
         self.events = EventWaiter(share=self.bus.publish)
-        self.webhooks = WebhookRouter(webhook_api_key, events=self.events)
+        self.webhooks = WebhookRouter(webhook_api_key, events=self.events,
+                                      claim=deliveries.claim if deliveries else None)  # fmt: skip
         self.admin = AdminClient(admin_url, admin_api_key)
 
     @classmethod
@@ -76,8 +82,14 @@ class AgentLink:
     ) -> AgentLink:
         """The link to a role's own agent; `transport` replaces the network under the admin client (tests)."""
         admin_key = settings.secret("agent_admin_api_key")
+        deliveries = None
+        if settings.database_url is not None:
+            from medcred.schema import open_pool
+
+            pool = open_pool(Database.parse(settings.database_url), name=f"{settings.role}-deliveries")
+            deliveries = SharedDeliveries(pool, settings.role)
         link = cls(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"),
-                   open_bus(settings.database_url, settings.role))  # fmt: skip
+                   open_bus(settings.database_url, settings.role), deliveries)  # fmt: skip
         link.admin = admin_class(
             settings.agent_admin_url, admin_key, transport=transport, retry_after=settings.agent_retry_after
         )
@@ -106,6 +118,8 @@ class AgentLink:
     async def close(self) -> None:
         await self.webhooks.drain()
         await self.bus.close()
+        if self.deliveries is not None:
+            self.deliveries.close()
         await self.admin.aclose()
 
 

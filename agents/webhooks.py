@@ -12,8 +12,9 @@ acknowledged and ignored (the `EventWaiter` still sees it).
 
 ACA-Py retries deliveries it believes failed, so the same event can come twice: identical deliveries
 (same topic, record id, state and `updated_at`; or the same payload, for records without those) are
-recognised through a bounded LRU and handled once. The answer is 200 at once; handlers run as tasks of
-their own, so a slow handler never holds up the agent. `drain()` awaits the handlers still running.
+recognised through a bounded LRU (and, with several instances, their shared `claim`) and handled once.
+The answer is 200 at once; handlers run as tasks of their own, so a slow handler never holds up the
+agent. `drain()` awaits the handlers still running.
 
 With several instances of the controller, the one that receives an event shares it once its handler is
 done (`EventWaiter.share`); the others get it through `deliver_remote`, which feeds their waiter and
@@ -90,7 +91,10 @@ class WebhookRouter:
         events: EventWaiter | None = None,
         prefix: str = "/webhooks",
         max_seen: int = 4096,
+        claim: Callable[[tuple[str, ...]], bool] | None = None,
     ) -> None:
+        """`claim(delivery key)`: False if another instance of the controller took that delivery already
+        (`agents.deliveries`); without it, this instance's own memory of deliveries is all there is."""
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         if not key:
             raise ConfigurationError("the webhook receiver needs an API key")
@@ -99,6 +103,7 @@ class WebhookRouter:
         self._awaited: set[str] = set()
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._max_seen = max_seen
+        self._claim = claim
         self._tasks: set[asyncio.Task[None]] = set()
         self._observers: list[Callable[[WebhookEvent], None]] = []
         # Deliveries over HTTP per (topic, record state; None for a record without one).
@@ -161,6 +166,9 @@ class WebhookRouter:
         self._seen[key] = None
         if len(self._seen) > self._max_seen:
             self._seen.popitem(last=False)
+        if self._claim is not None and not self._claim(key):
+            log.debug("%s webhook already taken by another instance", event.topic)
+            return False
         if self.events is not None:
             self.events.feed(event)
         handler = self._handlers.get(event.topic)

@@ -16,6 +16,7 @@ The tables (the agents' wallets are databases of their own, made by ACA-Py):
     record_meta        the record store's check values (its KEK's, its folder's)
     audit_entries      every service's audit log: one row per entry (audit.log_postgres)
     audit_batches      and one per batch anchored on the ledger
+    webhook_deliveries the agents' webhook deliveries some instance took (agents.deliveries)
 
 Connections are autocommit: each statement is committed at once, as in the SQLite stores; a statement
 that must go with another takes `connection.transaction()`.
@@ -54,6 +55,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX audit_entries_by_subject ON audit_entries (service, subject, seq);
     CREATE TABLE audit_batches (service TEXT NOT NULL, batch INTEGER NOT NULL, first_seq BIGINT NOT NULL,
                                 last_seq BIGINT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (service, batch));
+    """,
+    # 3: the webhook deliveries a role's instances have taken (agents.deliveries)
+    """
+    CREATE TABLE webhook_deliveries (role TEXT NOT NULL, key TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
+                                     PRIMARY KEY (role, key));
+    CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (role, at);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
+from agents.bus import thin
 from agents.events import EventWaiter, WebhookEvent
 from agents.webhooks import WebhookRouter
 from medcred.errors import ConfigurationError
@@ -177,3 +179,56 @@ async def test_an_oversized_body_is_a_413(setup: Setup) -> None:
     response = await setup.http.post("/webhooks/topic/present_proof_v2_0/", content=b" " * (3 * 1024 * 1024),
                                      headers={"x-api-key": KEY, "content-type": "text/plain"})  # fmt: skip
     assert response.status_code == 413 and "limit" in response.json()["detail"]
+
+
+async def test_an_event_is_shared_with_the_other_instances_after_its_handler_and_thin() -> None:
+    """What the other instances hear: after the handler stored the change, only ids, state and time."""
+    order: list[str] = []
+    shared: list[WebhookEvent] = []
+
+    async def handler(event: WebhookEvent) -> None:
+        order.append("handled")
+
+    def share(event: WebhookEvent) -> None:
+        order.append("shared")
+        shared.append(event)
+
+    router = WebhookRouter(KEY, events=EventWaiter(share=share))
+    router.on("present_proof_v2_0", handler)
+    full = PROOF | {"by_format": {"pres_request": {"anoncreds": {"name": "x"}}}, "thread_id": "t1", "trace": True}
+    router.dispatch(WebhookEvent("present_proof_v2_0", full, "w1"))
+    await router.drain()
+    assert order == ["handled", "shared"]
+    assert thin(shared[0].payload) == {"pres_ex_id": "p1", "state": "request-received", "thread_id": "t1",
+                                       "updated_at": PROOF["updated_at"]}  # fmt: skip
+
+
+async def test_a_delivery_another_instance_took_is_not_handled_here(setup: Setup) -> None:
+    taken: set[tuple[str, ...]] = set()
+
+    def claim(key: tuple[str, ...]) -> bool:
+        if key in taken:
+            return False
+        taken.add(key)
+        return True
+
+    one, two = Recorder(), Recorder()
+    first, second = WebhookRouter(KEY, claim=claim), WebhookRouter(KEY, claim=claim)
+    first.on("present_proof_v2_0", one)
+    second.on("present_proof_v2_0", two)
+    assert first.dispatch(WebhookEvent("present_proof_v2_0", PROOF)) is True
+    assert second.dispatch(WebhookEvent("present_proof_v2_0", PROOF)) is False  # the retry reached the other
+    await first.drain()
+    await second.drain()
+    assert (len(one.events), len(two.events)) == (1, 0)
+
+
+async def test_an_event_from_another_instance_feeds_the_waiter_and_observers_but_no_handler(setup: Setup) -> None:
+    observed: list[str] = []
+    setup.router.observe(lambda event: observed.append(event.topic))
+    waiting = asyncio.ensure_future(setup.waiter.wait_for("present_proof_v2_0", "pres_ex_id", "p1",
+                                                          states={"done"}, timeout=5))  # fmt: skip
+    await asyncio.sleep(0)
+    setup.router.deliver_remote(WebhookEvent("present_proof_v2_0", {"pres_ex_id": "p1", "state": "done"}))
+    assert (await waiting)["state"] == "done"
+    assert observed == ["present_proof_v2_0"] and setup.proofs.events == []
