@@ -179,16 +179,21 @@ class IssuanceService:
         moved = record.moved_to(payload.get("state"), reason if isinstance(reason, str) else None)
         if moved is None:
             return record
-        self._save_move(moved)
-        return moved
+        return moved if self._save_move(moved) else self.registry.credential(record.credential_id)
 
-    def _save_move(self, moved: CredentialRecord) -> None:
+    def _save_move(self, moved: CredentialRecord) -> bool:
+        """Save a move; an ending only if this instance takes its claim (False: another one ended it)."""
+        if moved.state.final and not self.registry.claim_ending(moved.credential_id, moved.state):
+            log.info("credential %s was ended by another instance", moved.credential_id)
+            self.timers.cancel(moved.credential_id)
+            return False
         self.registry.save_credential(moved)
         if moved.state.final:
             self.timers.cancel(moved.credential_id)
             event = "credential.issued" if moved.state is CredentialState.DONE else "credential.abandoned"
             self.audit.record(event, subject=moved.patient_ref, credential_id=moved.credential_id, type=moved.type)
         log.info("credential %s (cred_ex_id %s) is %s", moved.credential_id, moved.cred_ex_id, moved.state)
+        return True
 
     async def wait_until_issued(self, credential_id: str, timeout: float) -> CredentialRecord:
         """The record once issued (or abandoned); `TimeoutError_` if neither happens within `timeout` s."""
@@ -242,7 +247,8 @@ class IssuanceService:
         reason = (f"the patient's wallet did not complete the issuance within {self.timeout:g} s "
                   f"(it stopped at {record.state})")  # fmt: skip
         abandoned = record.model_copy(update={"state": CredentialState.ABANDONED, "reason": reason})
-        self._save_move(abandoned)  # saved before any await: a webhook meanwhile finds it final
+        if not self._save_move(abandoned):  # saved before any await: a webhook meanwhile finds it final
+            return
         await self._end_on_agent(abandoned)
         # Our own ending, fed like the agent's, so `wait_until_issued` callers return (the agent may be down).
         self.events.announce(WebhookEvent(EXCHANGE_TOPIC, {"cred_ex_id": record.cred_ex_id, "state": "abandoned"}))

@@ -162,6 +162,11 @@ class IssuerRegistry:
         link = self.store.get("exchanges", cred_ex_id)
         return self.credential(str(link["credential_id"])) if link else None
 
+    def claim_ending(self, credential_id: str, state: str) -> bool:
+        """Take the one ending (done or abandoned) of an exchange: False if one was taken before, by another
+        instance of the hospital for one (its deadline and this one's webhook at once)."""
+        return self.store.insert("endings", credential_id, {"state": state})
+
     def save_credential(self, record: CredentialRecord) -> None:
         self.store.put("exchanges", record.cred_ex_id, {"credential_id": record.credential_id})
         self.store.put("credentials", record.credential_id, record.model_dump(mode="json"))

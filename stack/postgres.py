@@ -32,6 +32,7 @@ from medcred.settings import generated_secret
 
 __all__ = ["PG_BIN", "PrivateCluster"]
 
+MAX_CONNECTIONS = 200
 PG_BIN = Path(os.environ.get("MEDCRED_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
@@ -107,7 +108,10 @@ class PrivateCluster:
             await self._run("initdb", "-D", str(self.folder), "-U", self.superuser, "--auth-local=peer",
                             "--auth-host=scram-sha-256", "-E", "UTF8")  # fmt: skip
         log = self.folder / "server.log"
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder}"
+        # As many connections as docker-compose.yml's server takes: the three agents 8 each, and each controller
+        # instance up to about 20 (a pool of at most 4 per store, its audit log and deliveries; 2 for the bus).
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
+                   f"-c max_connections={MAX_CONNECTIONS}")  # fmt: skip
         await self._run("pg_ctl", "-D", str(self.folder), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
         self._started = True
         if created:

@@ -9,6 +9,7 @@ __all__ = ["VerificationRecords"]
 
 VERIFICATIONS = "verifications"
 BY_PRES_EX = "verification_by_pres_ex"
+ENDINGS = "verification_endings"
 
 
 class VerificationRecords:
@@ -21,6 +22,11 @@ class VerificationRecords:
 
     def save(self, verification: Verification) -> None:
         self._store.put(VERIFICATIONS, verification.verification_id, verification.model_dump(mode="json"))
+
+    def claim_ending(self, verification_id: str, state: str) -> bool:
+        """Take the one ending of a verification: False if one was taken before (by another instance of the
+        clinic, say: its timer and this one's webhook at once). The store's insert is the atomic claim."""
+        return self._store.insert(ENDINGS, verification_id, {"state": state})
 
     def get(self, verification_id: str) -> Verification | None:
         document = self._store.get(VERIFICATIONS, verification_id)

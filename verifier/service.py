@@ -227,7 +227,14 @@ class VerificationService:
     async def _finish(
         self, verification: Verification, outcome: Outcome, *, delete_agent_record: bool = True
     ) -> Verification:
-        """Record the result (the caller holds the lock and saw it pending), then drop the agent's record."""
+        """Record the result (the caller holds the lock and saw it pending), then drop the agent's record.
+
+        The lock is this instance's; the ending's claim in the store makes it the only one across instances
+        (another's webhook or timer may end it at the same moment): who loses the claim records nothing."""
+        if not self._records.claim_ending(verification.verification_id, outcome.state):
+            log.info("verification %s was ended by another instance", verification.verification_id)
+            self.timers.cancel(verification.verification_id)
+            return self._records.get(verification.verification_id) or verification
         done = verification.model_copy(update={
             "state": outcome.state, "verified": outcome.verified, "reason": outcome.reason,
             "revealed": dict(outcome.revealed), "completed_at": self._clock(), "issuer_did": outcome.issuer_did,

@@ -98,3 +98,19 @@ async def test_unfinished_issuances_are_resumed_after_a_restart_with_the_time_le
         assert view["state"] == "abandoned" and "within 0.2 s (it stopped at offer-sent)" in view["reason"]
         assert agent.ended == [("problem-report", cred_ex_id), ("delete", cred_ex_id)]
         assert (await restarted.http.get(f"/credentials/{finished_id}")).json()["state"] == "done"
+
+
+async def test_an_exchange_another_instance_ended_is_not_ended_again_here(tmp_path: Path) -> None:
+    """Two instances of the hospital: the other one's deadline took the ending first (its claim is in the
+    shared store); this one's webhook of `done` then records nothing: no second ending, no audit entry."""
+    agent = FakeAgent()
+    async for issuer in running(tmp_path, agent, FakeLedger(), issuance_timeout=30):
+        credential_id, cred_ex_id = await issued(issuer)
+        assert issuer.service.issuance.registry.claim_ending(credential_id, "abandoned")  # the other instance
+        await exchange(issuer, cred_ex_id, "done")
+        view = (await issuer.http.get(f"/credentials/{credential_id}")).json()
+        assert view["state"] == "offer-sent"  # what the other instance saves is its own ending
+        events = [entry.event for entry in issuer.service.audit.log.entries(subject="p1")]
+        assert "credential.offered" in events and "credential.issued" not in events
+        assert credential_id not in issuer.service.issuance.timers
+        assert not issuer.service.issuance.registry.claim_ending(credential_id, "done")  # one ending, ever

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -108,3 +109,26 @@ async def test_resume_ends_at_once_an_exchange_that_ended_while_no_one_listened(
         "Presented attr group revealed does not satisfy proof request restrictions").reason)
     assert not (await setup.service.get(verified)).pending
     assert (await setup.service.get(waiting)).pending and waiting in setup.service.timers
+
+
+async def test_two_instances_ending_one_verification_at_once_record_one_ending(setup: Setup, tmp_path: Path) -> None:
+    """One instance's webhook (`done`) and the other's timer fire together on one shared store: one ending
+    is taken, and both instances then answer with it."""
+    other_store = SqliteDocumentStore(tmp_path / "verifier.db")  # the same store, as another instance opens it
+    labels = {Party.CLINIC: "Clinic", Party.INSURER: "Insurer"}
+    async with AdminClient("http://agent.test", "admin-key", transport=httpx.MockTransport(setup.agent)) as admin:
+        other = VerificationService(admin, EventWaiter(), VerificationRecords(other_store), labels=labels,
+                                    issuer_did=None, request_timeout=60, clock=setup.clock)  # fmt: skip
+        vid = (await setup.service.create("allergy-check")).verification_id
+        pres_ex_id = setup.records.get(vid).pres_ex_id  # type: ignore[union-attr]
+        setup.agent.records[pres_ex_id] = webhook(pres_ex_id, "done")
+        ends = await asyncio.gather(
+            setup.service.on_presentation(WebhookEvent("present_proof_v2_0", webhook(pres_ex_id, "done"))),
+            other._time_out(vid),
+        )
+        stored = setup.records.get(vid)
+        assert stored is not None and not stored.pending
+        assert ends[1].state == stored.state  # the loser answers with the winner's ending
+        assert setup.agent.deleted == [pres_ex_id]  # the agent's record is dropped once, by the winner
+        await other.close()
+    other_store.close()
