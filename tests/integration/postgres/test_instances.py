@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import re
 import secrets
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,7 +24,7 @@ from ledger.network import LedgerNetwork
 from medcred.servers import EmbeddedServer
 from stack.demo import scenario
 from stack.postgres import PrivateCluster
-from tests.integration.postgres.test_wallets import network_on
+from tests.integration.postgres.test_wallets import audit_verify, network_on
 
 PG_PORT = 5497
 SECOND = 100  # a second instance listens this many ports above the first
@@ -93,12 +91,6 @@ async def test_the_demo_scenario_passes_with_its_requests_spread_over_two_instan
                 await server.stop()
 
         # Both instances appended to one log per role, and anchored it: it verifies.
-        verify = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "medcred"), "audit", "verify", "--home", str(home),
-            env={**os.environ, "MEDCRED_DATABASE_URL": cluster.url}, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        output = (await verify.communicate())[0].decode()
-        assert verify.returncode == 0, output
+        output = await audit_verify(home, cluster.url)
         for role in ("holder", "issuer", "verifier"):
             assert re.search(rf"^{role} \(database\): OK - \d+ entries", output, re.M), output

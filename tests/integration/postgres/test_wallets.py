@@ -47,6 +47,18 @@ async def cluster(tmp_path: Path) -> AsyncIterator[PrivateCluster]:
         await made.remove()
 
 
+async def audit_verify(home: Path, database_url: str) -> str:
+    """`medcred audit verify` on the data folder and that database, as an operator runs it: its output (it passed)."""
+    verify = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "medcred"), "audit", "verify", "--home", str(home),
+        env={**os.environ, "MEDCRED_DATABASE_URL": database_url}, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output = (await verify.communicate())[0].decode()
+    assert verify.returncode == 0, output
+    return output
+
+
 def network_on(home: Path, ledger: LedgerNetwork, cluster: PrivateCluster, kek: SecretStr) -> MedcredNetwork:
     return MedcredNetwork(
         home, ledger=ledger, postgres=cluster, issuer=role_settings(IssuerSettings, "issuer", records_kek=kek),
@@ -110,13 +122,7 @@ async def test_wallets_in_postgresql_survive_a_restart_of_everything(
         (kept,) = await network.staff_clients(http).hospital.call("GET", f"/patients/{ref}/records")
         assert kept["record_id"] == record["record_id"]
         # The audit logs, kept across the restart in the database, verify (exported to files on the way).
-        verify = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "medcred"), "audit", "verify", "--home", str(home),
-            env={**os.environ, "MEDCRED_DATABASE_URL": cluster.url}, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        output = (await verify.communicate())[0].decode()
-        assert verify.returncode == 0, output
+        output = await audit_verify(home, cluster.url)
         for role in ("holder", "issuer", "verifier"):
             assert re.search(rf"^{role} \(database\): OK - \d+ entries, [1-9]\d* batch", output, re.M), output
 
