@@ -59,6 +59,9 @@ class RoleSettings(BaseSettings):
     # every 30 s, ~0.013. Entries are hash-chained at once either way.
     audit_max_wait: float = 30.0
     audit_anchoring: bool = True  # anchor audit batches on the ledger (unit tests turn it off)
+    # With a database (several instances may run): seconds between two looks for unfinished records whose
+    # deadline no timer of this instance holds (another instance armed it, and may have died); 0: never.
+    deadline_sweep: float = Field(default=30.0, ge=0)
     # Retry-After (s) of the 503 a call needing the agent gets while the agent is down or restarting.
     agent_retry_after: int = Field(default=5, ge=1)
     # The ACA-Py plugin's run-time patches this role's agent applies; each on unless switched off here

@@ -2,7 +2,8 @@
 an issuance's deadline).
 
 A timer, not a polling loop: it sleeps once. `cancel(key)` stops one (not the task calling it: a timer
-may end its own flow); `close()` stops all of them, at shutdown.
+may end its own flow); `close()` stops all of them, at shutdown. `sweep()` is the one loop: with several
+instances, each looks now and then for the deadlines of records it has no timer for.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ type Action = Callable[[str], Awaitable[object]]
 class Timers:
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
 
     def __contains__(self, key: object) -> bool:
         return key in self._tasks
@@ -43,7 +45,26 @@ class Timers:
         if task is not None and task is not asyncio.current_task():
             task.cancel()
 
+    def sweep(self, every: float, look: Callable[[], Awaitable[object]]) -> None:
+        """Await `look()` every `every` seconds until `close()`: how an instance of a controller arms the
+        deadlines of records that another instance made (and may have died with their timers)."""
+
+        async def sweeping() -> None:
+            while True:
+                await asyncio.sleep(every)
+                try:
+                    await look()
+                except Exception:  # the sweep must outlive one bad look (the store down, say)
+                    log.exception("a sweep for deadlines failed; trying again in %g s", every)
+
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(sweeping(), name="timers: deadline sweep")
+
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         tasks = list(self._tasks.values())
         self._tasks.clear()
         for task in tasks:

@@ -5,6 +5,7 @@
     on_revocation_ids()  `issue_credential_v2_0_anoncreds` webhook: rev_reg_id and cred_rev_id
     wait_until_issued()  await done (the wallet stored it) or abandoned, instead of polling
     resume()             at start-up: re-arm the deadline of every exchange left unfinished in the store
+    adopt()              now and then, with several instances: arm those that another instance made
 
 Our records hold ids and states only: the attribute values go to the agent and nowhere else. A webhook
 may come before its record is saved (the agent is fast): `issue()` then applies the events already seen.
@@ -230,6 +231,15 @@ class IssuanceService:
             self._schedule(record)
         if unfinished:
             log.info("%d unfinished issuance(s) resumed with their deadlines", len(unfinished))
+
+    async def adopt(self) -> None:
+        """Arm the deadline of every unfinished exchange this instance has no timer for (another instance
+        made it); whichever instance's timer fires first takes its ending (`IssuerRegistry.claim_ending`)."""
+        adopted = [record for record in self.registry.unfinished() if record.credential_id not in self.timers]
+        for record in adopted:
+            self._schedule(record)
+        if adopted:
+            log.info("%d unfinished issuance(s) of another instance armed here too", len(adopted))
 
     async def close(self) -> None:
         """Cancel the deadlines (at shutdown); the exchanges stay unfinished in the store until `resume()`."""

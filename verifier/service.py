@@ -182,6 +182,13 @@ class VerificationService:
             if record.get("state") in ("abandoned", "done"):
                 await self.on_presentation(WebhookEvent(PROOF_TOPIC, record))
 
+    async def adopt(self) -> None:
+        """Arm the expiry of every pending verification this instance has no timer for (another instance
+        made it, and may have died); whichever timer fires first takes its ending."""
+        for verification in self._records.pending():
+            if verification.verification_id not in self.timers:
+                self._schedule(verification)
+
     async def close(self) -> None:
         """Cancel every timer (at shutdown); the verifications stay pending in the store."""
         await self.timers.close()

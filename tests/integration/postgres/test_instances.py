@@ -2,7 +2,8 @@
 app on the same agent, data folder and database, while the agents post their webhooks to the first.
 The demo's scenario runs with its requests sent to the two instances in turn (as a reverse proxy would),
 so a flow that waits on one instance hears its agent's events through the other (`agents.bus`), and the
-audit logs the two share verify afterwards.
+audit logs the two share verify afterwards. A verification made at an instance that then goes away is
+timed out by the other (its deadline sweep).
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ from pydantic import SecretStr
 from agents.bus import PostgresEventBus
 from ledger.network import LedgerNetwork
 from medcred.servers import EmbeddedServer
+from stack.clients import VerifierClient
 from stack.demo import scenario
 from stack.postgres import PrivateCluster
 from tests.integration.postgres.test_wallets import audit_verify, network_on
+from tests.integration.second_network import role_settings
+from verifier import VerifierSettings
 
 PG_PORT = 5497
+EXPIRY = 12.0  # the verifier's request timeout here: the scenario's verifications end in about a second
 SECOND = 100  # a second instance listens this many ports above the first
 
 
@@ -64,7 +69,8 @@ async def test_the_demo_scenario_passes_with_its_requests_spread_over_two_instan
     ledger_network: LedgerNetwork, cluster: PrivateCluster, tmp_path: Path
 ) -> None:
     home, kek = tmp_path / "medcred", SecretStr(secrets.token_bytes(32).hex())
-    async with network_on(home, ledger_network, cluster, kek) as network:
+    verifier = role_settings(VerifierSettings, "verifier", request_timeout=EXPIRY, deadline_sweep=0.5)
+    async with network_on(home, ledger_network, cluster, kek, verifier=verifier) as network:
         seconds = []
         try:
             for role in network.roles:  # one after another, as instances of a deployment come up
@@ -86,6 +92,21 @@ async def test_the_demo_scenario_passes_with_its_requests_spread_over_two_instan
             heard = {server.name: server.app.state.link.bus.heard for server in seconds}
             assert all(isinstance(server.app.state.link.bus, PostgresEventBus) for server in seconds)
             assert all(count > 0 for count in heard.values()), heard
+
+            # A verification made at the second clinic instance, which then goes away with its timer: the
+            # first instance's sweep arms its expiry, and it ends timed out without anyone reading it.
+            async with httpx.AsyncClient(timeout=60) as http:
+                second = VerifierClient(http, f"http://{network.verifier.settings.host}:"
+                                        f"{network.verifier.settings.port + SECOND}", network.verifier.api_key())
+                made = await second.start("vaccination-status")
+            await seconds.pop().stop()
+            service = network.verifier.server.app.state.verifications  # type: ignore[union-attr]
+            for _ in range(int((EXPIRY + 15) / 0.25)):
+                (shown,) = [v for v in service.recent() if v.verification_id == made["verification_id"]]
+                if not shown.pending:
+                    break
+                await asyncio.sleep(0.25)
+            assert shown.state == "timed_out", shown
         finally:
             for server in reversed(seconds):
                 await server.stop()

@@ -59,10 +59,12 @@ async def audit_verify(home: Path, database_url: str) -> str:
     return output
 
 
-def network_on(home: Path, ledger: LedgerNetwork, cluster: PrivateCluster, kek: SecretStr) -> MedcredNetwork:
+def network_on(home: Path, ledger: LedgerNetwork, cluster: PrivateCluster, kek: SecretStr, *,
+               verifier: VerifierSettings | None = None) -> MedcredNetwork:  # fmt: skip
     return MedcredNetwork(
         home, ledger=ledger, postgres=cluster, issuer=role_settings(IssuerSettings, "issuer", records_kek=kek),
-        holder=role_settings(HolderSettings, "holder"), verifier=role_settings(VerifierSettings, "verifier"),
+        holder=role_settings(HolderSettings, "holder"),
+        verifier=verifier or role_settings(VerifierSettings, "verifier"),
     )  # fmt: skip
 
 
