@@ -15,6 +15,7 @@ from medcred.database import Database
 from stack.postgres import PrivateCluster
 
 STORES_PORT = 5498
+NETWORK_PORT = 5499  # a test network's own cluster (`cluster`)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -26,6 +27,18 @@ async def stores_cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
     finally:
         await cluster.stop()
         await cluster.remove()
+
+
+@pytest_asyncio.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[PrivateCluster]:
+    """A private cluster for a test's network, in its data folder (`tmp_path / "medcred"`), not yet started:
+    the network starts and stops it, as `medcred up --postgres` does; removed afterwards."""
+    made = PrivateCluster.for_home(tmp_path / "medcred", NETWORK_PORT)
+    try:
+        yield made
+    finally:
+        await made.stop()
+        await made.remove()
 
 
 @pytest.fixture

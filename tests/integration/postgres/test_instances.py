@@ -13,11 +13,9 @@ import itertools
 import re
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest_asyncio
 from pydantic import SecretStr
 
 from agents.bus import PostgresEventBus
@@ -30,7 +28,6 @@ from tests.integration.postgres.test_wallets import audit_verify, network_on
 from tests.integration.second_network import role_settings
 from verifier import VerifierSettings
 
-PG_PORT = 5497
 EXPIRY = 12.0  # the verifier's request timeout here: the scenario's verifications end in about a second
 SECOND = 100  # a second instance listens this many ports above the first
 
@@ -53,16 +50,6 @@ class Spread(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-
-@pytest_asyncio.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[PrivateCluster]:
-    made = PrivateCluster.for_home(tmp_path / "medcred", PG_PORT)
-    try:
-        yield made
-    finally:
-        await made.stop()
-        await made.remove()
 
 
 async def test_the_demo_scenario_passes_with_its_requests_spread_over_two_instances_of_every_controller(

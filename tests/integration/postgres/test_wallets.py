@@ -12,13 +12,11 @@ import os
 import re
 import secrets
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-import pytest_asyncio
 from pydantic import SecretStr
 
 from holder import HolderSettings
@@ -33,18 +31,6 @@ from stack.network import MedcredNetwork
 from stack.postgres import PrivateCluster
 from tests.integration.second_network import role_settings
 from verifier import VerifierSettings
-
-PG_PORT = 5499
-
-
-@pytest_asyncio.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[PrivateCluster]:
-    made = PrivateCluster.for_home(tmp_path / "medcred", PG_PORT)
-    try:
-        yield made
-    finally:
-        await made.stop()
-        await made.remove()
 
 
 async def audit_verify(home: Path, database_url: str) -> str:
@@ -134,7 +120,7 @@ async def test_a_database_that_cannot_be_used_is_one_clear_error_at_start(
 ) -> None:
     await cluster.start()
     good = Database.parse(SecretStr(cluster.url))
-    wrong = SecretStr(f"postgresql://{good.user}:not-the-password@127.0.0.1:{PG_PORT}/{good.name}")
+    wrong = SecretStr(f"postgresql://{good.user}:not-the-password@127.0.0.1:{good.port}/{good.name}")
     with pytest.raises(ConfigurationError, match="refused the password") as refused:
         await Database.parse(wrong).check()
     assert "not-the-password" not in str(refused.value)
