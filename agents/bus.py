@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents.events import WebhookEvent
 from medcred.database import Database
+from medcred.store import StoreSettings
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -155,8 +156,8 @@ class PostgresEventBus(EventBus):
             self._sender = None
 
 
-def open_bus(database_url: Any, role: str) -> EventBus:
+def open_bus(settings: StoreSettings) -> EventBus:
     """The role's bus: PostgreSQL's LISTEN/NOTIFY with a database URL (several instances may run), else none."""
-    if database_url is None:
+    if settings.database_url is None:
         return EventBus()
-    return PostgresEventBus(Database.parse(database_url), role)
+    return PostgresEventBus(Database.parse(settings.database_url), settings.role)

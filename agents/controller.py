@@ -35,13 +35,12 @@ from pydantic import BaseModel, SecretStr
 from agents.admin import AdminClient
 from agents.audit import ServiceAudit
 from agents.bus import EventBus, open_bus
-from agents.deliveries import SharedDeliveries
+from agents.deliveries import SharedDeliveries, open_deliveries
 from agents.events import EventWaiter
 from agents.settings import RoleSettings
 from agents.webhooks import WebhookRouter
 from medcred.api_docs import document_errors
 from medcred.bounded_json import MAX_BODY_BYTES
-from medcred.database import Database
 from medcred.docs_ui import serve_docs
 from medcred.errors import AgentError, TimeoutError_
 from medcred.pages import PageSite
@@ -82,14 +81,8 @@ class AgentLink:
     ) -> AgentLink:
         """The link to a role's own agent; `transport` replaces the network under the admin client (tests)."""
         admin_key = settings.secret("agent_admin_api_key")
-        deliveries = None
-        if settings.database_url is not None:
-            from medcred.schema import open_pool
-
-            pool = open_pool(Database.parse(settings.database_url), name=f"{settings.role}-deliveries")
-            deliveries = SharedDeliveries(pool, settings.role)
         link = cls(settings.agent_admin_url, admin_key, settings.secret("webhook_api_key"),
-                   open_bus(settings.database_url, settings.role), deliveries)  # fmt: skip
+                   open_bus(settings), open_deliveries(settings))  # fmt: skip
         link.admin = admin_class(
             settings.agent_admin_url, admin_key, transport=transport, retry_after=settings.agent_retry_after
         )

@@ -14,10 +14,13 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from medcred.database import Database
+from medcred.store import StoreSettings
+
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
-__all__ = ["SharedDeliveries"]
+__all__ = ["SharedDeliveries", "open_deliveries"]
 
 log = logging.getLogger(__name__)
 
@@ -52,3 +55,13 @@ class SharedDeliveries:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def open_deliveries(settings: StoreSettings) -> SharedDeliveries | None:
+    """The role's shared claims with a database URL (several instances may run); None: it runs alone."""
+    if settings.database_url is None:
+        return None
+    from medcred.schema import open_pool
+
+    return SharedDeliveries(open_pool(Database.parse(settings.database_url), name=f"{settings.role}-deliveries"),
+                            settings.role)  # fmt: skip

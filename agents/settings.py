@@ -62,6 +62,10 @@ class RoleSettings(BaseSettings):
     # With a database (several instances may run): seconds between two looks for unfinished records whose
     # deadline no timer of this instance holds (another instance armed it, and may have died); 0: never.
     deadline_sweep: float = Field(default=30.0, ge=0)
+
+    def deadline_sweep_every(self) -> float | None:
+        """How often this instance sweeps for other instances' deadlines: None alone (no database) or when off."""
+        return self.deadline_sweep if self.database_url is not None and self.deadline_sweep > 0 else None
     # Retry-After (s) of the 503 a call needing the agent gets while the agent is down or restarting.
     agent_retry_after: int = Field(default=5, ge=1)
     # The ACA-Py plugin's run-time patches this role's agent applies; each on unless switched off here

@@ -104,8 +104,8 @@ class IssuerService:
         self.share_access.forget_expired_tickets()
         identity = await self.onboarding.run()
         self.issuance.resume()
-        if self.settings.database_url is not None and self.settings.deadline_sweep > 0:
-            self.issuance.timers.sweep(self.settings.deadline_sweep, self.issuance.adopt)
+        if (every := self.settings.deadline_sweep_every()) is not None:
+            self.issuance.timers.sweep(every, self.issuance.adopt)
         log.info("issuer %s ready: %s", identity.did, dict(identity.credential_definitions))
 
     async def stop(self) -> None:

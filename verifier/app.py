@@ -81,8 +81,8 @@ def create_app(
             )
         # Invitations name this DID, so a patient knows who asks and can consent to exactly that verifier.
         await service.start(await ensure_public_did(link.admin, settings, StoredPendingDid(store)))
-        if settings.database_url is not None and settings.deadline_sweep > 0:
-            service.timers.sweep(settings.deadline_sweep, service.adopt)
+        if (every := settings.deadline_sweep_every()) is not None:
+            service.timers.sweep(every, service.adopt)
         await share_client.open()
         if hosts.allowed:
             log.info("shared links may also name %s", ", ".join(sorted(str(origin) for origin in hosts.allowed)))

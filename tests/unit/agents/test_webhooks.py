@@ -203,7 +203,7 @@ async def test_an_event_is_shared_with_the_other_instances_after_its_handler_and
                                        "updated_at": PROOF["updated_at"]}  # fmt: skip
 
 
-async def test_a_delivery_another_instance_took_is_not_handled_here(setup: Setup) -> None:
+async def test_a_delivery_another_instance_took_is_not_handled_here() -> None:
     taken: set[tuple[str, ...]] = set()
 
     def claim(key: tuple[str, ...]) -> bool:
