@@ -7,12 +7,14 @@ so `medcred up` needs no configuration and a restart finds the same keys.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode
 
 from agents.acapy_plugin.switches import Patches
 from agents.config import AgentConfig
@@ -83,6 +85,17 @@ class RoleSettings(BaseSettings):
             raise ValueError(f"agent_endpoint {value!r} is not an http(s) URL (http://host:port)")
         return value.rstrip("/")
 
+    def environment(self) -> dict[str, str]:
+        """These settings as the `MEDCRED_<ROLE>_*` variables that give them to another process (a controller
+        instance that `medcred up --instances` starts reads them back with `type(self)()`): every field that is
+        not None, secrets in clear, since the child's environment is where they go (never a log)."""
+        prefix = str(self.model_config.get("env_prefix", ""))
+        return {
+            f"{prefix}{name}".upper(): _environment_value(value, NoDecode in field.metadata)
+            for name, field in type(self).model_fields.items()
+            if (value := getattr(self, name)) is not None
+        }
+
     def folder(self) -> Path:
         folder = (self.data_dir or data_home() / self.role).resolve()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -138,3 +151,35 @@ class RoleSettings(BaseSettings):
     @property
     def webhook_url(self) -> str:
         return f"{self.url}/webhooks"
+
+
+def _environment_value(value: Any, listed: bool) -> str:
+    """One setting as pydantic-settings reads it from the environment: complex values as JSON, those of a
+    `NoDecode` field (`listed`, its own validator splits them) as a comma-separated list."""
+    if listed and isinstance(value, list | tuple):
+        return ",".join(str(_plain(item)) for item in value)
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, BaseModel) or dataclasses.is_dataclass(value):
+        return json.dumps(_plain(value))
+    if isinstance(value, list | dict | tuple | set | frozenset):
+        return json.dumps(_plain(value))
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -77,3 +77,16 @@ if [ ! -x "${MEDCRED_CHROMIUM:-/usr/bin/chromium}" ]; then
     say "no Chromium at ${MEDCRED_CHROMIUM:-/usr/bin/chromium}: the browser tests will be skipped with that reason"
   fi
 fi
+
+# `medcred up --instances N` puts Debian's nginx in front of each role's controller instances (stack/proxy.py);
+# its package's own service is never started here (policy-rc.d in containers, and medcred runs its own).
+if [ ! -x "${MEDCRED_NGINX:-/usr/sbin/nginx}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's nginx for --instances (the reverse proxy)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends nginx >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends nginx >/dev/null; }
+  else
+    say "no nginx at ${MEDCRED_NGINX:-/usr/sbin/nginx}: --instances and its tests need it (apt-get install nginx)"
+  fi
+fi

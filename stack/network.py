@@ -10,6 +10,11 @@ Controllers run in this process's event loop; validators and agents are child pr
 every agent is watched (`medcred.supervisor`): one that dies is started again on its wallet, and its
 controller answers 503 with `Retry-After` meanwhile (its `/health` says the agent is down).
 
+With `instances` > 1 (`medcred up --instances N`, which needs a database) each controller runs instead as
+N processes (`stack.instances`, ports 8101, 8201 ... for the issuer) behind a reverse proxy on the role's
+own port (`stack.proxy`, nginx), which the agents' webhooks reach too; each process and the proxy are
+watched like the agents, and one that dies is started again while the others answer.
+
 The hospital's records key-encryption key is never kept in the data folder: it is
 `MEDCRED_ISSUER_RECORDS_KEK` (or the key file `MEDCRED_ISSUER_RECORDS_KEK_FILE`) when set, otherwise a
 key of this data folder's own, generated once into `~/.config/medcred/records-keks/<folder id>` (0600)
@@ -26,7 +31,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -45,6 +50,7 @@ from holder import create_app as create_holder_app
 from issuer import IssuerSettings
 from issuer import agent_config as issuer_agent
 from issuer import create_app as create_issuer_app
+from issuer.deps import upload_limit
 from issuer.health_records.keys import data_folder_id, new_key_file
 from ledger.genesis import genesis_text, node_aliases
 from ledger.network import LedgerNetwork
@@ -59,8 +65,11 @@ from medcred.schema import open_pool
 from medcred.servers import EmbeddedServer
 from medcred.settings import HomeSettings, data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
+from medcred.web import MAX_FORM_BYTES
 from stack.clients import HospitalClient, VerifierClient, WalletAdminClient
+from stack.instances import MAX_INSTANCES, ControllerInstance, Instance, instance_port
 from stack.postgres import PrivateCluster
+from stack.proxy import ReverseProxy, Route
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
@@ -131,7 +140,8 @@ class Role:
     settings: RoleSettings
     agent: AgentProcess
     make_app: Callable[[], FastAPI]
-    server: EmbeddedServer | None = None
+    server: EmbeddedServer | None = None  # the controller, in this process (one instance) ...
+    instances: list[Instance] = field(default_factory=list)  # ... or its processes behind the reverse proxy
     supervisor: Supervisor | None = None  # watches `agent` once the network is up
 
     @property
@@ -154,14 +164,15 @@ class MedcredNetwork:
         restart_policy: RestartPolicy | None = None, issuer: IssuerSettings | None = None,
         holder: HolderSettings | None = None, verifier: VerifierSettings | None = None,
         patches: Patches | None = None, genesis: str | None = None, endorser_seed: SecretStr | None = None,
-        database_url: SecretStr | None = None, postgres: PrivateCluster | None = None,
+        database_url: SecretStr | None = None, postgres: PrivateCluster | None = None, instances: int = 1,
     ) -> None:
         """`ledger`: an already running ledger to use (and leave running); by default, one of our own.
         `genesis` (an http(s) URL or a file; default MEDCRED_LEDGER_GENESIS_URL): join that Indy network
         instead, with no validators of our own; `endorser_seed` (default MEDCRED_LEDGER_ENDORSER_SEED) is
         the operator's DID there that registers the services' DIDs. `database_url` (default
         MEDCRED_DATABASE_URL): the agents' wallets in that PostgreSQL; `postgres`: a private cluster started
-        first (and stopped last) whose database that is.
+        first (and stopped last) whose database that is. `instances`: controller processes per role behind a
+        reverse proxy (1: the controllers run in this process, with no proxy); more than one needs a database.
         `issuer`, `holder`, `verifier`: a role's own settings (by default, its environment's); the network
         sets over them what joins the roles: data folders, the ledger's and tails' URLs and key, the hospital's
         URL and portal key for the wallet, the hospital's origin for the clinic. `patches`: the ACA-Py
@@ -210,6 +221,27 @@ class MedcredNetwork:
             "verifier", self._verifier_settings, AgentProcess(verifier_agent(self._verifier_settings)),
             lambda: create_verifier_app(self._verifier_settings),
         )
+        self.instance_count = instances
+        self.proxy = self._proxy(home, instances)
+        self.proxy_supervisor: Supervisor | None = None
+
+    def _proxy(self, home: Path, instances: int) -> ReverseProxy | None:
+        if not 1 <= instances <= MAX_INSTANCES:
+            raise ConfigurationError(f"--instances must be between 1 and {MAX_INSTANCES}, not {instances}")
+        if instances == 1:
+            return None
+        if self.database is None:
+            raise ConfigurationError(
+                "several instances of a controller share their records through PostgreSQL: give --postgres or "
+                "MEDCRED_DATABASE_URL with --instances"
+            )
+        routes = [
+            Route(role.name, role.settings.host, role.settings.port,
+                  tuple(instance_port(role.settings, n) for n in range(1, instances + 1)),
+                  max(MAX_FORM_BYTES, upload_limit(role.settings) if isinstance(role.settings, IssuerSettings) else 0))
+            for role in self.roles
+        ]  # fmt: skip
+        return ReverseProxy(home / "proxy", routes)
 
     @staticmethod
     def _database(url: str | SecretStr | None) -> Database | None:
@@ -247,13 +279,17 @@ class MedcredNetwork:
         """Every port this network listens on: the ledger's (when it is the network's own), each agent's, each
         controller's."""
         ledger = self.ledger.listeners() if self._owns_ledger else []
-        return ledger + [
+        instances = [
+            Listener(f"the {role.name} controller {n}", role.settings.host, instance_port(role.settings, n))
+            for role in self.roles if self.proxy is not None for n in range(1, self.instance_count + 1)
+        ]  # fmt: skip
+        return ledger + instances + [
             Listener(f"the {role.name} {part}", host, port)
             for role in self.roles
             for part, host, port in (
                 ("agent (DIDComm)", role.settings.host, role.settings.agent_inbound_port),
                 ("agent (admin)", role.settings.host, role.settings.agent_admin_port),
-                ("controller", role.settings.host, role.settings.port),
+                ("controller" if self.proxy is None else "controllers' proxy", role.settings.host, role.settings.port),
             )
         ]
 
@@ -286,6 +322,10 @@ class MedcredNetwork:
                 role.supervisor = Supervisor(role.agent, self.restart_policy)
                 role.supervisor.watch()
             self.progress("agents ready")
+            if self.proxy is not None:
+                await self.proxy.start()
+                self.proxy_supervisor = Supervisor(self.proxy, self.restart_policy)
+                self.proxy_supervisor.watch()
             await self._start_controller(self.issuer)
             self._verifier_settings.issuer_did = await self._issuer_did()
             await self._start_controller(self.holder)
@@ -295,10 +335,32 @@ class MedcredNetwork:
             raise
 
     async def _start_controller(self, role: Role) -> None:
-        self.progress(f"starting the {role.name} controller")
-        role.server = EmbeddedServer(f"{role.name} controller", role.make_app(), role.settings.host, role.settings.port)
-        await role.server.start(timeout=180)
-        self.progress(f"{role.name} controller ready on {role.url} (agent admin {role.agent.config.admin_url})")
+        if self.proxy is None:
+            self.progress(f"starting the {role.name} controller")
+            role.server = EmbeddedServer(f"{role.name} controller", role.make_app(), role.settings.host,
+                                         role.settings.port)  # fmt: skip
+            await role.server.start(timeout=180)
+            self.progress(f"{role.name} controller ready on {role.url} (agent admin {role.agent.config.admin_url})")
+            return
+        for number in range(1, self.instance_count + 1):  # one after another, as a deployment rolls out
+            self.progress(f"starting {role.name} controller {number} of {self.instance_count}")
+            process = ControllerInstance(role.settings, number)
+            await process.start()
+            instance = Instance(process, Supervisor(process, self.restart_policy))
+            instance.supervisor.watch()
+            role.instances.append(instance)
+        ports = ", ".join(str(instance.process.port) for instance in role.instances)
+        self.progress(f"{role.name} controller ready on {role.url}: {self.instance_count} instances (ports {ports}) "
+                      f"behind nginx (agent admin {role.agent.config.admin_url})")  # fmt: skip
+
+    async def _stop_controller(self, role: Role) -> None:
+        if role.server is not None:
+            await role.server.stop()
+            role.server = None
+        for instance in role.instances:
+            await instance.supervisor.release()
+        await asyncio.gather(*(instance.process.stop() for instance in role.instances))
+        role.instances.clear()
 
     async def _issuer_did(self) -> IndyDid:
         async with httpx.AsyncClient(base_url=self.issuer.url, timeout=10) as client:
@@ -313,9 +375,11 @@ class MedcredNetwork:
             if role.supervisor is not None:
                 await role.supervisor.release()
         for role in reversed(self.roles):
-            if role.server is not None:
-                await role.server.stop()
-                role.server = None
+            await self._stop_controller(role)
+        if self.proxy_supervisor is not None:
+            await self.proxy_supervisor.release()
+        if self.proxy is not None:
+            await self.proxy.stop()
         results = await asyncio.gather(*(role.agent.stop() for role in self.roles), return_exceptions=True)
         errors += [r for r in results if isinstance(r, BaseException)]
         if self._owns_ledger:
@@ -336,10 +400,9 @@ class MedcredNetwork:
                 role.supervisor.watch()
 
     async def restart_controller(self, role: Role) -> None:
-        """Stop and start one controller on its data folder (tests use it to show what a start resumes)."""
-        if role.server is not None:
-            await role.server.stop()
-            role.server = None
+        """Stop and start one controller (all its instances) on its data folder (tests use it to show what a
+        start resumes)."""
+        await self._stop_controller(role)
         await self._start_controller(role)
 
     def agent_config(self, role: Role) -> AgentConfig:

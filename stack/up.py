@@ -11,7 +11,6 @@ from medcred.settings import HomeSettings, writable_data_home
 
 if TYPE_CHECKING:
     from stack.network import MedcredNetwork
-    from stack.postgres import PrivateCluster
 
 
 def web_apps(network: MedcredNetwork) -> None:
@@ -37,6 +36,11 @@ def up(
         "--postgres", help="the wallets in a private PostgreSQL cluster made from this machine's binaries "
                            "(port MEDCRED_POSTGRES_PORT, 5433), started first and stopped on Ctrl-C",
     )] = False,
+    instances: Annotated[int, typer.Option(
+        "--instances", metavar="N", min=1, max=8,
+        help="run each controller as N processes behind one address per role (a reverse proxy: nginx); the "
+             "instances share their records through PostgreSQL, so this needs --postgres or MEDCRED_DATABASE_URL",
+    )] = 1,
 ) -> None:
     """Start ledger, tails server, three agents and three controllers in order; Ctrl-C stops all.
 
@@ -45,11 +49,13 @@ def up(
     """
 
     from stack.network import MedcredNetwork
+    from stack.postgres import PrivateCluster
 
     async def job() -> None:
         home = writable_data_home()
         cluster = PrivateCluster.for_home(home, HomeSettings().postgres_port) if postgres else None
-        network = MedcredNetwork(home, progress=console.progress, genesis=genesis_url, postgres=cluster)
+        network = MedcredNetwork(home, progress=console.progress, genesis=genesis_url, postgres=cluster,
+                                 instances=instances)
         async with network:
             typer.echo("")
             if network.genesis_source is not None:
