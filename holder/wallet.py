@@ -69,12 +69,16 @@ class WalletService:
     async def accept_invitation(self, patient: Patient, body: InvitationIn) -> InvitationAccepted:
         invitation = invitations.invitation_from(body.invitation_url, body.invitation)
         thread_id = invitations.proof_request_thread(invitation)
-        try:
-            record = await self._tenants.of(patient).receive_invitation(
-                invitation, auto_accept=True, use_existing_connection=True
-            )
-        except AgentRejectedError as exc:
-            raise InvalidInputError(f"the wallet could not use this invitation: {exc.message}") from exc
+        tenant = self._tenants.of(patient)
+        if thread_id is not None and await tenant.present_proof_records(thread_id=thread_id, role="prover", limit=1):
+            # Scanned before (a retry whose first try's answer was lost): receiving it again would give the
+            # sub-wallet two records of one invitation, and the agent could then answer neither.
+            record: Mapping[str, Any] = {}
+        else:
+            try:
+                record = await tenant.receive_invitation(invitation, auto_accept=True, use_existing_connection=True)
+            except AgentRejectedError as exc:
+                raise InvalidInputError(f"the wallet could not use this invitation: {exc.message}") from exc
         connection_id = record.get("connection_id")
         log.info("patient %s received invitation %s (state %s, connection %s)",
                  patient.patient_id, invitation["@id"], record.get("state"), connection_id)  # fmt: skip

@@ -94,6 +94,7 @@ class Supervisor:
         self._task: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
         self.restarts = 0
+        self._restarted = asyncio.Event()
 
     @property
     def watching(self) -> bool:
@@ -103,6 +104,12 @@ class Supervisor:
         """Watch the child from now on (it has just been started); a no-op if already watching."""
         if not self.watching:
             self._task = asyncio.create_task(self._run(), name=f"supervise {self.child.name}")
+
+    async def restarted(self, past: int) -> None:
+        """Return once the child has been started again more than `past` times in all (tests, after a kill)."""
+        while self.restarts <= past:
+            self._restarted.clear()
+            await self._restarted.wait()
 
     async def release(self) -> None:
         """Stop watching, after any start in progress has finished (the owner then stops the child)."""
@@ -127,6 +134,7 @@ class Supervisor:
                 log.error("%s could not be started again (%s); next attempt in %g s", name, problem, delay)
             started = time.monotonic()
             self.restarts += 1
+            self._restarted.set()
             log.warning("%s started again (pid %s)", name, self.child.pid)
 
     async def _start_after(self, delay: float) -> str | None:

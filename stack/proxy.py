@@ -6,8 +6,10 @@
     await proxy.stop()
 
 Each role's address takes requests in turn to its instances (round robin). An instance that refuses the
-connection (it died, or is starting again) is skipped for `FAIL_TIMEOUT` seconds and the request goes
-to the next one; so does an idempotent request (GET, a long-poll) whose instance dies while it waits. A
+connection (it died, or is starting again) is skipped and the request goes to the next one; so does an
+idempotent request (GET, a long-poll) whose instance dies while it waits. No instance is ever marked
+down (`max_fails=0`): on one machine a refused connection costs a fraction of a millisecond, and marking
+would leave a restarted instance out, or all of them ("no live upstreams") just after a death. A
 POST that had reached an instance is never sent a second time: its caller gets what every instance's
 absence gives, a 503 with `Retry-After` and a JSON `detail` in the controllers' own error shape. The
 agents' webhooks go through the same address, so any instance may handle them (`agents.deliveries`).
@@ -31,7 +33,6 @@ from medcred.processes import ChildProcess, log_tail, port_is_open
 __all__ = ["NGINX", "ReverseProxy", "Route"]
 
 NGINX = Path(os.environ.get("MEDCRED_NGINX", shutil.which("nginx") or "/usr/sbin/nginx"))
-FAIL_TIMEOUT = 2  # seconds an instance that refused a connection is left out
 RETRY_AFTER = 2  # seconds a caller is asked to wait when no instance answered
 STREAM_TIMEOUT = 3600  # seconds a response may take: long-polls (?wait=) and the pages' event streams
 
@@ -49,7 +50,7 @@ class Route:
 
 def _server(route: Route) -> str:
     upstreams = "\n".join(
-        f"        server {route.host}:{port} max_fails=1 fail_timeout={FAIL_TIMEOUT}s;" for port in route.instances
+        f"        server {route.host}:{port} max_fails=0;" for port in route.instances
     )
     detail = (f"no instance of the {route.name} controller answered (they are down or starting again): "
               f"try again in {RETRY_AFTER} s")  # fmt: skip

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -306,14 +307,14 @@ async def check_patient(flow: Flow, s: Services) -> None:
         assert len(done) == 1 and len(flow.verification_ids) == 1
 
 
-def check_audit_endings(network: MedcredNetwork, flows: list[Flow]) -> None:
+def check_audit_endings(issuer_audit: Path, verifier_audit: Path, flows: list[Flow]) -> None:
     """Each issuance and each verification ended once, as its record says, in its service's audit log."""
     issuer_endings = Counter(
-        (entry.details["credential_id"], entry.event) for entry in read_entries(network.home / "issuer" / "audit")
+        (entry.details["credential_id"], entry.event) for entry in read_entries(issuer_audit)
         if entry.event in ("credential.issued", "credential.abandoned")
     )  # fmt: skip
     verifier_endings = Counter(
-        (entry.subject, entry.event) for entry in read_entries(network.home / "verifier" / "audit")
+        (entry.subject, entry.event) for entry in read_entries(verifier_audit)
         if entry.event.startswith("proof.") and entry.event != "proof.requested"
     )  # fmt: skip
     for flow in flows:
@@ -362,7 +363,7 @@ async def test_twenty_flows_end_clearly_while_each_agent_and_a_validator_are_kil
     assert all(flow.ending for flow in flows)
     for flow in flows:
         await check_patient(flow, s)
-    check_audit_endings(network, flows)
+    check_audit_endings(network.home / "issuer" / "audit", network.home / "verifier" / "audit", flows)
     for role in network.roles:  # a batch being anchored right now is recorded once its write returns
         assert role.server is not None
         await role.server.app.state.audit.anchor_now()

@@ -1,104 +1,140 @@
-"""Two instances of every controller on one PostgreSQL network: each role's second instance is a second
-app on the same agent, data folder and database, while the agents post their webhooks to the first.
-The demo's scenario runs with its requests sent to the two instances in turn (as a reverse proxy would),
-so a flow that waits on one instance hears its agent's events through the other (`agents.bus`), and the
-audit logs the two share verify afterwards. A verification made at an instance that then goes away is
-timed out by the other (its deadline sweep).
+"""Two instances of every controller, as `medcred up --postgres --instances 2` runs them: separate processes
+on one agent, data folder and database per role, behind nginx on the role's address, which the agents'
+webhooks reach too (so any instance handles them, and the others hear of them through `agents.bus`).
+
+The demo's scenario runs through the proxies. Then twenty patients' flows (those of the fault test) are in
+flight while the first instance of each role in turn is killed with SIGKILL: every flow ends verified or
+with a clear reason, the killed instance is back by itself, and nothing is lost or doubled (credentials,
+verification results, each ending once in the shared audit logs, which `medcred audit verify` passes).
+Last, a verification made at one clinic instance that then stops for good is timed out by the other
+(its deadline sweep).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import os
 import re
 import secrets
-from collections import Counter
+import signal
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
-from agents.bus import PostgresEventBus
+from audit.commands import exported_logs
 from ledger.network import LedgerNetwork
-from medcred.servers import EmbeddedServer
+from medcred.processes import port_is_open
 from stack.clients import VerifierClient
 from stack.demo import scenario
+from stack.instances import Instance
+from stack.network import MedcredNetwork, Role
 from stack.postgres import PrivateCluster
+from stack.proxy import NGINX
+from tests.integration.flows.test_faults import (
+    FLOWS,
+    Flow,
+    Progress,
+    Recovery,
+    Services,
+    Stage,
+    bounded,
+    check_audit_endings,
+    check_patient,
+    in_flight,
+    summary,
+)  # fmt: skip
 from tests.integration.postgres.test_wallets import audit_verify, network_on
 from tests.integration.second_network import role_settings
 from verifier import VerifierSettings
 
-EXPIRY = 12.0  # the verifier's request timeout here: the scenario's verifications end in about a second
-SECOND = 100  # a second instance listens this many ports above the first
+pytestmark = pytest.mark.skipif(not NGINX.exists(), reason=f"no nginx at {NGINX} (scripts/bootstrap.sh installs it)")
+
+EXPIRY = 20.0  # the clinic's request timeout here: a verification ends within it, verified or timed out
 
 
-class Spread(httpx.AsyncBaseTransport):
-    """Sends each role's requests to its instances in turn, as a round-robin reverse proxy does."""
-
-    def __init__(self, instances: dict[int, list[int]]) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.turns = {port: itertools.cycle(ports) for port, ports in instances.items()}
-        self.sent: Counter[int] = Counter()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        port = request.url.port
-        if port in self.turns:
-            target = next(self.turns[port])
-            request.url = request.url.copy_with(port=target)
-            self.sent[target] += 1
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+async def kill_instance(role: Role, flows: list[Flow]) -> Recovery:
+    """SIGKILL the role's first controller instance; return once its supervisor has it back (a new pid,
+    accepting connections) while the other instance went on answering."""
+    instance: Instance = role.instances[0]
+    pid, restarts = instance.process.pid, instance.supervisor.restarts
+    assert pid is not None and instance.supervisor.watching
+    recovery = Recovery(instance.process.name, in_flight(flows))
+    killed_at = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    await asyncio.wait_for(instance.supervisor.restarted(restarts), 60)  # started again: it accepts connections
+    recovery.seconds = time.monotonic() - killed_at
+    assert instance.process.pid not in (None, pid) and port_is_open(role.settings.host, instance.process.port)
+    return recovery
 
 
-async def test_the_demo_scenario_passes_with_its_requests_spread_over_two_instances_of_every_controller(
-    ledger_network: LedgerNetwork, cluster: PrivateCluster, tmp_path: Path
+async def kill_each_in_turn(network: MedcredNetwork, flows: list[Flow], progress: Progress) -> list[Recovery]:
+    """Each role's first instance while flows are at the stage it serves; each back before the next."""
+
+    def at(stage: Stage, count: int) -> object:
+        return lambda: sum(f.stage is stage for f in flows) >= count or not any(f.stage < stage for f in flows)
+
+    recoveries = []
+    for role, stage in ((network.issuer, Stage.CONNECTING), (network.holder, Stage.ISSUING),
+                        (network.verifier, Stage.VERIFYING)):  # fmt: skip
+        await progress.until(at(stage, 3), 120)  # type: ignore[arg-type]
+        recoveries.append(await kill_instance(role, flows))
+    return recoveries
+
+
+async def test_two_instances_of_every_controller_behind_nginx_survive_sigkill_of_one_mid_flows(
+    ledger_network: LedgerNetwork, cluster: PrivateCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home, kek = tmp_path / "medcred", SecretStr(secrets.token_bytes(32).hex())
     verifier = role_settings(VerifierSettings, "verifier", request_timeout=EXPIRY, deadline_sweep=0.5)
-    async with network_on(home, ledger_network, cluster, kek, verifier=verifier) as network:
-        seconds = []
+    async with network_on(home, ledger_network, cluster, kek, verifier=verifier, instances=2) as network, \
+            httpx.AsyncClient(timeout=60) as http:  # fmt: skip
+        assert all(len(role.instances) == 2 and role.server is None for role in network.roles)
+        staff = network.staff_clients(http)
+        first, eligibility, after = await asyncio.wait_for(scenario(
+            staff.hospital, staff.wallets, staff.clinic, http, network.holder.url,
+            ref=f"two-{secrets.token_hex(4)}"), 300)  # fmt: skip
+        assert (first["state"], eligibility["state"], after["state"]) == ("verified", "verified", "failed")
+
+        # Twenty flows, and the first instance of each role killed in turn while they run.
+        s = Services(http, network, staff.hospital, staff.wallets, staff.clinic)
+        progress = Progress()
+        flows = [Flow(number, progress) for number in range(FLOWS)]
+        began = time.monotonic()
+        running = [asyncio.create_task(bounded(flow, s)) for flow in flows]
         try:
-            for role in network.roles:  # one after another, as instances of a deployment come up
-                server = EmbeddedServer(f"{role.name} controller 2", role.make_app(), role.settings.host,
-                                        role.settings.port + SECOND)  # fmt: skip
-                await server.start(timeout=180)
-                seconds.append(server)
-            spread = Spread({role.settings.port: [role.settings.port, role.settings.port + SECOND]
-                             for role in network.roles})  # fmt: skip
-            async with httpx.AsyncClient(timeout=60, transport=spread) as http:
-                staff = network.staff_clients(http)
-                first, eligibility, after = await asyncio.wait_for(scenario(
-                    staff.hospital, staff.wallets, staff.clinic, http, network.holder.url,
-                    ref=f"two-{secrets.token_hex(4)}"), 300)  # fmt: skip
-            assert (first["state"], eligibility["state"], after["state"]) == ("verified", "verified", "failed")
-            for role in network.roles:
-                assert spread.sent[role.settings.port] >= 3 and spread.sent[role.settings.port + SECOND] >= 3, spread
-            # The second instances heard their agents' events from the first: that is how their waits ended.
-            heard = {server.name: server.app.state.link.bus.heard for server in seconds}
-            assert all(isinstance(server.app.state.link.bus, PostgresEventBus) for server in seconds)
-            assert all(count > 0 for count in heard.values()), heard
-
-            # A verification made at the second clinic instance, which then goes away with its timer: the
-            # first instance's sweep arms its expiry, and it ends timed out without anyone reading it.
-            async with httpx.AsyncClient(timeout=60) as http:
-                second = VerifierClient(http, f"http://{network.verifier.settings.host}:"
-                                        f"{network.verifier.settings.port + SECOND}", network.verifier.api_key())
-                made = await second.start("vaccination-status")
-            await seconds.pop().stop()
-            service = network.verifier.server.app.state.verifications  # type: ignore[union-attr]
-            for _ in range(int((EXPIRY + 15) / 0.25)):
-                (shown,) = [v for v in service.recent() if v.verification_id == made["verification_id"]]
-                if not shown.pending:
-                    break
-                await asyncio.sleep(0.25)
-            assert shown.state == "timed_out", shown
+            recoveries = await kill_each_in_turn(network, flows, progress)
+            await asyncio.gather(*running)
         finally:
-            for server in reversed(seconds):
-                await server.stop()
+            for task in running:
+                task.cancel()
+        report = summary(flows, recoveries, time.monotonic() - began)
+        print("\n" + report)
+        assert not [(f.number, f.defect) for f in flows if f.defect], report
+        assert sum(flow.ending == "verified" for flow in flows) >= FLOWS // 2, report
+        for flow in flows:
+            await check_patient(flow, s)
 
-        # Both instances appended to one log per role, and anchored it: it verifies.
+        # A verification made at the second clinic instance, which then stops for good with its timer: the
+        # first instance's sweep arms its expiry, and it ends timed out without anyone asking for it.
+        second = network.verifier.instances[1]
+        made = await VerifierClient(http, second.process.url, network.verifier.api_key()).start("vaccination-status")
+        await second.supervisor.release()
+        await second.process.stop()
+        async with asyncio.timeout(EXPIRY + 30):
+            while (result := await staff.clinic.result(made["verification_id"], wait=30))["state"] == "pending":
+                pass  # each call waits up to 30 s for the verification to end
+        assert result["state"] == "timed_out", result
+
+        # The two instances of each role appended to one log, and anchored it: each ending is there once,
+        # and `medcred audit verify` passes on the database.
+        monkeypatch.setenv("MEDCRED_DATABASE_URL", cluster.url)
+        with exported_logs(home, None) as (folders, _, problem):
+            assert not problem
+            exported = dict(folders)
+            check_audit_endings(exported["issuer"], exported["verifier"], flows)
         output = await audit_verify(home, cluster.url)
         for role in ("holder", "issuer", "verifier"):
             assert re.search(rf"^{role} \(database\): OK - \d+ entries", output, re.M), output

@@ -46,9 +46,10 @@ async def audit_verify(home: Path, database_url: str) -> str:
 
 
 def network_on(home: Path, ledger: LedgerNetwork, cluster: PrivateCluster, kek: SecretStr, *,
-               verifier: VerifierSettings | None = None) -> MedcredNetwork:  # fmt: skip
+               verifier: VerifierSettings | None = None, instances: int = 1) -> MedcredNetwork:  # fmt: skip
     return MedcredNetwork(
-        home, ledger=ledger, postgres=cluster, issuer=role_settings(IssuerSettings, "issuer", records_kek=kek),
+        home, ledger=ledger, postgres=cluster, instances=instances,
+        issuer=role_settings(IssuerSettings, "issuer", records_kek=kek),
         holder=role_settings(HolderSettings, "holder"),
         verifier=verifier or role_settings(VerifierSettings, "verifier"),
     )  # fmt: skip

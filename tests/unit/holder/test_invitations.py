@@ -91,6 +91,19 @@ async def test_a_scanned_proof_request_is_returned_with_its_id(holder: Holder) -
     assert response.json() == {"state": "request-received", "proof_request_id": record["pres_ex_id"]}
 
 
+async def test_a_proof_request_scanned_again_is_not_received_twice(holder: Holder) -> None:
+    """A retry (the first try's answer was lost with the instance that had it) gives the same request: the
+    sub-wallet is not handed the invitation a second time (two records of it and the agent answers neither)."""
+    patient = await holder.patient()
+    url = url_of(proof_invitation(VACCINATION_REQUEST, THREAD))
+    first = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
+    again = await holder.http.post("/me/invitations", json={"invitation_url": url}, headers=patient.headers)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json()["proof_request_id"] == first.json()["proof_request_id"]
+    received = [r for r in holder.agent.requests if r.url.path == "/out-of-band/receive-invitation"]
+    assert len(received) == 1 and len(holder.agent.proofs[patient.wallet_id]) == 1
+
+
 async def test_a_request_that_arrives_later_is_awaited_through_its_webhook(holder: Holder) -> None:
     holder.agent.request_arrives = "by-webhook"
     patient = await holder.patient()
