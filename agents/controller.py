@@ -71,7 +71,7 @@ class AgentLink:
         self.deliveries = deliveries
         self.events = EventWaiter(share=self.bus.publish)
         self.webhooks = WebhookRouter(webhook_api_key, events=self.events,
-                                      claim=deliveries.claim if deliveries else None)  # fmt: skip
+                                      claims=deliveries)  # fmt: skip
         self.admin = AdminClient(admin_url, admin_api_key)
 
     @classmethod

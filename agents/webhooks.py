@@ -12,9 +12,12 @@ acknowledged and ignored (the `EventWaiter` still sees it).
 
 ACA-Py retries deliveries it believes failed, so the same event can come twice: identical deliveries
 (same topic, record id, state and `updated_at`; or the same payload, for records without those) are
-recognised through a bounded LRU (and, with several instances, their shared `claim`) and handled once.
-The answer is 200 at once; handlers run as tasks of their own, so a slow handler never holds up the
-agent. `drain()` awaits the handlers still running.
+recognised through a bounded LRU (and, with several instances, their shared claims) and handled once.
+Alone, the answer is 200 at once; handlers run as tasks of their own, so a slow handler never holds up
+the agent. `drain()` awaits the handlers still running. With several instances (`claims`,
+`agents.deliveries`) a delivery is answered once its handler is done, then settled: an instance killed
+while handling it leaves the delivery unanswered, and ACA-Py's retry is handled by another instance once
+the claim's lease ran out (until then the retry is answered 503, and comes again).
 
 With several instances of the controller, the one that receives an event shares it once its handler is
 done (`EventWaiter.share`); the others get it through `deliver_remote`, which feeds their waiter and
@@ -32,9 +35,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import SecretStr
 
+from agents.deliveries import Claim, DeliveryClaims
 from agents.events import EventWaiter, WebhookEvent
 from medcred.api_docs import errors
 from medcred.bounded_json import MAX_BODY_BYTES, loads
@@ -91,10 +95,10 @@ class WebhookRouter:
         events: EventWaiter | None = None,
         prefix: str = "/webhooks",
         max_seen: int = 4096,
-        claim: Callable[[tuple[str, ...]], bool] | None = None,
+        claims: DeliveryClaims | None = None,
     ) -> None:
-        """`claim(delivery key)`: False if another instance of the controller took that delivery already
-        (`agents.deliveries`); without it, this instance's own memory of deliveries is all there is."""
+        """`claims`: the deliveries the role's instances took (`agents.deliveries`); without it, this
+        instance's own memory of deliveries is all there is."""
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         if not key:
             raise ConfigurationError("the webhook receiver needs an API key")
@@ -103,7 +107,7 @@ class WebhookRouter:
         self._awaited: set[str] = set()
         self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self._max_seen = max_seen
-        self._claim = claim
+        self._claims = claims
         self._tasks: set[asyncio.Task[None]] = set()
         self._observers: list[Callable[[WebhookEvent], None]] = []
         # Deliveries over HTTP per (topic, record state; None for a record without one).
@@ -153,7 +157,19 @@ class WebhookRouter:
             raise InvalidInputError("webhook body is not a JSON object")
         state = payload.get("state")
         self.received[topic, state if isinstance(state, str) else None] += 1
-        self.dispatch(WebhookEvent(topic=topic, payload=payload, wallet_id=x_wallet_id or None))
+        event = WebhookEvent(topic=topic, payload=payload, wallet_id=x_wallet_id or None)
+        if self._claims is None:
+            self.dispatch(event)
+            return {"ok": True}
+        key = delivery_key(event)
+        claim = self._claims.claim(key)
+        if claim is Claim.BUSY:
+            raise HTTPException(503, "another instance is handling this delivery", headers={"Retry-After": "5"})
+        if claim is Claim.NEW:
+            task = self._handle(event)
+            if task is not None:
+                await asyncio.shield(task)  # answered once handled: a death meanwhile leaves it unanswered
+            self._claims.settle(key)
         return {"ok": True}
 
     def dispatch(self, event: WebhookEvent) -> bool:
@@ -166,19 +182,32 @@ class WebhookRouter:
         self._seen[key] = None
         if len(self._seen) > self._max_seen:
             self._seen.popitem(last=False)
-        if self._claim is not None and not self._claim(key):
+        if self._claims is not None and self._claims.claim(key) is not Claim.NEW:
             log.debug("%s webhook already taken by another instance", event.topic)
             return False
+        if self._claims is not None:
+            task = self._handle(event)
+            if task is not None:
+                task.add_done_callback(lambda _: self._claims.settle(key) if self._claims else None)
+            else:
+                self._claims.settle(key)
+            return True
+        self._handle(event)
+        return True
+
+    def _handle(self, event: WebhookEvent) -> asyncio.Task[None] | None:
+        """Feed the event to the waiter and run its handler and observers (a task), or share it at once."""
         if self.events is not None:
             self.events.feed(event)
         handler = self._handlers.get(event.topic)
         if handler is None and self.events is not None:
             self.events.share(event)
-        if handler is not None or self._observers:
-            task = asyncio.create_task(self._run(handler, event), name=f"webhook {event.topic}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return True
+        if handler is None and not self._observers:
+            return None
+        task = asyncio.create_task(self._run(handler, event), name=f"webhook {event.topic}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     def deliver_remote(self, event: WebhookEvent) -> None:
         """An event another instance received and handled (`agents.bus`): the waiter and observers hear it."""

@@ -62,6 +62,10 @@ MIGRATIONS: tuple[str, ...] = (
                                      PRIMARY KEY (role, key));
     CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (role, at);
     """,
+    # 4: a delivery is settled once handled; until then its claim is a lease another instance may take over
+    """
+    ALTER TABLE webhook_deliveries ADD COLUMN done BOOLEAN NOT NULL DEFAULT TRUE;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 MIGRATION_LOCK = 0x6D656463  # "medc": the advisory lock of a migration

@@ -37,8 +37,8 @@ def up(
                            "(port MEDCRED_POSTGRES_PORT, 5433), started first and stopped on Ctrl-C",
     )] = False,
     instances: Annotated[int, typer.Option(
-        "--instances", metavar="N", min=1, max=8,
-        help="run each controller as N processes behind one address per role (a reverse proxy: nginx); the "
+        "--instances", metavar="N",
+        help="run each controller as N processes (1 to 8) behind one address per role (a reverse proxy: nginx); the "
              "instances share their records through PostgreSQL, so this needs --postgres or MEDCRED_DATABASE_URL",
     )] = 1,
 ) -> None:

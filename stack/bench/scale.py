@@ -1,6 +1,6 @@
 """`medcred scale bench`: many patients in one holder, on SQLite or PostgreSQL (`--postgres`).
 
-On a fresh network in a temporary folder:
+On a fresh network in a temporary folder (`--instances 2`: each controller as two processes behind nginx):
     create    N patient accounts (one sub-wallet each), one at a time: each POST /patients timed
     memory    the holder agent's resident memory after 10 accounts and after N
     flows     one warm-up flow (not counted), then full flows (connect, issue, verify) for accounts picked
@@ -103,6 +103,8 @@ def bench(
     flows: int = typer.Option(FIRST, metavar="N", min=1, help=f"flows per run (at most {FIRST})"),
     concurrency: int = typer.Option(4, metavar="N", min=1, help="flows in flight at once"),
     postgres: bool = typer.Option(False, "--postgres", help="the wallets in a private PostgreSQL cluster"),
+    instances: int = typer.Option(1, "--instances", metavar="N",
+                                  help="each controller as N processes behind nginx (needs --postgres)"),
 ) -> None:
     """Make N patients in the holder and measure creation, the holder agent's memory and flows among them."""
     from stack.network import MedcredNetwork, throwaway_issuer
@@ -116,7 +118,7 @@ def bench(
         with tempfile.TemporaryDirectory(prefix="medcred-scale-bench-") as home:
             cluster = PrivateCluster.for_home(Path(home), HomeSettings().postgres_port) if postgres else None
             network = MedcredNetwork(Path(home), progress=console.progress, issuer=throwaway_issuer(),
-                                     postgres=cluster)  # fmt: skip
+                                     postgres=cluster, instances=instances)  # fmt: skip
             try:
                 async with network, httpx.AsyncClient(timeout=120) as http:
                     staff = network.staff_clients(http)
@@ -143,7 +145,8 @@ def bench(
         p50 = percentile(made.seconds, 50) * 1000
         storage = "PostgreSQL (a private cluster; one store, a profile per patient)" if postgres else "SQLite"
         typer.echo("")
-        typer.echo(f"medcred scale bench: {patients} patients on {storage}, {os.cpu_count()} cores")
+        controllers = "one controller per role" if instances == 1 else f"{instances} instances per controller (nginx)"
+        typer.echo(f"medcred scale bench: {patients} patients on {storage}, {controllers}, {os.cpu_count()} cores")
         p95 = percentile(made.seconds, 95) * 1000
         typer.echo(f"  create a patient     p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   n={len(made.seconds)}")
         typer.echo(target_line("create a patient, p50", f"{p50:.1f} ms", p50 < CREATE_P50_TARGET_MS,

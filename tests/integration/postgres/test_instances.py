@@ -131,8 +131,8 @@ async def test_two_instances_of_every_controller_behind_nginx_survive_sigkill_of
         # The two instances of each role appended to one log, and anchored it: each ending is there once,
         # and `medcred audit verify` passes on the database.
         monkeypatch.setenv("MEDCRED_DATABASE_URL", cluster.url)
-        with exported_logs(home, None) as (folders, _, problem):
-            assert not problem
+        with exported_logs(home, None) as (folders, note, problem):
+            assert not problem, note
             exported = dict(folders)
             check_audit_endings(exported["issuer"], exported["verifier"], flows)
         output = await audit_verify(home, cluster.url)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter
 
 from agents.bus import PostgresEventBus
-from agents.deliveries import SharedDeliveries
+from agents.deliveries import Claim, SharedDeliveries
 from agents.events import WebhookEvent
 from medcred.database import Database
 from medcred.schema import open_pool
@@ -48,7 +49,7 @@ def test_each_delivery_is_claimed_by_exactly_one_of_the_instances(database: Data
 
     def claim_all(instance: SharedDeliveries) -> None:
         for key in keys:
-            if instance.claim(key):
+            if instance.claim(key) is Claim.NEW:
                 with lock:
                     taken[key] += 1
 
@@ -60,8 +61,27 @@ def test_each_delivery_is_claimed_by_exactly_one_of_the_instances(database: Data
     try:
         assert taken == Counter({key: 1 for key in keys})
         other_role = SharedDeliveries(open_pool(database, name="d-issuer"), "issuer")
-        assert other_role.claim(keys[0]) is True  # the same key is another role's own delivery
+        assert other_role.claim(keys[0]) is Claim.NEW  # the same key is another role's own delivery
         other_role.close()
     finally:
         for instance in instances:
             instance.close()
+
+
+def test_an_unsettled_claim_is_busy_until_its_lease_runs_out_then_taken_over(database: Database) -> None:
+    """An instance killed while handling a delivery never settles it: ACA-Py's retry is told to come back
+    (BUSY) while the lease runs, then another instance takes it over; once settled, it is a duplicate."""
+    dying = SharedDeliveries(open_pool(database, name="dying"), "holder", lease=0.5)
+    other = SharedDeliveries(open_pool(database, name="other"), "holder", lease=0.5)
+    key = ("w1", "issue_credential_v2_0", "c1", "credential-received", "2026-12-07T00:00:00Z")
+    try:
+        assert dying.claim(key) is Claim.NEW
+        assert other.claim(key) is Claim.BUSY
+        time.sleep(0.6)  # the lease, a wall-clock span by its nature
+        assert other.claim(key) is Claim.NEW
+        other.settle(key)
+        time.sleep(0.6)
+        assert dying.claim(key) is Claim.DUPLICATE and other.claim(key) is Claim.DUPLICATE
+    finally:
+        dying.close()
+        other.close()

@@ -12,6 +12,7 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from agents.bus import thin
+from agents.deliveries import Claim
 from agents.events import EventWaiter, WebhookEvent
 from agents.webhooks import WebhookRouter
 from medcred.errors import ConfigurationError
@@ -203,17 +204,26 @@ async def test_an_event_is_shared_with_the_other_instances_after_its_handler_and
                                        "updated_at": PROOF["updated_at"]}  # fmt: skip
 
 
+@dataclass
+class FakeClaims:
+    """The role's shared claims, in memory: a key claimed and not yet settled is BUSY."""
+
+    claimed: dict[tuple[str, ...], bool] = field(default_factory=dict)  # key -> settled
+
+    def claim(self, key: tuple[str, ...]) -> Claim:
+        if key not in self.claimed:
+            self.claimed[key] = False
+            return Claim.NEW
+        return Claim.DUPLICATE if self.claimed[key] else Claim.BUSY
+
+    def settle(self, key: tuple[str, ...]) -> None:
+        self.claimed[key] = True
+
+
 async def test_a_delivery_another_instance_took_is_not_handled_here() -> None:
-    taken: set[tuple[str, ...]] = set()
-
-    def claim(key: tuple[str, ...]) -> bool:
-        if key in taken:
-            return False
-        taken.add(key)
-        return True
-
+    claims = FakeClaims()
     one, two = Recorder(), Recorder()
-    first, second = WebhookRouter(KEY, claim=claim), WebhookRouter(KEY, claim=claim)
+    first, second = WebhookRouter(KEY, claims=claims), WebhookRouter(KEY, claims=claims)
     first.on("present_proof_v2_0", one)
     second.on("present_proof_v2_0", two)
     assert first.dispatch(WebhookEvent("present_proof_v2_0", PROOF)) is True
@@ -221,6 +231,35 @@ async def test_a_delivery_another_instance_took_is_not_handled_here() -> None:
     await first.drain()
     await second.drain()
     assert (len(one.events), len(two.events)) == (1, 0)
+    assert list(claims.claimed.values()) == [True]  # settled once handled
+
+
+async def test_with_several_instances_a_delivery_is_answered_once_handled_and_a_busy_one_is_503() -> None:
+    claims, handled = FakeClaims(), asyncio.Event()
+    order: list[str] = []
+
+    async def slow(event: WebhookEvent) -> None:
+        await asyncio.sleep(0.05)
+        order.append("handled")
+        handled.set()
+
+    router = WebhookRouter(KEY, claims=claims)
+    router.on("present_proof_v2_0", slow)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(router.api_router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://controller") as http:
+        send = lambda: http.post("/webhooks/topic/present_proof_v2_0/", json=PROOF, headers={"x-api-key": KEY})  # noqa: E731
+        first = asyncio.ensure_future(send())
+        await asyncio.sleep(0.01)  # the first is being handled: a retry of it now is told to come back
+        busy = await send()
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "5", busy.text
+        assert "another instance" in busy.json()["detail"]
+        answered = await first
+        order.append("answered")
+        assert answered.status_code == 200 and order == ["handled", "answered"]  # handled before the answer
+        again = await send()  # settled: a later try is a duplicate, answered at once and not handled
+        assert again.status_code == 200 and order == ["handled", "answered"]
 
 
 async def test_an_event_from_another_instance_feeds_the_waiter_and_observers_but_no_handler(setup: Setup) -> None:
