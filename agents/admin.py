@@ -223,6 +223,11 @@ class AdminClient(AdminTransport):
         })  # fmt: skip
         return await self._object("POST", "/issue-credential-2.0/send-offer", json=body)
 
+    async def issue_credential_records(self, connection_id: str, role: str = "issuer") -> list[Json]:
+        """GET /issue-credential-2.0/records on one connection: each `cred_ex_record` plus its details."""
+        return await self._list("GET", "/issue-credential-2.0/records", "results",
+                                params={"connection_id": connection_id, "role": role})  # fmt: skip
+
     async def issue_credential_record(self, cred_ex_id: str) -> Json:
         """GET /issue-credential-2.0/records/{cred_ex_id}: `cred_ex_record` plus one detail per format."""
         return await self._object("GET", f"/issue-credential-2.0/records/{segment(cred_ex_id)}")

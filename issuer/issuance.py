@@ -10,6 +10,14 @@
 Our records hold ids and states only: the attribute values go to the agent and nowhere else. A webhook
 may come before its record is saved (the agent is fast): `issue()` then applies the events already seen.
 
+The record is saved (`offering`) before the offer is sent, and the offer's comment names it
+(`OFFER_MARK`), so an offer whose answer was lost (the agent failed while answering, or this instance
+died) is never a credential the hospital does not know: as soon as the agent answers again
+(`RECONCILE_AFTER`, then at every look until its deadline) the record is found among the exchanges on
+the patient's connection and follows it, or, if the offer never got there, ends abandoned saying so.
+A request that names an `Idempotency-Key` is one issuance however often it is sent: a retry gets the
+record the first try made (the same key with another request is a 422).
+
 Every exchange has a deadline (`MEDCRED_ISSUER_ISSUANCE_TIMEOUT`, from its offer; a restart re-arms it
 with the time left). An exchange still unfinished then (the wallet never answered, or never confirmed)
 ends `abandoned` with the reason, and the agent is told: a credential already issued is revoked, the
@@ -20,6 +28,10 @@ an abandoned exchange only repeats that ending on the agent.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -46,6 +58,7 @@ from medcred.errors import (
     MedcredError,
     NotFoundError,
     TimeoutError_,
+    UnprocessableError,
 )
 
 __all__ = ["EXCHANGE_TOPIC", "MAX_CONNECTION_WAIT", "REVOCATION_IDS_TOPIC", "IssuanceService"]
@@ -71,6 +84,12 @@ NOT_CONNECTED = ("the patient has no completed connection to the hospital (no in
                  f"{MAX_CONNECTION_WAIT:g}) to wait for it; GET /patients/{{patient_ref}} says whether it is connected")
 # What the agent posts when an exchange goes on: after we abandoned it, each is a reason to end it there.
 GOING_ON = frozenset({"request-received", "credential-issued", "done"})
+OFFER_MARK = "medcred credential "  # + credential_id: an offer's comment, which names its record
+RECONCILE_AFTER = 5.0  # seconds after a failed offer before the agent is asked what became of it
+NEVER_OFFERED = ("the offer did not reach the patient's wallet (the hospital's agent failed while it was being "
+                 "sent): issue it again")
+KEY_REUSED = "this Idempotency-Key was sent before with another request: use a new key for a new issuance"
+KEY_IN_FLIGHT = "an issuance with this Idempotency-Key is being offered right now: ask again in a moment"
 
 class Revoker(Protocol):
     async def revoke(self, credential_id: str) -> object: ...
@@ -114,10 +133,12 @@ class IssuanceService:
             self.patients.require(patient_ref)
         return self.registry.credentials(patient_ref)
 
-    async def issue(self, patient_ref: str, request: CredentialRequest, wait_connection: float = 0) -> CredentialRecord:
+    async def issue(self, patient_ref: str, request: CredentialRequest, wait_connection: float = 0,
+                    idempotency_key: str | None = None) -> CredentialRecord:  # fmt: skip
         """Offer the patient a credential (auto-issued when their wallet requests it): 404, 422, 409.
 
-        With `wait_connection`, a patient whose wallet is still connecting is waited for that long.
+        With `wait_connection`, a patient whose wallet is still connecting is waited for that long. With
+        `idempotency_key`, a request sent again gets the record the first one made.
         """
         patient = self.patients.require(patient_ref)
         kind, attributes = _attributes(patient, request)
@@ -126,25 +147,65 @@ class IssuanceService:
         if patient.connection_id is None:
             raise ConflictError(NOT_CONNECTED)
         cred_def_id = self.identity().credential_definitions[kind]
+        record = CredentialRecord(
+            credential_id=str(uuid.uuid4()), patient_ref=patient_ref, type=kind, cred_ex_id=None,
+            state=CredentialState.OFFERING, connection_id=patient.connection_id, created_at=now(),
+        )  # fmt: skip
+        if idempotency_key is not None:
+            earlier = self._claim_key(record, idempotency_key, _digest(kind, cred_def_id, attributes))
+            if earlier is not None:
+                return earlier
+        self.registry.save_credential(record)  # before the offer: an offer is never made unrecorded
         try:
-            exchange = await self.admin.issue_credential_send_offer(patient.connection_id, cred_def_id, attributes)
-        except AgentRejectedError as exc:
+            exchange = await self.admin.issue_credential_send_offer(
+                patient.connection_id, cred_def_id, attributes, comment=f"{OFFER_MARK}{record.credential_id}"
+            )
+        except AgentRejectedError as exc:  # the agent refused it: nothing was made
+            self._forget(record, idempotency_key)
             if exc.agent_status == 403:  # ACA-Py: "Connection ... not ready"
                 raise ConflictError("the patient's connection is not ready; send a new invitation") from exc
             if SCHEMA_UNREAD in str(exc):
                 raise AgentUnavailableError(SCHEMA_UNREAD_MESSAGE.format(self.admin.retry_after),
                                             self.admin.retry_after) from exc  # fmt: skip
             raise
+        except MedcredError:  # the agent may have made the exchange before it failed: ask it once it is back
+            self._schedule(record)
+            raise
         cred_ex_id = exchange.get("cred_ex_id")
         if not isinstance(cred_ex_id, str):
+            self._schedule(record)
             raise AgentError("the agent sent an offer but answered without its cred_ex_id")
-        record = CredentialRecord(
-            credential_id=str(uuid.uuid4()), patient_ref=patient_ref, type=kind, cred_ex_id=cred_ex_id,
-            state=CredentialState.OFFER_SENT, created_at=now(),
-        )  # fmt: skip
-        self.registry.save_credential(record)
-        self.audit.record("credential.offered", subject=patient_ref, credential_id=record.credential_id, type=kind)
-        log.info("offered %s credential %s (cred_ex_id %s)", kind, record.credential_id, cred_ex_id)
+        return self._offered(record, cred_ex_id)
+
+    def _claim_key(self, record: CredentialRecord, key: str, digest: str) -> CredentialRecord | None:
+        """None if `key` is new (claimed now for `record`), else the record it named first: 422 if it named
+        another request, 409 while that record is not saved yet (an instance is between the two writes)."""
+        claim = self.registry.claim_issue_key(record.patient_ref, key, record.credential_id, digest)
+        if claim.new:
+            return None
+        if claim.digest != digest:
+            raise UnprocessableError(KEY_REUSED)
+        earlier = self.registry.credential(claim.credential_id)
+        if earlier is None:
+            raise ConflictError(KEY_IN_FLIGHT)
+        log.info("credential %s asked for again with its Idempotency-Key", earlier.credential_id)
+        return earlier
+
+    def _forget(self, record: CredentialRecord, key: str | None) -> None:
+        self.registry.forget_credential(record)
+        if key is not None:
+            self.registry.release_issue_key(record.patient_ref, key)
+
+    def _offered(self, record: CredentialRecord, cred_ex_id: str) -> CredentialRecord:
+        """The agent made the exchange `cred_ex_id` for `record`: recorded, audited, followed to its deadline."""
+        current = self.registry.credential(record.credential_id) or record
+        if current.cred_ex_id is None:
+            state = CredentialState.OFFER_SENT if current.state is CredentialState.OFFERING else current.state
+            current = current.model_copy(update={"cred_ex_id": cred_ex_id, "state": state})
+            self.registry.save_credential(current)
+            self.audit.record("credential.offered", subject=record.patient_ref, credential_id=record.credential_id,
+                              type=record.type)  # fmt: skip
+            log.info("offered %s credential %s (cred_ex_id %s)", record.type, record.credential_id, cred_ex_id)
         for topic in (EXCHANGE_TOPIC, REVOCATION_IDS_TOPIC):  # events that came before the record
             seen = self.events.latest(topic, "cred_ex_id", cred_ex_id)
             if seen is not None:
@@ -199,12 +260,23 @@ class IssuanceService:
     async def wait_until_issued(self, credential_id: str, timeout: float) -> CredentialRecord:
         """The record once issued (or abandoned); `TimeoutError_` if neither happens within `timeout` s."""
         record = self.require(credential_id)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + timeout
+        while record.cred_ex_id is None and not record.state.final and loop.time() < until:
+            # An offer whose answer was lost: its record learns its exchange (or ends) when the agent is asked.
+            with contextlib.suppress(TimeoutError_):
+                await self.events.wait_for(EXCHANGE_TOPIC, "credential_id", credential_id, states=FINAL_STATES,
+                                           timeout=min(1.0, until - loop.time()))  # fmt: skip
+            record = self.require(credential_id)
         if record.state.issued or record.state is CredentialState.ABANDONED:
             return await self.with_revocation_ids(record)
+        if record.cred_ex_id is None:
+            raise TimeoutError_(f"credential {credential_id} not issued within {timeout:g} s (state {record.state})")
         try:
             payload = await self.events.wait_for(
-                EXCHANGE_TOPIC, "cred_ex_id", record.cred_ex_id, states=FINAL_STATES, timeout=timeout
-            )
+                EXCHANGE_TOPIC, "cred_ex_id", record.cred_ex_id, states=FINAL_STATES,
+                timeout=max(0.0, until - loop.time()),
+            )  # fmt: skip
         except TimeoutError_:
             state = self.require(credential_id).state
             raise TimeoutError_(f"credential {credential_id} not issued within {timeout:g} s (state {state})") from None
@@ -246,13 +318,27 @@ class IssuanceService:
         await self.timers.close()
 
     def _schedule(self, record: CredentialRecord) -> None:
+        """Its deadline; for an offer whose answer was lost, its reconciliation first (soon)."""
         left = (record.created_at - self._clock()).total_seconds() + self.timeout
-        self.timers.start(record.credential_id, left, self._expire)
+        self.timers.start(record.credential_id, min(left, RECONCILE_AFTER) if record.cred_ex_id is None else left,
+                          self._expire)  # fmt: skip
 
     async def _expire(self, credential_id: str) -> None:
-        """The deadline passed: an exchange still unfinished ends abandoned, here first, then on the agent."""
+        """A record's timer: an offer whose answer was lost is found on the agent (or ends, never offered);
+        at the deadline, an exchange still unfinished on the agent too ends abandoned, here first, then there."""
         record = self.registry.credential(credential_id)
         if record is None or record.state.final:
+            return
+        left = (record.created_at - self._clock()).total_seconds() + self.timeout
+        if record.cred_ex_id is None:
+            record = await self._reconcile(record, left)
+            if record is None or record.state.final or left > 0:
+                return
+        elif left > 0:  # armed early (a reconciliation that found its exchange): the deadline is later
+            self._schedule(record)
+            return
+        record = await self._as_on_agent(record)
+        if record.state.final:
             return
         reason = (f"the patient's wallet did not complete the issuance within {self.timeout:g} s "
                   f"(it stopped at {record.state})")  # fmt: skip
@@ -260,8 +346,55 @@ class IssuanceService:
         if not self._save_move(abandoned):  # saved before any await: a webhook meanwhile finds it final
             return
         await self._end_on_agent(abandoned)
-        # Our own ending, fed like the agent's, so `wait_until_issued` callers return (the agent may be down).
-        self.events.announce(WebhookEvent(EXCHANGE_TOPIC, {"cred_ex_id": record.cred_ex_id, "state": "abandoned"}))
+        self._announce(abandoned)
+
+    def _announce(self, record: CredentialRecord) -> None:
+        """Our own ending, fed like the agent's, so `wait_until_issued` callers return (the agent may be down)."""
+        self.events.announce(WebhookEvent(EXCHANGE_TOPIC, {"cred_ex_id": record.cred_ex_id, "state": record.state,
+                                                           "credential_id": record.credential_id}))  # fmt: skip
+
+    async def _reconcile(self, record: CredentialRecord, left: float) -> CredentialRecord | None:
+        """An offering record: its exchange, found by the offer's comment among those on its connection,
+        becomes its own; none there and the agent answering, it ends abandoned (never offered). The agent
+        not answering, it is asked again later (the deadline's ending waits for an answer)."""
+        try:
+            exchanges = await self.admin.issue_credential_records(record.connection_id or "")
+        except MedcredError as exc:
+            log.info("could not ask the agent what became of offer %s (%s): asking again in %g s",
+                     record.credential_id, type(exc).__name__, RECONCILE_AFTER)  # fmt: skip
+            self.timers.start(record.credential_id, RECONCILE_AFTER, self._expire)
+            return None
+        mark = f"{OFFER_MARK}{record.credential_id}"
+        for entry in exchanges:
+            exchange = entry.get("cred_ex_record") if isinstance(entry, dict) else None
+            if not isinstance(exchange, dict) or not isinstance(cred_ex_id := exchange.get("cred_ex_id"), str):
+                continue
+            offer = exchange.get("cred_offer")
+            if isinstance(offer, dict) and offer.get("comment") == mark:
+                log.info("offer %s found on the agent as exchange %s", record.credential_id, cred_ex_id)
+                self._offered(record, cred_ex_id)
+                self._apply(exchange)
+                current = self.require(record.credential_id)
+                if not current.state.final and left > 0:
+                    self._schedule(current)
+                return current
+        abandoned = record.model_copy(update={"state": CredentialState.ABANDONED, "reason": NEVER_OFFERED})
+        if self._save_move(abandoned):
+            self._announce(abandoned)
+        return self.require(record.credential_id)
+
+    async def _as_on_agent(self, record: CredentialRecord) -> CredentialRecord:
+        """The record with the agent's own state of its exchange folded in (a webhook may have been lost);
+        as it was if the agent cannot say."""
+        if record.cred_ex_id is None:
+            return record
+        try:
+            exchange = (await self.admin.issue_credential_record(record.cred_ex_id)).get("cred_ex_record")
+        except MedcredError:
+            return record
+        if isinstance(exchange, dict) and isinstance(exchange.get("state"), str):
+            return self._apply({**exchange, "cred_ex_id": record.cred_ex_id}) or record
+        return record
 
     async def _end_on_agent(self, record: CredentialRecord) -> None:
         """Revoke what was issued, report the problem to the wallet, delete the agent's exchange record.
@@ -271,6 +404,8 @@ class IssuanceService:
                 await self._revocation.revoke(record.credential_id)
             except MedcredError as exc:
                 log.warning("could not revoke abandoned credential %s: %s", record.credential_id, type(exc).__name__)
+        if record.cred_ex_id is None:
+            return  # never offered: the agent has nothing of it
         path = f"/issue-credential-2.0/records/{segment(record.cred_ex_id)}"
         for method, step, body in (("POST", "/problem-report", {"description": record.reason}),
                                    ("DELETE", "", None)):  # fmt: skip
@@ -290,3 +425,8 @@ def _attributes(patient: PatientRecord, request: CredentialRequest) -> tuple[Cre
             return CredentialType.VACCINATION, vaccination_attributes(request.fhir, facts)
         return CredentialType.ALLERGY, allergy_attributes(request.fhir, facts)
     return CredentialType.HEALTH_ID, health_id_attributes(facts, request.expiry, today=date.today())
+
+
+def _digest(kind: CredentialType, cred_def_id: str, attributes: dict[str, str]) -> str:
+    """What a request asked, as a digest (never the values): the same Idempotency-Key must ask the same."""
+    return hashlib.sha256(json.dumps([kind, cred_def_id, attributes], sort_keys=True).encode()).hexdigest()

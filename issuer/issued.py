@@ -46,7 +46,7 @@ class IssuedCredentials:
 
     async def with_revocation_ids(self, record: CredentialRecord) -> CredentialRecord:
         """The record with its rev_reg_id and cred_rev_id, read from the agent if no webhook brought them."""
-        if record.cred_rev_id is not None or record.issued_at is None:  # abandoned after issuance: issued_at
+        if record.cred_rev_id is not None or record.issued_at is None or record.cred_ex_id is None:
             return record
         try:
             detail = (await self.admin.issue_credential_record(record.cred_ex_id)).get("anoncreds")

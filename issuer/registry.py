@@ -6,6 +6,7 @@ kept in its `DocumentStore` so a restart loses nothing (health records are `issu
     connections    the patient's DID on their connection -> patient_ref, connection_id (the portal's key)
     credentials    credential_id -> CredentialRecord (ids and states only: never attribute values)
     exchanges      cred_ex_id -> credential_id
+    issue_keys     patient_ref + a request's Idempotency-Key -> credential_id, and a digest of what it asked
     onboarding     the public DID, and each credential type's schema and credential definition
 
 The store is the source of our ids and states; the agent's wallet stays the source of the credentials.
@@ -13,6 +14,7 @@ The store is the source of our ids and states; the agent's wallet stays the sour
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -23,7 +25,7 @@ from issuer.fhir import PatientFacts
 from medcred.credentials import CredentialType
 from medcred.store import DocumentStore
 
-__all__ = ["CredentialRecord", "CredentialState", "IssuerRegistry", "PatientRecord", "now"]
+__all__ = ["CredentialRecord", "CredentialState", "IssueKey", "IssuerRegistry", "PatientRecord", "now"]
 
 
 def now() -> datetime:
@@ -33,6 +35,7 @@ def now() -> datetime:
 class CredentialState(StrEnum):
     """The issuer's side of an issue-credential 2.0 exchange, in the order it moves through them."""
 
+    OFFERING = "offering"  # recorded, its offer being sent: the agent has not said its cred_ex_id (yet)
     OFFER_SENT = "offer-sent"
     REQUEST_RECEIVED = "request-received"
     CREDENTIAL_ISSUED = "credential-issued"
@@ -50,6 +53,13 @@ class CredentialState(StrEnum):
 
 
 _ORDER = list(CredentialState)
+
+
+@dataclass(frozen=True)
+class IssueKey:
+    credential_id: str
+    digest: str  # of what the request asked: the same key with another request is refused
+    new: bool
 
 
 class PatientRecord(BaseModel):
@@ -73,8 +83,9 @@ class CredentialRecord(BaseModel):
     credential_id: str
     patient_ref: str
     type: CredentialType
-    cred_ex_id: str
+    cred_ex_id: str | None  # None while offering
     state: CredentialState
+    connection_id: str | None = None  # the patient's connection the offer went on
     rev_reg_id: str | None = None
     cred_rev_id: str | None = None
     created_at: datetime
@@ -168,8 +179,25 @@ class IssuerRegistry:
         return self.store.insert("endings", credential_id, {"state": state})
 
     def save_credential(self, record: CredentialRecord) -> None:
-        self.store.put("exchanges", record.cred_ex_id, {"credential_id": record.credential_id})
+        if record.cred_ex_id is not None:
+            self.store.put("exchanges", record.cred_ex_id, {"credential_id": record.credential_id})
         self.store.put("credentials", record.credential_id, record.model_dump(mode="json"))
+
+    def forget_credential(self, record: CredentialRecord) -> None:
+        """An offer the agent refused: nothing was made, so nothing is kept."""
+        self.store.delete("credentials", record.credential_id)
+
+    def claim_issue_key(self, patient_ref: str, key: str, credential_id: str, digest: str) -> IssueKey:
+        """The issuance a request's Idempotency-Key names: this one (`credential_id`, claimed now) if the key
+        is new, else the one it named first (`new` False)."""
+        name = f"{patient_ref}\x1f{key}"
+        if self.store.insert("issue_keys", name, {"credential_id": credential_id, "digest": digest}):
+            return IssueKey(credential_id, digest, new=True)
+        document = self.store.get("issue_keys", name) or {}
+        return IssueKey(str(document.get("credential_id")), str(document.get("digest")), new=False)
+
+    def release_issue_key(self, patient_ref: str, key: str) -> None:
+        self.store.delete("issue_keys", f"{patient_ref}\x1f{key}")
 
     def credentials(self, patient_ref: str | None = None) -> list[CredentialRecord]:
         records = (CredentialRecord.model_validate(doc) for _, doc in self.store.all("credentials"))

@@ -42,10 +42,11 @@ class _Client:
         self._http, self._base, self._headers = http, base_url.rstrip("/"), headers
 
     async def call(self, method: str, path: str, *, json: Any = None, params: Json | None = None,
-                   timeout: float = 60.0) -> Any:
+                   timeout: float = 60.0, headers: dict[str, str] | None = None) -> Any:
         response = await self._http.request(
-            method, self._base + path, json=json, params=params, headers=self._headers, timeout=timeout
-        )
+            method, self._base + path, json=json, params=params, headers=self._headers | (headers or {}),
+            timeout=timeout,
+        )  # fmt: skip
         if response.is_error:
             try:
                 detail = response.json().get("detail")
@@ -77,14 +78,16 @@ class HospitalClient(_Client):
         return str(result["invitation_url"])
 
     async def issue(self, patient_ref: str, kind: str, *, fhir: Json | None = None, expiry: str | None = None,
-                    connect_timeout: float = 20.0, health_card: bool = False) -> str:
+                    connect_timeout: float = 20.0, health_card: bool = False,
+                    idempotency_key: str | None = None) -> str:  # fmt: skip
         """Issue a credential (a vaccination also as a SMART Health Card: `health_card`); waits (bounded)
-        while the patient's connection is still being made."""
+        while the patient's connection is still being made. The same `idempotency_key` again is the same one."""
         body: Json = {"type": kind, **({"fhir": fhir} if fhir is not None else {}),
                       **({"expiry": expiry} if expiry is not None else {}),
                       **({"health_card": True} if health_card else {})}
         result: Json = await self.call("POST", f"/patients/{patient_ref}/credentials", json=body,
-                                       params={"wait_connection": connect_timeout})
+                                       params={"wait_connection": connect_timeout},
+                                       headers={"Idempotency-Key": idempotency_key} if idempotency_key else None)
         return str(result["credential_id"])
 
     async def credentials(self, patient_ref: str | None = None) -> list[Json]:

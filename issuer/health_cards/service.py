@@ -100,7 +100,11 @@ class HealthCardService:
         return card
 
     async def issue_for(self, credential: CredentialRecord, immunization_fhir: dict[str, Any]) -> CardRecord:
-        """The card of a vaccination credential just offered, from the Immunization it was issued from."""
+        """The card of a vaccination credential just offered, from the Immunization it was issued from; the
+        one made before if there is one (a request sent again with its Idempotency-Key)."""
+        for card in self.cards(credential.patient_ref):
+            if card.credential_ids == [credential.credential_id]:
+                return card
         request = HealthCardRequest(credential_ids=[credential.credential_id], immunizations=[immunization_fhir])
         return await self.issue(credential.patient_ref, request)
 

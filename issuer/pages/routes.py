@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import secrets
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -32,6 +33,7 @@ router = page_router()
 
 
 MAX_FHIR_BYTES = 1024 * 1024
+ATTEMPT = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a form's one-time issuance key (its Idempotency-Key)
 # Where each FHIR Patient problem belongs on the register form.
 PATIENT_FIELDS = {"birthDate": "birth_date", "name": "family", "given": "given", "family": "family",
                   "identifier": "health_id"}  # fmt: skip
@@ -116,6 +118,8 @@ def _patient_page(request: Request, ref: str, patients: PatientService, issuance
     return render(request, "patient.html", {
         "patient": record, "credentials": credentials, "with_card": with_card, "invitation": invitation,
         "errors": errors or {},
+        # One key per form and page: a form sent twice (a double click, a reload) issues once.
+        "attempts": {kind: secrets.token_urlsafe(16) for kind in ("health_id", "vaccination", "allergy")},
         "vaccines": VACCINES, "substances": SUBSTANCES, "today": datetime.now(UTC).date().isoformat(),
         "expiry": date(datetime.now(UTC).year + 5, 12, 31).isoformat(),
     }, status=status)  # fmt: skip
@@ -167,7 +171,9 @@ async def issue(request: Request, ref: str, session: Viewer, patients: PatientsD
     with_card = kind == "vaccination" and form.get("health_card") == "on"
     try:
         request_body = _REQUEST.validate_python({**body, "health_card": True} if with_card else body)
-        record = await issuance.issue(ref, request_body)
+        attempt = str(form.get("attempt") or "")
+        key = attempt if ATTEMPT.fullmatch(attempt) else None
+        record = await issuance.issue(ref, request_body, idempotency_key=key)
     except ValidationError as exc:
         return _patient_page(request, ref, patients, issuance, cards, errors={kind: validation_detail(exc.errors())},
                              status=422)  # fmt: skip

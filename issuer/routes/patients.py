@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
 from issuer.deps import HealthCardsDep, IssuanceDep, PatientRef, PatientsDep, staff_only
 from issuer.issuance import MAX_CONNECTION_WAIT
@@ -51,7 +51,9 @@ async def create_invitation(patient_ref: PatientRef, patients: PatientsDep) -> I
 
 
 @router.post("/{patient_ref}/credentials", status_code=status.HTTP_202_ACCEPTED,
-             responses=errors(400, 404, 409, 502, e409="the patient's wallet has not connected"))
+             responses=errors(400, 404, 409, 422, 502, e409="the patient's wallet has not connected, or an issuance "
+                              "with this Idempotency-Key is being offered right now",
+                              e422="this Idempotency-Key was sent before with another request"))
 async def issue_credential(
     patient_ref: PatientRef,
     request: Annotated[CredentialRequest, Body(openapi_examples={
@@ -63,13 +65,18 @@ async def issue_credential(
     wait_connection: Annotated[
         float, Query(ge=0, le=MAX_CONNECTION_WAIT, description="seconds to wait for a wallet that is still connecting")
     ] = 0,
+    idempotency_key: Annotated[str | None, Header(
+        min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+        description="any string of yours (a UUID): the request sent again with it gets the credential the first made",
+    )] = None,
 ) -> IssueAccepted:
     """Offer a vaccination (FHIR Immunization), allergy (AllergyIntolerance) or health ID credential.
 
     409 if the patient's wallet has not connected (within `wait_connection` seconds, if given). With
-    `health_card` (a vaccination), its SMART Health Card is issued too, revoked with it.
+    `health_card` (a vaccination), its SMART Health Card is issued too, revoked with it. With an
+    `Idempotency-Key`, a retry (its answer was lost, or it was a 503) is safe: it gets the same credential.
     """
-    record = await issuance.issue(patient_ref, request, wait_connection)
+    record = await issuance.issue(patient_ref, request, wait_connection, idempotency_key)
     card = None
     if isinstance(request, FhirCredentialRequest) and request.health_card:
         card = await cards.issue_for(record, request.fhir)

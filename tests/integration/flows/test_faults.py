@@ -162,7 +162,8 @@ async def run_flow(flow: Flow, s: Services) -> None:
     await connect(flow, s, wallet)
 
     flow.at(Stage.ISSUING)
-    issue = partial(s.hospital.issue, flow.ref, "vaccination", fhir=vaccination)
+    # One key for this issuance: sent again after a 503, the request is the same issuance, never a second.
+    issue = partial(s.hospital.issue, flow.ref, "vaccination", fhir=vaccination, idempotency_key=f"{flow.ref}-vac")
     try:
         credential_id = await once_more_after_503(flow, "issue", issue)
     except ControllerError as exc:

@@ -36,6 +36,9 @@ class FakeAgent:
     public_404s: int = 0  # how many times POST /wallet/did/public answers 404 (ledger read lag)
     schema_misses: int = 0  # how many times POST /anoncreds/credential-definition cannot read its schema yet
     offer_misses: int = 0  # how many times send-offer cannot read the schema from the ledger (a validator down)
+    offers_lost: int = 0  # how many times send-offer makes the exchange, then fails to answer (503)
+    offers_refused_down: int = 0  # how many times send-offer answers 503 without making anything
+    states: dict[str, str] = field(default_factory=dict)  # cred_ex_id -> its state on the agent, when set
     schemas: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, version) -> id
     cred_defs: dict[str, list[str]] = field(default_factory=dict)  # schema id -> cred def ids
     wallet: list[dict[str, str]] = field(default_factory=list)
@@ -108,12 +111,25 @@ class FakeAgent:
             self.offer_misses -= 1
             return httpx.Response(400, text="400: Could not determine schema attributes. If you did not create the "
                                             "schema, then you need to provide the schema_id.")  # fmt: skip
+        if route == ("POST", "/issue-credential-2.0/send-offer") and self.offers_refused_down > 0:
+            self.offers_refused_down -= 1
+            return httpx.Response(503, text="agent unavailable")
         if route == ("POST", "/issue-credential-2.0/send-offer"):
             cred_ex_id = f"cred-ex-{next(self._counter)}"
             self.offers[cred_ex_id] = body
             if self.on_offer is not None:
                 self.on_offer(cred_ex_id)
+            if self.offers_lost > 0:
+                self.offers_lost -= 1
+                return httpx.Response(503, text="agent unavailable")
             return ok({"cred_ex_id": cred_ex_id, "state": "offer-sent", "connection_id": body["connection_id"]})
+        if route == ("GET", "/issue-credential-2.0/records"):
+            if self.down:
+                return httpx.Response(503, text="agent unavailable")
+            return ok({"results": [
+                {"cred_ex_record": self._exchange(cred_ex_id, offer)} for cred_ex_id, offer in self.offers.items()
+                if offer["connection_id"] == query.get("connection_id")
+            ]})  # fmt: skip
         if path.startswith("/issue-credential-2.0/records/") and self.down:
             return httpx.Response(503, text="agent unavailable")
         if route[0] in ("POST", "DELETE") and path.startswith("/issue-credential-2.0/records/"):
@@ -128,10 +144,17 @@ class FakeAgent:
             cred_ex_id = path.rsplit("/", 1)[-1]
             if cred_ex_id not in self.offers:
                 return not_found()
-            return ok({"cred_ex_record": {"cred_ex_id": cred_ex_id}, "anoncreds": self.revocation_ids.get(cred_ex_id)})
+            state = {"state": self.states[cred_ex_id]} if cred_ex_id in self.states else {}
+            record = {"cred_ex_id": cred_ex_id} | state
+            return ok({"cred_ex_record": record, "anoncreds": self.revocation_ids.get(cred_ex_id)})
         if route == ("POST", "/anoncreds/revocation/revoke"):
             return ok({})
         return httpx.Response(404, text=f"fake agent has no route {request.method} {path}")
+
+    def _exchange(self, cred_ex_id: str, offer: dict[str, Any]) -> dict[str, Any]:
+        return {"cred_ex_id": cred_ex_id, "connection_id": offer["connection_id"], "role": "issuer",
+                "state": self.states.get(cred_ex_id, "offer-sent"),
+                "cred_offer": {"comment": offer.get("comment")}}  # fmt: skip
 
     def calls(self, method: str, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == method and unquote(r.url.path) == path]
