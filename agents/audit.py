@@ -102,6 +102,10 @@ class ServiceAudit:
             self._client.close()
             self._client = None
 
+    def close(self) -> None:
+        """Close the log (its database pool), once nothing can append any more (after the agent link closed)."""
+        self.log.close()
+
     async def anchor_now(self) -> None:
         if self._anchorer is not None:
             await self._anchorer.anchor_now()

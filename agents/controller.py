@@ -166,7 +166,9 @@ def create_controller_app(
                 await on_shutdown()
             if audit is not None:
                 await audit.stop()
-            await link.close()
+            await link.close()  # its webhook handlers drained: nothing appends to the audit log after this
+            if audit is not None:
+                audit.close()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan,
                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)  # fmt: skip

@@ -158,7 +158,11 @@ class FileAuditLog(AuditLog):
             self._anchored_seq, self._batch_count = batch.last_seq, batch.batch
 
     def close(self) -> None:
-        for fd in (self._entries_fd, self._batches_fd):
+        """Close both files, once: a second close must not close descriptors the process has reused."""
+        fds, self._entries_fd, self._batches_fd = (self._entries_fd, self._batches_fd), -1, -1
+        for fd in fds:
+            if fd < 0:
+                continue
             try:
                 os.close(fd)
             except OSError:

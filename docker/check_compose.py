@@ -1,6 +1,7 @@
 """Static checks that docker-compose.yml starts the same agents as the native network (`medcred up`).
 
     .venv/bin/python docker/check_compose.py [path/to/docker-compose.yml]
+    .venv/bin/python docker/check_compose.py --write-proxy      # docker/nginx.conf, from stack/proxy.py
 
 No Docker engine needed: it reads the YAML (anchors resolved, `${VAR:-default}` taken at its default) and
 compares each agent's command with `agent_config(settings).argv()` of issuer/, holder/ and verifier/ as
@@ -9,8 +10,11 @@ same values (the wallet storage config compared as JSON), except the places (hos
 and tails URLs). It also checks that no secret is on a command line, that each agent has the secrets
 `env()` gives the native one, and that each controller is wired to its agent (admin host and port, admin
 key, webhook URL and key) and to the compose database (its DATABASE_URL names the Postgres service, its
-database and the account variables the Postgres service is given). Exit status 1 and one line per
-problem when something differs.
+database and the account variables the Postgres service is given). Each controller runs as
+MEDCRED_CONTROLLER_REPLICAS replicas behind the `proxy` service, which holds each role's address
+(`<role>-api`, the controller's HOST and its agent's webhook URL) and publishes its port; its
+configuration, docker/nginx.conf, must be what `stack/proxy.py` writes for these routes (the native
+proxy's code, with Docker's DNS). Exit status 1 and one line per problem when something differs.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ PATCH_PREFIX = "MEDCRED_PATCH_"  # the plugin's switches: a variable not set mea
 ROLES = ("issuer", "holder", "verifier")
 _DEFAULT = re.compile(r"\$\{[A-Za-z0-9_]+:-([^}]*)\}")
 _REFERENCE = re.compile(r"\$\{([A-Za-z0-9_]+)(?::?[?-][^}]*)?\}")
+PROXY_CONFIG = ROOT / "docker" / "nginx.conf"
+PROXY_MOUNT = "./docker/nginx.conf:/etc/nginx/medcred.conf:ro"
+DOCKER_DNS = "127.0.0.11"
+REPLICAS = "MEDCRED_CONTROLLER_REPLICAS"
 
 
 def resolve(value: Any) -> str:
@@ -122,6 +130,45 @@ def check_agent(role: str, service: dict[str, Any], native: Any) -> list[str]:
     return problems
 
 
+def proxy_config(ports: dict[str, int]) -> str:
+    """docker/nginx.conf as it must be: each role's address on the proxy, its controller's replicas behind."""
+    from stack.proxy import Route, body_limit, nginx_config
+
+    settings = native_settings()
+    everywhere = "0.0.0.0"  # noqa: S104 - inside the proxy's container, on the compose network
+    routes = [Route(role, everywhere, ports[role], (f"{role}-controller:{ports[role]}",), body_limit(settings[role]))
+              for role in ROLES]  # fmt: skip
+    text = nginx_config(routes, Path("/var/cache/nginx"), user="nginx", resolver=DOCKER_DNS)
+    return text.replace("stack/proxy.py) at every start", "docker/check_compose.py --write-proxy, from stack/proxy.py)")
+
+
+def native_settings() -> dict[str, Any]:
+    from holder import HolderSettings
+    from issuer import IssuerSettings
+    from verifier import VerifierSettings
+
+    return {"issuer": IssuerSettings(), "holder": HolderSettings(), "verifier": VerifierSettings()}
+
+
+def check_proxy(services: dict[str, Any], ports: dict[str, int]) -> list[str]:
+    proxy = services.get("proxy")
+    if proxy is None:
+        return ["proxy: no such service (each role's one address in front of its controller's replicas)"]
+    problems = []
+    aliases = ((proxy.get("networks") or {}).get("medcred") or {}).get("aliases") or []
+    for role in ROLES:
+        if f"{role}-api" not in aliases:
+            problems.append(f"proxy: it is not {role}-api on the medcred network")
+        if not any(str(mapping).endswith(f":{ports[role]}:{ports[role]}") for mapping in proxy.get("ports", [])):
+            problems.append(f"proxy: it does not publish {role}'s port {ports[role]}")
+    if PROXY_MOUNT not in proxy.get("volumes", []):
+        problems.append(f"proxy: docker/nginx.conf is not mounted ({PROXY_MOUNT})")
+    if not PROXY_CONFIG.exists() or PROXY_CONFIG.read_text() != proxy_config(ports):
+        problems.append("docker/nginx.conf is not what stack/proxy.py writes for these routes: "
+                        "python docker/check_compose.py --write-proxy")  # fmt: skip
+    return problems
+
+
 def check_controller(role: str, services: dict[str, Any], native: Any) -> list[str]:
     problems: list[str] = []
     name, agent = f"{role}-controller", services[f"{role}-agent"]
@@ -137,9 +184,16 @@ def check_controller(role: str, services: dict[str, Any], native: Any) -> list[s
     if references(env.get(f"{prefix}AGENT_ADMIN_API_KEY")) != references(agent_env.get("ACAPY_ADMIN_API_KEY")):
         problems.append(f"{name}: its agent admin key is not the variable the agent is given")
     port = resolve(env.get(f"{prefix}PORT"))
+    address = f"{role}-api"  # the proxy's, in front of the replicas
+    if env.get(f"{prefix}HOST") != address:
+        problems.append(f"{name}: {prefix}HOST is not {address}, its address on the proxy")
+    if REPLICAS not in references((controller.get("deploy") or {}).get("replicas")):
+        problems.append(f"{name}: its replicas are not ${{{REPLICAS}}}")
+    if "ports" in controller:
+        problems.append(f"{name}: publishes a port itself (replicas cannot share one: the proxy publishes it)")
     url, _, key = str(agent_env.get("ACAPY_WEBHOOK_URL", "")).partition("#")
-    if url != f"http://{name}:{port}/webhooks":
-        problems.append(f"{role}-agent: ACAPY_WEBHOOK_URL {url!r} is not http://{name}:{port}/webhooks")
+    if url != f"http://{address}:{port}/webhooks":
+        problems.append(f"{role}-agent: ACAPY_WEBHOOK_URL {url!r} is not http://{address}:{port}/webhooks")
     if not key or references(key) != references(env.get(f"{prefix}WEBHOOK_API_KEY")):
         problems.append(f"{name}: its webhook key is not the variable after '#' in the agent's webhook URL")
     problems += check_database(name, env.get(f"{prefix}DATABASE_URL"), services.get("postgres", {}))
@@ -164,16 +218,22 @@ def check_database(name: str, url: Any, postgres: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[1]) if len(argv) > 1 else ROOT / "docker-compose.yml"
+    write = "--write-proxy" in argv[1:]
+    paths = [arg for arg in argv[1:] if arg != "--write-proxy"]
+    path = Path(paths[0]) if paths else ROOT / "docker-compose.yml"
     services: dict[str, Any] = yaml.safe_load(path.read_text())["services"]
     natives = native_configs()
-    problems: list[str] = []
+    ports = {role: int(setting.port) for role, setting in native_settings().items()}
+    if write:
+        PROXY_CONFIG.write_text(proxy_config(ports))
+        print(f"wrote {PROXY_CONFIG.relative_to(ROOT)}")
+    problems: list[str] = check_proxy(services, ports)
     for role in ROLES:
         problems += check_agent(role, services[f"{role}-agent"], natives[role])
         problems += check_controller(role, services, natives[role])
     for problem in problems:
         print(problem)
-    checks = f"{len(ROLES) * 2} services checked against the native agent configuration"
+    checks = f"{len(ROLES) * 2 + 1} services checked against the native agent configuration and proxy"
     print(f"{path.name}: {checks}: " + ("ok" if not problems else f"{len(problems)} problem(s)"))
     return 1 if problems else 0
 

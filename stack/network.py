@@ -50,7 +50,6 @@ from holder import create_app as create_holder_app
 from issuer import IssuerSettings
 from issuer import agent_config as issuer_agent
 from issuer import create_app as create_issuer_app
-from issuer.deps import upload_limit
 from issuer.health_records.keys import data_folder_id, new_key_file
 from ledger.genesis import genesis_text, node_aliases
 from ledger.network import LedgerNetwork
@@ -65,11 +64,10 @@ from medcred.schema import open_pool
 from medcred.servers import EmbeddedServer
 from medcred.settings import HomeSettings, data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
-from medcred.web import MAX_FORM_BYTES
 from stack.clients import HospitalClient, VerifierClient, WalletAdminClient
 from stack.instances import MAX_INSTANCES, ControllerInstance, Instance, instance_port
 from stack.postgres import PrivateCluster
-from stack.proxy import ReverseProxy, Route
+from stack.proxy import ReverseProxy, Route, body_limit
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
@@ -237,8 +235,8 @@ class MedcredNetwork:
             )
         routes = [
             Route(role.name, role.settings.host, role.settings.port,
-                  tuple(instance_port(role.settings, n) for n in range(1, instances + 1)),
-                  max(MAX_FORM_BYTES, upload_limit(role.settings) if isinstance(role.settings, IssuerSettings) else 0))
+                  tuple(f"{role.settings.host}:{instance_port(role.settings, n)}" for n in range(1, instances + 1)),
+                  body_limit(role.settings))
             for role in self.roles
         ]  # fmt: skip
         return ReverseProxy(home / "proxy", routes)

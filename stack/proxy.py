@@ -27,35 +27,46 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.settings import RoleSettings
+from issuer import IssuerSettings
+from issuer.deps import upload_limit
 from medcred.errors import ConfigurationError, ProcessError
 from medcred.processes import ChildProcess, log_tail, port_is_open
+from medcred.web import MAX_FORM_BYTES
 
-__all__ = ["NGINX", "ReverseProxy", "Route"]
+__all__ = ["NGINX", "ReverseProxy", "Route", "body_limit", "nginx_config"]
 
 NGINX = Path(os.environ.get("MEDCRED_NGINX", shutil.which("nginx") or "/usr/sbin/nginx"))
 RETRY_AFTER = 2  # seconds a caller is asked to wait when no instance answered
 STREAM_TIMEOUT = 3600  # seconds a response may take: long-polls (?wait=) and the pages' event streams
+TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # nginx's temporary folders, never used here
+
+
+def body_limit(settings: RoleSettings) -> int:
+    """The largest request body a role's controller takes: its pages' forms, or the hospital's record uploads."""
+    return max(MAX_FORM_BYTES, upload_limit(settings) if isinstance(settings, IssuerSettings) else 0)
 
 
 @dataclass(frozen=True)
 class Route:
-    """One role's address (`host:port`) and the ports of its instances on the same host."""
+    """One role's address (`host:port`, where the proxy listens) and its instances' (`host:port` each)."""
 
     name: str
     host: str
     port: int
-    instances: tuple[int, ...]
+    upstreams: tuple[str, ...]
     max_body_bytes: int  # the largest request body the role takes (it answers 413 itself above its limit)
 
 
-def _server(route: Route) -> str:
+def _server(route: Route, resolve: bool) -> str:
     upstreams = "\n".join(
-        f"        server {route.host}:{port} max_fails=0;" for port in route.instances
+        f"        server {upstream} max_fails=0{' resolve' if resolve else ''};" for upstream in route.upstreams
     )
+    zone = f"\n        zone {route.name} 64k;" if resolve else ''
     detail = (f"no instance of the {route.name} controller answered (they are down or starting again): "
               f"try again in {RETRY_AFTER} s")  # fmt: skip
     return f"""
-    upstream {route.name} {{
+    upstream {route.name} {{{zone}
 {upstreams}
         keepalive 16;
     }}
@@ -74,13 +85,18 @@ def _server(route: Route) -> str:
     }}"""
 
 
-def nginx_config(routes: list[Route], folder: Path) -> str:
+def nginx_config(routes: list[Route], folder: Path, *, user: str | None = None, resolver: str | None = None) -> str:
     """The whole nginx.conf: one server per route, temporary files (never used: nothing is buffered) and
-    the pid file in `folder`."""
-    user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(f"    {kind}_temp_path {folder / 'temp' / kind};" for kind in
-                     ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
-    servers = "".join(_server(route) for route in routes)
+    the pid file in `folder`; its workers run as `user` (default: `nobody` when we are root). With
+    `resolver` (a container network's DNS), each upstream's name is resolved again as it changes (the
+    replicas of a compose service), not only at start."""
+    if user is None and os.geteuid() == 0:
+        user = "nobody nogroup"
+    temp = "\n".join(f"    {kind}_temp_path {folder / f'{kind}_temp'};" for kind in TEMP_KINDS)
+    if resolver is not None:
+        temp += f"\n    resolver {resolver} valid=5s ipv6=off;"
+    servers = "".join(_server(route, resolver is not None) for route in routes)
+    user = f"user {user};\n" if user else ""
     return f"""# Written by medcred (stack/proxy.py) at every start: edits are lost.
 {user}daemon off;
 worker_processes 1;
@@ -127,8 +143,8 @@ class ReverseProxy:
         """The configuration file, written again at every start (and its folders made)."""
         if not NGINX.exists():
             raise ConfigurationError(f"--instances needs nginx, and there is none at {NGINX}: apt-get install nginx")
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (self.folder / "temp" / kind).mkdir(parents=True, exist_ok=True, mode=0o700)
+        for kind in TEMP_KINDS:
+            (self.folder / f"{kind}_temp").mkdir(parents=True, exist_ok=True, mode=0o700)
         self.config.write_text(nginx_config(self.routes, self.folder))
 
     async def start(self, timeout: float = 15.0) -> None:

@@ -44,3 +44,16 @@ def test_a_controller_off_the_compose_database_or_a_holder_without_profiles_is_a
     assert "holder-controller: its DATABASE_URL does not end with @postgres:5432/medcred" in done.stdout
     assert "holder-agent: missing --multitenancy-config (native: ['wallet_type=single-wallet-askar'])" in done.stdout
     assert "issuer-controller" not in done.stdout
+
+
+def test_controllers_without_replicas_or_a_proxy_that_is_not_their_address_is_a_problem(tmp_path: Path) -> None:
+    compose = (ROOT / "docker-compose.yml").read_text()
+    changed = compose.replace('  deploy: {replicas: "${MEDCRED_CONTROLLER_REPLICAS:-2}"}\n', "")
+    changed = changed.replace("aliases: [issuer-api, holder-api, verifier-api]", "aliases: [issuer-api, holder-api]")
+    changed = changed.replace("http://holder-api:8002/webhooks#", "http://holder-controller:8002/webhooks#")
+    done = _check(tmp_path, changed)
+    assert done.returncode == 1
+    assert "issuer-controller: its replicas are not ${MEDCRED_CONTROLLER_REPLICAS}" in done.stdout
+    assert "proxy: it is not verifier-api on the medcred network" in done.stdout
+    assert "holder-agent: ACAPY_WEBHOOK_URL 'http://holder-controller:8002/webhooks' is not" in done.stdout
+    assert "docker/nginx.conf" not in done.stdout  # the proxy's configuration itself is as stack/proxy.py writes it
