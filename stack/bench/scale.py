@@ -58,6 +58,7 @@ class Patients:
         self.tokens: list[str] = []
         self.seconds: list[float] = []
         self.unused: list[int] = []
+        self.used: set[int] = set()
 
     async def create(self, count: int, progress_every: int = 1000) -> None:
         for _ in range(count):
@@ -69,12 +70,17 @@ class Patients:
                 console.progress(f"{len(self.tokens)} patients")
 
     def pick_among(self, first: int) -> None:
-        """The accounts the next flows use: the first `first`, in random order, each once."""
-        self.unused = random.sample(range(first), k=first)
+        """The accounts the next flows use: among the first `first`, in random order, each once, and never
+        one an earlier run used. (A wallet already connected to the hospital reuses that connection for a
+        second invitation, and the hospital then never links the second patient: the run among N had
+        picked the first run's accounts again, and those flows ended 409 after 20 s.)"""
+        candidates = [n for n in range(first) if n not in self.used]
+        self.unused = random.sample(candidates, k=len(candidates))
 
     async def flow(self, index: int, laps: Laps) -> None:
         """A full flow for an account picked at random: the hospital knows it, it connects, issue, verify."""
         account = self.unused.pop()
+        self.used.add(account)
         ref = f"scale-{account}-{index}"
         await self.flows.hospital.put_patient(ref, samples.patient(ref))
         wallet = PatientClient(self.http, self.holder_url, self.tokens[account])
@@ -129,6 +135,7 @@ def bench(
                     made.unused = [FIRST]  # credential definition reads) and is never picked again
                     await made.flow(-1, Laps())
                     made.tokens.pop()
+                    made.used.clear()
                     memory_small = resident_mb(network.holder.agent.pid)
                     made.pick_among(FIRST)
                     small = await run_batch(f"flows among {FIRST}", made.flow, flows, concurrency, console.progress)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from stack.bench.batch import FLOW, Batch
-from stack.bench.scale import comparison, resident_mb
+from stack.bench.scale import Patients, comparison, resident_mb
 
 
 def batch(rate_wall: float, flow_seconds: list[float]) -> Batch:
@@ -31,3 +31,15 @@ def test_two_runs_are_compared_as_percent_slower_and_longer() -> None:
     slower = comparison(small, batch(12.5, [1.3] * 10), 10_000)  # 0.8 flows/s: 20 % slower; p95 30 % longer
     assert "+20.0 %" in slower[0] and slower[0].endswith("MISSED")
     assert "+30.0 %" in slower[1] and slower[1].endswith("MISSED")
+
+
+def test_the_run_among_all_never_picks_an_account_an_earlier_run_used() -> None:
+    """A wallet connected to the hospital once reuses that connection for a second invitation: the run among
+    N had picked the first run's accounts again, and those flows ended 409."""
+    made = Patients(None, None, "")  # type: ignore[arg-type]
+    made.pick_among(10)
+    first_run = [made.unused.pop() for _ in range(10)]
+    made.used.update(first_run)
+    made.pick_among(200)
+    assert sorted(first_run) == list(range(10)) and not set(made.unused) & set(first_run)
+    assert sorted(made.unused) == list(range(10, 200))
