@@ -65,28 +65,27 @@ if [ "$(cat .venv-validators/.medcred-stamp 2>/dev/null)" != "$validators_stamp"
   echo "$validators_stamp" > .venv-validators/.medcred-stamp
 fi
 
-# The browser tests drive Debian's Chromium through Playwright (whose own browser download cannot
-# reach its host here): install the package when it is missing and we may (root, apt-get present).
-if [ ! -x "${MEDCRED_CHROMIUM:-/usr/bin/chromium}" ]; then
+# debian_package BINARY PACKAGE WHAT-FOR IF-MISSING: install Debian's PACKAGE when BINARY is missing and we
+# may (root, apt-get present); else say what is missing and what does without it.
+debian_package() {
+  local binary=$1 package=$2 purpose=$3 without=$4
+  [ -x "$binary" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian's chromium for the browser tests"
+    say "installing Debian's $package for $purpose"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+    apt-get install -y -q --no-install-recommends "$package" >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$package" >/dev/null; }
   else
-    say "no Chromium at ${MEDCRED_CHROMIUM:-/usr/bin/chromium}: the browser tests will be skipped with that reason"
+    say "no $package at $binary: $without"
   fi
-fi
+}
 
-# `medcred up --instances N` puts Debian's nginx in front of each role's controller instances (stack/proxy.py);
-# its package's own service is never started here (policy-rc.d in containers, and medcred runs its own).
-if [ ! -x "${MEDCRED_NGINX:-/usr/sbin/nginx}" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian's nginx for --instances (the reverse proxy)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends nginx >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends nginx >/dev/null; }
-  else
-    say "no nginx at ${MEDCRED_NGINX:-/usr/sbin/nginx}: --instances and its tests need it (apt-get install nginx)"
-  fi
-fi
+# The browser tests drive Debian's Chromium through Playwright (whose own browser download cannot
+# reach its host here).
+debian_package "${MEDCRED_CHROMIUM:-/usr/bin/chromium}" chromium "the browser tests" \
+  "the browser tests will be skipped with that reason"
+# `medcred up --instances N` puts nginx in front of each role's controller instances (stack/proxy.py) and
+# runs it itself. (In a container the package's own service is not started; on a host with systemd,
+# Debian starts one on port 80: `systemctl disable --now nginx` if you do not want it.)
+debian_package "${MEDCRED_NGINX:-/usr/sbin/nginx}" nginx "--instances (the reverse proxy)" \
+  "--instances and its tests need it (apt-get install nginx)"
