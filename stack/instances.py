@@ -5,6 +5,9 @@
     ...                        # a Supervisable child: a Supervisor starts it again if it dies
     await instance.stop()      # SIGTERM: uvicorn's graceful shutdown, then SIGKILL after a grace period
 
+`start_instances` / `stop_instances` bring up and down a role's N of them, each watched by a Supervisor;
+`instances_proxy` is the nginx in front of them on the role's own address (`stack.proxy`).
+
 The instance is given its role's settings as `MEDCRED_<ROLE>_*` variables (`RoleSettings.environment`), so
 it is the same controller as the in-process one, at the same public address (the reverse proxy's): only
 the port uvicorn binds differs. It writes its output to `<role folder>/controller-<number>.log`.
@@ -15,15 +18,21 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from agents.settings import RoleSettings
 from medcred.errors import ProcessError
 from medcred.processes import ChildProcess, log_tail, port_is_open
 from medcred.servers import GRACEFUL_SHUTDOWN, KEEP_ALIVE
-from medcred.supervisor import Supervisor
+from medcred.supervisor import RestartPolicy, Supervisor
+from stack.proxy import ReverseProxy, Route, body_limit
 
-__all__ = ["INSTANCE_PORT_STEP", "MAX_INSTANCES", "ControllerInstance", "Instance", "instance_port"]
+__all__ = [
+    "INSTANCE_PORT_STEP", "MAX_INSTANCES", "ControllerInstance", "Instance", "instance_port", "instances_proxy",
+    "start_instances", "stop_instances",
+]
 
 INSTANCE_PORT_STEP = 100  # instance n of a role listens on its port + 100 n (8001: 8101, 8201 ...)
 MAX_INSTANCES = 8
@@ -97,3 +106,33 @@ class Instance:
 
     process: ControllerInstance
     supervisor: Supervisor
+
+
+async def start_instances(settings: RoleSettings, count: int, policy: RestartPolicy,
+                          progress: Callable[[str], None]) -> list[Instance]:  # fmt: skip
+    """The role's `count` instances, started one after another (as a deployment rolls out), each watched."""
+    instances = []
+    for number in range(1, count + 1):
+        progress(f"starting {settings.role} controller {number} of {count}")
+        process = ControllerInstance(settings, number)
+        await process.start()
+        instance = Instance(process, Supervisor(process, policy))
+        instance.supervisor.watch()
+        instances.append(instance)
+    return instances
+
+
+async def stop_instances(instances: list[Instance]) -> None:
+    for instance in instances:
+        await instance.supervisor.release()
+    await asyncio.gather(*(instance.process.stop() for instance in instances))
+
+
+def instances_proxy(folder: Path, roles: list[RoleSettings], count: int) -> ReverseProxy:
+    """The reverse proxy in front of `count` instances of each role, on each role's own address."""
+    routes = [
+        Route(settings.role, settings.host, settings.port,
+              tuple(f"{settings.host}:{instance_port(settings, n)}" for n in range(1, count + 1)), body_limit(settings))
+        for settings in roles
+    ]  # fmt: skip
+    return ReverseProxy(folder, routes)

@@ -65,9 +65,9 @@ from medcred.servers import EmbeddedServer
 from medcred.settings import HomeSettings, data_home, owner_only_files
 from medcred.supervisor import RestartPolicy, Supervisor
 from stack.clients import HospitalClient, VerifierClient, WalletAdminClient
-from stack.instances import MAX_INSTANCES, ControllerInstance, Instance, instance_port
+from stack.instances import MAX_INSTANCES, Instance, instance_port, instances_proxy, start_instances, stop_instances
 from stack.postgres import PrivateCluster
-from stack.proxy import ReverseProxy, Route, body_limit
+from stack.proxy import ReverseProxy
 from verifier import VerifierSettings
 from verifier import agent_config as verifier_agent
 from verifier import create_app as create_verifier_app
@@ -233,13 +233,7 @@ class MedcredNetwork:
                 "several instances of a controller share their records through PostgreSQL: give --postgres or "
                 "MEDCRED_DATABASE_URL with --instances"
             )
-        routes = [
-            Route(role.name, role.settings.host, role.settings.port,
-                  tuple(f"{role.settings.host}:{instance_port(role.settings, n)}" for n in range(1, instances + 1)),
-                  body_limit(role.settings))
-            for role in self.roles
-        ]  # fmt: skip
-        return ReverseProxy(home / "proxy", routes)
+        return instances_proxy(home / "proxy", [role.settings for role in self.roles], instances)
 
     @staticmethod
     def _database(url: str | SecretStr | None) -> Database | None:
@@ -340,13 +334,7 @@ class MedcredNetwork:
             await role.server.start(timeout=180)
             self.progress(f"{role.name} controller ready on {role.url} (agent admin {role.agent.config.admin_url})")
             return
-        for number in range(1, self.instance_count + 1):  # one after another, as a deployment rolls out
-            self.progress(f"starting {role.name} controller {number} of {self.instance_count}")
-            process = ControllerInstance(role.settings, number)
-            await process.start()
-            instance = Instance(process, Supervisor(process, self.restart_policy))
-            instance.supervisor.watch()
-            role.instances.append(instance)
+        role.instances = await start_instances(role.settings, self.instance_count, self.restart_policy, self.progress)
         ports = ", ".join(str(instance.process.port) for instance in role.instances)
         self.progress(f"{role.name} controller ready on {role.url}: {self.instance_count} instances (ports {ports}) "
                       f"behind nginx (agent admin {role.agent.config.admin_url})")  # fmt: skip
@@ -355,10 +343,8 @@ class MedcredNetwork:
         if role.server is not None:
             await role.server.stop()
             role.server = None
-        for instance in role.instances:
-            await instance.supervisor.release()
-        await asyncio.gather(*(instance.process.stop() for instance in role.instances))
-        role.instances.clear()
+        await stop_instances(role.instances)
+        role.instances = []
 
     async def _issuer_did(self) -> IndyDid:
         async with httpx.AsyncClient(base_url=self.issuer.url, timeout=10) as client:
