@@ -96,10 +96,10 @@ def comparison(small: Batch, large: Batch, patients: int) -> list[str]:
     rate = overhead(large.rate, small.rate, higher_is_better=True)
     p95 = overhead(percentile(large.samples.get(FLOW, [0.0]), 95), percentile(small.samples.get(FLOW, [0.0]), 95))
     return [
-        target_line(f"flows/s with {patients} patients vs {FIRST}", f"{rate:+.1f} %", rate <= DRIFT_TARGET,
-                    f"<= +{DRIFT_TARGET:g} % slower"),
-        target_line(f"flow p95 with {patients} patients vs {FIRST}", f"{p95:+.1f} %", p95 <= DRIFT_TARGET,
-                    f"<= +{DRIFT_TARGET:g} % longer"),
+        target_line(f"flows/s, slower with {patients} than {FIRST}", f"{rate:+.1f} %", rate <= DRIFT_TARGET,
+                    f"<= +{DRIFT_TARGET:g} %"),
+        target_line(f"flow p95, longer with {patients} than {FIRST}", f"{p95:+.1f} %", p95 <= DRIFT_TARGET,
+                    f"<= +{DRIFT_TARGET:g} %"),
     ]  # fmt: skip
 
 
