@@ -5,7 +5,7 @@ demo: bootstrap
 	.venv/bin/medcred demo
 
 test: bootstrap
-	.venv/bin/python -m pytest
+	bash scripts/test.sh
 
 bootstrap:
 	@bash scripts/bootstrap.sh

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -88,6 +90,43 @@ def tenant(network: MedcredNetwork, patient: Patient) -> HolderAdminClient:
     document = context.store.get("patients", patient.patient_id)
     assert document is not None
     return Tenants(app.state.link.admin).of(WalletAccount.model_validate(document))
+
+
+def stored_text(network: MedcredNetwork, role: str) -> str:
+    """Everything the role's controller keeps, as text: its SQLite file's dump, or (on PostgreSQL) its rows of
+    every table: its stores' documents, webhook deliveries, audit entries and batches (tests look in it for
+    what must be there and what must not)."""
+    if network.database is None:
+        store = next(r for r in network.roles if r.name == role).settings.folder() / f"{role}.db"
+        return "\n".join(sqlite3.connect(store).iterdump())
+    import psycopg
+    from psycopg import sql
+
+    rows: list[str] = []
+    with psycopg.connect(network.database.url()) as connection:
+        # Every store of the role (`<role>-<name>`: its records, its pages' sessions), and its other tables.
+        documents = connection.execute("SELECT * FROM documents WHERE starts_with(store, %s)", (f"{role}-",))
+        rows.extend(map(repr, documents))
+        others = (("webhook_deliveries", "role"), ("audit_entries", "service"), ("audit_batches", "service"))
+        for table, column in others:
+            query = sql.SQL("SELECT * FROM {} WHERE {} = %s").format(sql.Identifier(table), sql.Identifier(column))
+            rows.extend(map(repr, connection.execute(query, (role,))))
+    return "\n".join(rows)
+
+
+def audit_log_folder(network: MedcredNetwork, service: str, scratch: Path) -> Path:
+    """The folder of the service's audit log: its own on SQLite; on PostgreSQL its tables exported into
+    `scratch` (as `medcred audit verify` verifies them)."""
+    if network.database is None:
+        return network.home / service / "audit"
+    from audit.log_postgres import TableAuditLog
+    from medcred.schema import open_pool
+
+    pool = open_pool(network.database, name="audit-test")
+    try:
+        return TableAuditLog(pool, service, owns_pool=False).export(scratch / service)
+    finally:
+        pool.close()
 
 
 async def health_until(http: httpx.AsyncClient, role: Role, status: str, timeout: float) -> httpx.Response:

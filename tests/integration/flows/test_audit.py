@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from ledger.client import LedgerClient, LedgerName
 from medcred import samples
 from stack.clients import HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
-from tests.integration.flows.conftest import Onboard, Patient, issue, request_proof
+from tests.integration.flows.conftest import Onboard, Patient, audit_log_folder, issue, request_proof
 
 
 async def _anchored_disclosures(patient: Patient, count: int, timeout: float = 20.0) -> list[dict[str, object]]:
@@ -81,18 +82,21 @@ async def test_audit_verify_passes_untouched_and_pinpoints_tampering(
     await clinic.result(verification_id, wait=30)
     await _anchored_disclosures(patient, 1)
 
+    # As an operator runs it: in the network's environment (its database's URL, when it has one).
+    database = {"MEDCRED_DATABASE_URL": network.database.url()} if network.database else {}
     command = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "stack.cli", "audit", "verify", "--home", str(network.home),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
+        env={**os.environ, **database}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
     output = (await asyncio.wait_for(command.communicate(), 120))[0].decode()
     assert command.returncode == 0, output
     for service in ("issuer", "holder", "verifier"):
         assert service in output
 
+    stored = audit_log_folder(network, "verifier", tmp_path / "stored")
     for name, tamper in TAMPERING.items():
         folder = tmp_path / name / "verifier" / "audit"
-        shutil.copytree(network.home / "verifier" / "audit", folder)
+        shutil.copytree(stored, folder)
         entries = folder / "entries.jsonl"
         entries.write_text("\n".join(tamper(entries.read_text().splitlines())) + "\n")
         report = await verify_log(folder, "verifier", ledger_client)

@@ -40,7 +40,7 @@ from medcred.supervisor import Supervisor
 from stack.clients import ControllerError, HospitalClient, PatientClient, VerifierClient, WalletAdminClient
 from stack.network import MedcredNetwork, Role
 from tests.integration.conftest import node, status_until
-from tests.integration.flows.conftest import Patient, health_until
+from tests.integration.flows.conftest import Patient, audit_log_folder, health_until
 
 FLOWS = 20
 FLOW_BOUND = 150.0  # seconds a flow may take, outages and the clinic's 60 s request timeout included
@@ -341,7 +341,7 @@ def summary(flows: list[Flow], recoveries: list[Recovery], took: float) -> str:
 async def test_twenty_flows_end_clearly_while_each_agent_and_a_validator_are_killed(
     network: MedcredNetwork, ledger_network: LedgerNetwork, ledger_web: httpx.AsyncClient,
     ledger_client: LedgerClient, http: httpx.AsyncClient, hospital: HospitalClient, wallets: WalletAdminClient,
-    clinic: VerifierClient,
+    clinic: VerifierClient, tmp_path: Path,
 ) -> None:
     s = Services(http, network, hospital, wallets, clinic)
     progress = Progress()
@@ -364,7 +364,8 @@ async def test_twenty_flows_end_clearly_while_each_agent_and_a_validator_are_kil
     assert all(flow.ending for flow in flows)
     for flow in flows:
         await check_patient(flow, s)
-    check_audit_endings(network.home / "issuer" / "audit", network.home / "verifier" / "audit", flows)
+    check_audit_endings(audit_log_folder(network, "issuer", tmp_path), audit_log_folder(network, "verifier", tmp_path),
+                        flows)  # fmt: skip
     for role in network.roles:  # a batch being anchored right now is recorded once its write returns
         assert role.server is not None
         await role.server.app.state.audit.anchor_now()

@@ -1,5 +1,5 @@
 """The README's walk-through, examples/first_credential.py, run as a newcomer would against the running
-network (the session's: its data folder, the default ports), prints each step and ends verified."""
+network (the session's: its data folder, its ports), prints each step and ends verified."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ SCRIPT = PROJECT_ROOT / "examples" / "first_credential.py"
 async def test_the_walk_through_issues_and_proves_a_vaccination(network: MedcredNetwork, stack_home: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDCRED_") and k != "PYTHONPATH"}
     env["MEDCRED_HOME"] = str(stack_home)
+    env.update({f"MEDCRED_{role.name.upper()}_PORT": str(role.settings.port) for role in network.roles})
     # The script runs beside the controllers, which answer from this event loop: awaited, never blocking it.
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(SCRIPT), cwd=PROJECT_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,

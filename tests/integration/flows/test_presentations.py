@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sqlite3
 from datetime import date
 
 import httpx
@@ -13,7 +12,7 @@ from holder.invitations import parse_invitation_url
 from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
 from stack.network import MedcredNetwork
-from tests.integration.flows.conftest import Onboard, issue, request_proof
+from tests.integration.flows.conftest import Onboard, issue, request_proof, stored_text
 
 
 async def test_vaccination_status_reveals_only_code_and_date_and_proves_two_doses(
@@ -45,8 +44,7 @@ async def test_vaccination_status_reveals_only_code_and_date_and_proves_two_dose
     assert result["revealed"] == {"vaccine_code": "208", "occurrence_date": "2021-06-01"}
 
     # The verifier's own store holds the revealed values and nothing else of the credential.
-    store = network.verifier.settings.folder() / "verifier.db"
-    dump = "\n".join(sqlite3.connect(store).iterdump())
+    dump = stored_text(network, "verifier")
     assert "2021-06-01" in dump
     for unrevealed in (*lots, family, "1961-03-17", "19610317", performer):
         assert unrevealed not in dump, unrevealed

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import qrcode
+from pydantic import SecretStr
 
 from medcred import samples
 from stack.clients import ControllerError, HospitalClient, VerifierClient
@@ -156,11 +157,12 @@ async def test_a_missing_or_wrong_records_key_stops_the_hospital_with_a_clear_er
     from medcred.errors import ConfigurationError
 
     monkeypatch.delenv("MEDCRED_ISSUER_RECORDS_KEK", raising=False)
-    folder = network.issuer.settings.folder()  # the running hospital's records, stored under the real KEK
+    running = network.issuer.settings  # the running hospital's, its records stored under the real KEK
+    assert isinstance(running, IssuerSettings)
     with pytest.raises(ConfigurationError, match="MEDCRED_ISSUER_RECORDS_KEK"):
-        create_app(IssuerSettings(data_dir=folder, records_kek=None))
+        create_app(running.model_copy(update={"records_kek": None}))
     with pytest.raises(ConfigurationError, match="does not match"):
-        create_app(IssuerSettings(data_dir=folder, records_kek="11" * 32))  # type: ignore[arg-type]
+        create_app(running.model_copy(update={"records_kek": SecretStr("11" * 32)}))
 
 
 async def test_a_fhir_record_must_be_valid_r4_codes_included(hospital: HospitalClient, onboard: Onboard) -> None:
@@ -182,27 +184,44 @@ async def test_a_fhir_record_must_be_valid_r4_codes_included(hospital: HospitalC
 async def test_the_records_key_is_bound_to_its_data_folder(
     network: MedcredNetwork, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import sqlite3
     import uuid
 
     from issuer import IssuerSettings, create_app
     from issuer.health_records.keys import data_folder_id, new_key_file
     from medcred.errors import ConfigurationError
 
-    folder = network.issuer.settings.folder()
-    folder_id = data_folder_id(folder)  # made when the hospital first opened its records
-    index = sqlite3.connect(f"file:{folder / 'records' / 'index.sqlite3'}?mode=ro", uri=True)
-    try:
-        (kept,) = index.execute("SELECT value FROM meta WHERE name = 'folder_id'").fetchone()
-    finally:
-        index.close()
-    assert kept == folder_id  # the records index names the data folder it belongs to
+    running = network.issuer.settings
+    assert isinstance(running, IssuerSettings)
+    folder_id = data_folder_id(running.folder())  # made when the hospital first opened its records
+    assert _kept_folder_id(network) == folder_id  # the records index names the data folder it belongs to
 
     monkeypatch.delenv("MEDCRED_ISSUER_RECORDS_KEK", raising=False)
     theirs = new_key_file(tmp_path / "theirs", uuid.uuid4().hex)  # another data folder's key file
     with pytest.raises(ConfigurationError, match="belongs to another data folder") as refused:
-        create_app(IssuerSettings(data_dir=folder, records_kek_file=theirs))
+        create_app(running.model_copy(update={"records_kek": None, "records_kek_file": theirs}))
     assert str(theirs) in refused.value.message
     ours = new_key_file(tmp_path / "ours", folder_id)  # made for this folder, but not the records' key
     with pytest.raises(ConfigurationError, match="does not match"):
-        create_app(IssuerSettings(data_dir=folder, records_kek_file=ours))
+        create_app(running.model_copy(update={"records_kek": None, "records_kek_file": ours}))
+
+
+def _kept_folder_id(network: MedcredNetwork) -> str | None:
+    """The data folder's id as the running hospital's records index keeps it (its SQLite file, read-only, or
+    its PostgreSQL table)."""
+    if network.database is not None:
+        from issuer.health_records.index_postgres import PostgresRecordIndex
+
+        index = PostgresRecordIndex.open(network.database)
+        try:
+            return index.meta("folder_id")
+        finally:
+            index.close()
+    import sqlite3
+
+    path = network.issuer.settings.folder() / "records" / "index.sqlite3"
+    index_file = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = index_file.execute("SELECT value FROM meta WHERE name = 'folder_id'").fetchone()
+    finally:
+        index_file.close()
+    return None if row is None else str(row[0])

@@ -3,6 +3,7 @@ call that needs the agent gets 503 with Retry-After at once (not a hang). After 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from medcred import samples
-from stack.clients import HospitalClient
+from stack.clients import HospitalClient, WalletAdminClient
 from stack.network import MedcredNetwork, Role
 from tests.integration.flows.conftest import Onboard, health_until, issue
 
@@ -56,3 +57,26 @@ async def test_a_killed_agent_is_restarted_and_its_controller_answers_503_meanwh
     assert (await http.request(method, role.url + path, **options)).is_success
     await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=2))
     assert len(await patient.wallet.credentials()) == 2
+
+
+async def test_the_first_calls_after_the_holder_agent_restarts_may_all_come_at_once(
+    network: MedcredNetwork, http: httpx.AsyncClient, wallets: WalletAdminClient, onboard: Onboard,
+    hospital: HospitalClient,
+) -> None:
+    # The holder agent opens its store of sub-wallets at the first call that needs one after its start;
+    # calls at once must not each try to open (and on PostgreSQL create) it: agents/acapy_plugin/multitenant_open.py.
+    patient = await onboard()
+    await issue(hospital, patient, "vaccination", fhir=samples.immunization(patient.ref, dose=1))
+    role = network.holder
+    assert role.supervisor is not None and role.agent.pid is not None
+    restarts = role.supervisor.restarts
+    os.kill(role.agent.pid, signal.SIGKILL)
+    await health_until(http, role, "degraded", 30)
+    await health_until(http, role, "ok", 180)
+    assert role.supervisor.restarts == restarts + 1
+    made, held = await asyncio.gather(
+        asyncio.gather(*(wallets.create_patient() for _ in range(12))),
+        asyncio.gather(*(patient.wallet.credentials() for _ in range(4))),
+    )  # fmt: skip
+    assert len({patient_id for patient_id, _ in made}) == 12
+    assert all(len(credentials) == 1 for credentials in held)

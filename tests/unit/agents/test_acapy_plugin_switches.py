@@ -13,13 +13,22 @@ from types import SimpleNamespace
 import pytest
 
 import agents.acapy_plugin as plugin
-from agents.acapy_plugin import ledger_cache, refused_presentations, schema_reuse, session_reuse, webhook_topics
+from agents.acapy_plugin import (
+    ledger_cache,
+    multitenant_open,
+    refused_presentations,
+    schema_reuse,
+    session_reuse,
+    webhook_topics,
+)
 from agents.acapy_plugin.switches import Patches
 from agents.config import AgentConfig
 from issuer import IssuerSettings
 
 ROOT = Path(__file__).resolve().parents[3]  # this checkout, put first on a probe's path (worktrees, main)
-PLUGIN_PATCHES = ("ledger_cache", "schema_reuse", "session_reuse", "webhook_topics", "refused_presentations")
+PLUGIN_PATCHES = (
+    "ledger_cache", "schema_reuse", "session_reuse", "webhook_topics", "refused_presentations", "multitenant_open",
+)
 
 
 def test_every_patch_is_on_by_default_and_when_its_variable_is_unset() -> None:
@@ -65,7 +74,7 @@ def test_a_roles_settings_pass_their_switches_to_its_agent(tmp_path: Path) -> No
 def installed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The plugin's patches, each recording that it was installed instead of installing itself."""
     calls: list[str] = []
-    for module in (ledger_cache, schema_reuse, session_reuse, webhook_topics, refused_presentations):
+    for module in (ledger_cache, schema_reuse, session_reuse, webhook_topics, refused_presentations, multitenant_open):
         name = module.__name__.rsplit(".", 1)[1]
         monkeypatch.setattr(module, "install", lambda *args, name=name: calls.append(name))
     return calls
