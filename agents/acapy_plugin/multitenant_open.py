@@ -65,4 +65,4 @@ def install() -> None:
         return await original(self, *args, **kwargs)
 
     get_wallet_profile.__wrapped__ = original  # type: ignore[attr-defined]
-    SingleWalletAskarMultitenantManager.get_wallet_profile = get_wallet_profile  # type: ignore[method-assign]
+    SingleWalletAskarMultitenantManager.get_wallet_profile = get_wallet_profile
