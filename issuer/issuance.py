@@ -90,6 +90,7 @@ NEVER_OFFERED = ("the offer did not reach the patient's wallet (the hospital's a
                  "sent): issue it again")
 KEY_REUSED = "this Idempotency-Key was sent before with another request: use a new key for a new issuance"
 KEY_IN_FLIGHT = "an issuance with this Idempotency-Key is being offered right now: ask again in a moment"
+STALE_CLAIM = 5.0  # s: a key claimed this long ago with no record saved was left by an instance that died
 
 class Revoker(Protocol):
     async def revoke(self, credential_id: str) -> object: ...
@@ -151,11 +152,15 @@ class IssuanceService:
             credential_id=str(uuid.uuid4()), patient_ref=patient_ref, type=kind, cred_ex_id=None,
             state=CredentialState.OFFERING, connection_id=patient.connection_id, created_at=now(),
         )  # fmt: skip
-        if idempotency_key is not None:
-            earlier = self._claim_key(record, idempotency_key, _digest(kind, cred_def_id, attributes))
-            if earlier is not None:
-                return earlier
-        self.registry.save_credential(record)  # before the offer: an offer is never made unrecorded
+        # The record is saved before the offer: an offer is never made unrecorded.
+        if idempotency_key is None:
+            self.registry.save_credential(record)
+        else:
+            record, ours = self._claim_key(record, idempotency_key, _digest(kind, cred_def_id, attributes))
+            if not ours:
+                return record
+            if not self.registry.insert_credential(record):  # a request sent again took the claim over first
+                return self.require(record.credential_id)
         try:
             exchange = await self.admin.issue_credential_send_offer(
                 patient.connection_id, cred_def_id, attributes, comment=f"{OFFER_MARK}{record.credential_id}"
@@ -177,19 +182,26 @@ class IssuanceService:
             raise AgentError("the agent sent an offer but answered without its cred_ex_id")
         return self._offered(record, cred_ex_id)
 
-    def _claim_key(self, record: CredentialRecord, key: str, digest: str) -> CredentialRecord | None:
-        """None if `key` is new (claimed now for `record`), else the record it named first: 422 if it named
-        another request, 409 while that record is not saved yet (an instance is between the two writes)."""
-        claim = self.registry.claim_issue_key(record.patient_ref, key, record.credential_id, digest)
+    def _claim_key(self, record: CredentialRecord, key: str, digest: str) -> tuple[CredentialRecord, bool]:
+        """(the record to offer, True) if this request offers it: `record` if `key` is new (claimed now), or
+        the record the key's first request claimed but never saved (its instance died between the two
+        writes, more than STALE_CLAIM s ago). Else (the record the key named first, False): 422 if the key
+        named another request, 409 while that record is not saved yet (an instance is between the writes).
+        Whoever offers then saves the record with `insert`: of two requests taking one claim over, one wins."""
+        claim = self.registry.claim_issue_key(record.patient_ref, key, record.credential_id, digest,
+                                              self._clock().timestamp())  # fmt: skip
         if claim.new:
-            return None
+            return record, True
         if claim.digest != digest:
             raise UnprocessableError(KEY_REUSED)
         earlier = self.registry.credential(claim.credential_id)
-        if earlier is None:
+        if earlier is not None:
+            log.info("credential %s asked for again with its Idempotency-Key", earlier.credential_id)
+            return earlier, False
+        if self._clock().timestamp() - claim.claimed_at < STALE_CLAIM:
             raise ConflictError(KEY_IN_FLIGHT)
-        log.info("credential %s asked for again with its Idempotency-Key", earlier.credential_id)
-        return earlier
+        log.info("credential %s: its Idempotency-Key's first request never saved it; offered now", claim.credential_id)
+        return record.model_copy(update={"credential_id": claim.credential_id}), True
 
     def _forget(self, record: CredentialRecord, key: str | None) -> None:
         self.registry.forget_credential(record)

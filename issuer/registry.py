@@ -60,6 +60,7 @@ class IssueKey:
     credential_id: str
     digest: str  # of what the request asked: the same key with another request is refused
     new: bool
+    claimed_at: float  # when (epoch s) the key's first request claimed it
 
 
 class PatientRecord(BaseModel):
@@ -183,18 +184,25 @@ class IssuerRegistry:
             self.store.put("exchanges", record.cred_ex_id, {"credential_id": record.credential_id})
         self.store.put("credentials", record.credential_id, record.model_dump(mode="json"))
 
+    def insert_credential(self, record: CredentialRecord) -> bool:
+        """Save a new record (not yet offered) unless one of its id exists: False then (another request made it)."""
+        assert record.cred_ex_id is None
+        return self.store.insert("credentials", record.credential_id, record.model_dump(mode="json"))
+
     def forget_credential(self, record: CredentialRecord) -> None:
         """An offer the agent refused: nothing was made, so nothing is kept."""
         self.store.delete("credentials", record.credential_id)
 
-    def claim_issue_key(self, patient_ref: str, key: str, credential_id: str, digest: str) -> IssueKey:
-        """The issuance a request's Idempotency-Key names: this one (`credential_id`, claimed now) if the key
-        is new, else the one it named first (`new` False)."""
+    def claim_issue_key(self, patient_ref: str, key: str, credential_id: str, digest: str, at: float) -> IssueKey:
+        """The issuance a request's Idempotency-Key names: this one (`credential_id`, claimed now, at `at`) if
+        the key is new, else the one it named first (`new` False)."""
         name = f"{patient_ref}\x1f{key}"
-        if self.store.insert("issue_keys", name, {"credential_id": credential_id, "digest": digest}):
-            return IssueKey(credential_id, digest, new=True)
+        if self.store.insert("issue_keys", name, {"credential_id": credential_id, "digest": digest, "at": at}):
+            return IssueKey(credential_id, digest, new=True, claimed_at=at)
         document = self.store.get("issue_keys", name) or {}
-        return IssueKey(str(document.get("credential_id")), str(document.get("digest")), new=False)
+        claimed_at = document.get("at")
+        return IssueKey(str(document.get("credential_id")), str(document.get("digest")), new=False,
+                        claimed_at=float(claimed_at) if isinstance(claimed_at, int | float) else 0.0)  # fmt: skip
 
     def release_issue_key(self, patient_ref: str, key: str) -> None:
         self.store.delete("issue_keys", f"{patient_ref}\x1f{key}")

@@ -4,9 +4,13 @@ sent again with its Idempotency-Key gets the first one's credential, and a deadl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from issuer.issuance import NEVER_OFFERED, OFFER_MARK
+import pytest
+
+from issuer.issuance import NEVER_OFFERED, OFFER_MARK, STALE_CLAIM
+from issuer.registry import CredentialState
 from tests.unit.issuer.conftest import Issuer, running
 from tests.unit.issuer.fakes import FakeAgent, FakeLedger
 from tests.unit.issuer.test_credential_routes import VACCINATION, exchange, issued
@@ -97,3 +101,43 @@ async def test_a_deadline_asks_the_agent_first_and_a_lost_done_is_done(tmp_path:
         assert view["state"] == "done" and agent.ended == []
         events = [entry.event for entry in issuer.service.audit.log.entries(subject="p1")]
         assert events.count("credential.issued") == 1 and "credential.abandoned" not in events
+
+
+async def test_a_key_whose_first_request_died_before_saving_its_record_is_taken_over_after_a_while(
+    issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await issuer.connected_patient()
+    registry, issuance = issuer.service.registry, issuer.service.issuance
+    save = registry.insert_credential
+
+    def dies(record: object) -> bool:  # the instance dies between claiming the key and saving the record
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(registry, "insert_credential", dies)
+    key = {"Idempotency-Key": "died-between"}
+    with pytest.raises(RuntimeError):
+        await issuer.http.post("/patients/p1/credentials", json=VACCINATION, headers=key)
+    monkeypatch.setattr(registry, "insert_credential", save)
+    claimed = registry.store.get("issue_keys", "p1\x1fdied-between")
+    assert claimed is not None and registry.credentials("p1") == []
+
+    soon = await issuer.http.post("/patients/p1/credentials", json=VACCINATION, headers=key)
+    assert soon.status_code == 409 and "being offered right now" in soon.json()["detail"]
+    later = issuance._clock() + timedelta(seconds=STALE_CLAIM + 1)
+    monkeypatch.setattr(issuance, "_clock", lambda: later)
+    taken = await issuer.http.post("/patients/p1/credentials", json=VACCINATION, headers=key)
+    assert taken.status_code == 202, taken.text
+    assert taken.json()["credential_id"] == claimed["credential_id"]  # the claim's own credential, not a new one
+    again = await issuer.http.post("/patients/p1/credentials", json=VACCINATION, headers=key)
+    assert again.json()["credential_id"] == claimed["credential_id"]
+    assert len(issuer.agent.calls("POST", OFFERS)) == 1 and len(registry.credentials("p1")) == 1
+
+
+async def test_of_two_requests_saving_one_claimed_record_only_the_first_does(issuer: Issuer) -> None:
+    await issuer.connected_patient()
+    credential_id, _ = await issued(issuer)
+    record = issuer.service.registry.credential(credential_id)
+    assert record is not None
+    fresh = record.model_copy(update={"credential_id": "c-new", "cred_ex_id": None, "state": CredentialState.OFFERING})
+    assert issuer.service.registry.insert_credential(fresh) is True
+    assert issuer.service.registry.insert_credential(fresh) is False
