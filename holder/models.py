@@ -87,6 +87,7 @@ class InvitationState(StrEnum):
 
     CONNECTED = "connected"  # a hospital's: the connection is made
     CONNECTING = "connecting"  # a hospital's: its DID Exchange has not completed yet (`reason` says so)
+    ALREADY_CONNECTED = "already-connected"  # a hospital's, to which this wallet was connected: kept (`reason`)
     REQUEST_RECEIVED = "request-received"  # a verifier's: its proof request waits for the patient
     PRESENTED = "presented"  # a verifier's, answered under a consent grant
     DECLINED = "declined"  # a verifier's, declined by a consent grant (`reason` says why)
@@ -96,8 +97,10 @@ class InvitationState(StrEnum):
 class InvitationAccepted(BaseModel):
     connection_id: str | None = None
     state: InvitationState = Field(
-        description="A hospital's invitation: `connected`, or `connecting` (with `reason`) while its exchange has "
-        "not completed. A verifier's: `request-received` (its request waits for the patient), or as a consent "
+        description="A hospital's invitation: `connected`, `connecting` (with `reason`) while its exchange has "
+        "not completed, or `already-connected` (with `reason`): this wallet was connected to that hospital before "
+        "and keeps that connection; an invitation made for someone else connects nobody. A verifier's: "
+        "`request-received` (its request waits for the patient), or as a consent "
         "grant judged it: `presented`, `declined` (with `reason`) or `refused` (nothing could answer)"
     )
     proof_request_id: str | None = Field(default=None, description="Set when the invitation carried a proof request")

@@ -42,6 +42,14 @@ __all__ = ["CONNECTION_STATES", "CONNECTION_TOPIC", "CREDENTIAL_STORED", "CREDEN
 
 log = logging.getLogger(__name__)
 
+# ACA-Py's out-of-band record once the wallet used its existing connection to the inviter (handshake reuse),
+# accepted or not: the inviter then links nothing new to this wallet (medcred's hospital: to nobody).
+REUSED = ("reuse-accepted", "reuse-not-accepted")
+ALREADY_CONNECTED = (
+    "this wallet was already connected to the inviter and keeps that connection; an invitation made for "
+    "someone else does not connect this wallet to them (they scan it with their own wallet)"
+)
+
 CONNECTION_TOPIC = "connections"
 CONNECTION_STATES = ("abandoned", "active")  # the ends of a DID Exchange, as the sub-wallet's webhooks say
 # A credential stored in a sub-wallet (its exchange `done`): no flow awaits it, but the patient's open
@@ -87,6 +95,9 @@ class WalletService:
         if thread_id is None:
             if connection_id is None:
                 raise AgentError("the wallet's agent took the invitation but made no connection from it")
+            if record.get("state") in REUSED:  # the inviter was this wallet's already: no new connection
+                return InvitationAccepted(connection_id=connection_id, state=InvitationState.ALREADY_CONNECTED,
+                                          reason=ALREADY_CONNECTED)  # fmt: skip
             if await self._connected(patient, connection_id):
                 return InvitationAccepted(connection_id=connection_id, state=InvitationState.CONNECTED)
             return InvitationAccepted(connection_id=connection_id, state=InvitationState.CONNECTING,

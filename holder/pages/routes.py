@@ -74,6 +74,9 @@ async def _accept(request: Request, me: Patient, wallet: WalletService, link: st
         return redirect(request, f"/requests/{accepted.proof_request_id}")
     if accepted.state is InvitationState.CONNECTED:
         return redirect(request, "/", flash="Connected. The hospital can now send your credentials here.")
+    if accepted.state is InvitationState.ALREADY_CONNECTED:
+        return redirect(request, "/", flash="This wallet was already connected to the hospital, and still is. If the "
+                        "invitation was made for someone else, they scan it with their own wallet.")  # fmt: skip
     return redirect(request, "/", flash="Connecting to the hospital: it may take a moment.")
 
 

@@ -21,7 +21,7 @@ import pytest
 from medcred import samples
 from stack.clients import ControllerError, HospitalClient, PatientClient, WalletAdminClient
 from stack.network import MedcredNetwork
-from tests.integration.flows.conftest import Patient
+from tests.integration.flows.conftest import Patient, tenant
 
 NO_CONNECTION = "no connection to the hospital yet"
 
@@ -158,3 +158,20 @@ async def test_the_portal_admits_only_a_live_connections_dids(
     gone = await http.delete(f"{issuer_admin.admin_url}/connections/{connection['connection_id']}", headers=admin)
     assert gone.status_code == 200
     assert (await http.get(url, headers={**portal, **wallet_view})).status_code == 404
+
+
+async def test_a_connected_wallet_scanning_another_patients_invitation_is_told_so_and_connects_nobody(
+    hospital: HospitalClient, wallets: WalletAdminClient, http: httpx.AsyncClient, network: MedcredNetwork
+) -> None:
+    alice, _, records, shares = await _alice_with_a_share(hospital, wallets, http, network)
+    bob_ref = f"p-{secrets.token_hex(6)}"
+    await hospital.put_patient(bob_ref, samples.patient(bob_ref, given="Bob"))
+    bob_url = await hospital.invite(bob_ref)
+
+    accepted = await alice.wallet.accept_invitation(bob_url)  # Bob's QR code, scanned with Alice's wallet
+    assert accepted["state"] == "already-connected", accepted
+    assert "someone else" in accepted["reason"]
+    assert (await hospital.call("GET", f"/patients/{bob_ref}"))["connected"] is False  # Bob: nobody's wallet yet
+    await _untouched(alice, records, shares)
+    (connection,) = [c for c in await tenant(network, alice).connections() if c.get("state") == "active"]
+    assert connection["connection_id"] == accepted["connection_id"]  # her one connection, nothing new

@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from medcred import samples
-from stack.clients import HospitalClient, WalletAdminClient
+from stack.clients import HospitalClient, PatientClient, WalletAdminClient
 from stack.network import MedcredNetwork
 from tests.integration.browser_kit import LIVE, Person, no_sideways_scroll, qr_picture, screenshot, sign_in
 from tests.integration.flows.conftest import Onboard, issue
@@ -278,3 +278,23 @@ async def test_the_desk_shows_each_registration_problem_where_it_belongs_and_fil
     await clerk.get_by_label("Patient reference").fill(ref)
     await clerk.get_by_role("button", name="Filter").click()
     await expect(clerk.get_by_text("No credentials match.")).to_be_visible()
+
+
+async def test_a_wallet_connected_already_says_so_when_given_another_patients_invitation(
+    network: MedcredNetwork, http: httpx.AsyncClient, hospital: HospitalClient, wallets: WalletAdminClient,
+    person: Person,
+) -> None:
+    mine, theirs = f"web-{secrets.token_hex(4)}", f"web-{secrets.token_hex(4)}"
+    for ref in (mine, theirs):
+        await hospital.put_patient(ref, samples.patient(ref))
+    _, token = await wallets.create_patient()
+    connected = await PatientClient(http, network.holder.url, token).accept_invitation(await hospital.invite(mine))
+    assert connected["state"] == "connected"
+    wallet, patient = network.holder.web_app[1], await person("phone")
+    await sign_in(patient, wallet, "Patient token", token)
+    await patient.goto(f"{wallet}/add")
+    await patient.get_by_label("Invitation link").fill(await hospital.invite(theirs))  # the other patient's QR
+    await patient.get_by_role("button", name="Add", exact=True).click()
+    await expect(patient.get_by_text("This wallet was already connected to the hospital")).to_be_visible(timeout=LIVE)
+    await expect(patient.get_by_text("they scan it with their own wallet")).to_be_visible()
+    assert (await hospital.call("GET", f"/patients/{theirs}"))["connected"] is False

@@ -132,6 +132,7 @@ class FakeAgent:
     deliver: Callable[[WebhookEvent], object] | None = None  # webhooks: the app's WebhookRouter.dispatch
     request_arrives: str = "at-once"  # "by-webhook": the record appears later, with its webhook; "never"
     connection_state: str = "active"  # what a connection made by receive-invitation is in: "request", "abandoned"
+    reuse: bool = False  # receive-invitation uses the wallet's existing connection to the inviter (handshake reuse)
     keys: dict[str, dict[str, SigningKey]] = field(default_factory=dict)  # wallet id -> did:key -> its key
     signed: list[tuple[str, Json]] = field(default_factory=list)  # (wallet id, POST /wallet/jwt/sign body)
 
@@ -239,6 +240,8 @@ class FakeAgent:
         return httpx.Response(404, text="no such route")
 
     def _receive(self, wallet_id: str, invitation: Json) -> httpx.Response:
+        if invitation.get("handshake_protocols") and self.reuse and "conn-1" in self.connections:
+            return httpx.Response(200, json={"oob_id": "oob-3", "state": "reuse-accepted", "connection_id": "conn-1"})
         if invitation.get("handshake_protocols"):
             rfc23_state = RFC23_STATES.get(self.connection_state, "request-sent")
             self.connections["conn-1"] = {"connection_id": "conn-1", "their_label": invitation.get("label"),

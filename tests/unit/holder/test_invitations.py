@@ -170,3 +170,17 @@ async def test_a_request_naming_its_own_reply_address_is_refused(holder: Holder)
     response = await holder.http.post("/me/invitations", json={"invitation": invitation}, headers=patient.headers)
     assert response.status_code == 400 and "~service" in response.json()["detail"]
     assert not any(r.url.path == "/out-of-band/receive-invitation" for r in holder.agent.requests)
+
+
+async def test_an_inviter_the_wallet_was_connected_to_already_is_said_so_not_connected_anew(holder: Holder) -> None:
+    patient = await holder.patient()
+    first = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
+                                   headers=patient.headers)  # fmt: skip
+    assert first.json()["state"] == "connected"
+    holder.agent.reuse = True  # the same hospital's invitation again (another patient's, say)
+    again = await holder.http.post("/me/invitations", json={"invitation": connection_invitation()},
+                                   headers=patient.headers)  # fmt: skip
+    assert again.status_code == 201, again.text
+    body = again.json()
+    assert (body["state"], body["connection_id"]) == ("already-connected", "conn-1")
+    assert "already connected to the inviter" in body["reason"] and "their own wallet" in body["reason"]
