@@ -1,7 +1,7 @@
 """medcred's ACA-Py plugin: every medcred agent starts with `--plugin agents.acapy_plugin`.
 
 ACA-Py imports this package inside the agent process and calls `setup` once its own plugins are set
-up (external plugins come last). It changes three costs, and three things the agent does:
+up (external plugins come last). It changes three costs, and four things the agent does:
 
 ledger_cache           AnonCreds definitions read from the ledger are kept for 10 minutes, not read per use
 schema_reuse           marshmallow schema instances are reused, not built for every (de)serialisation
@@ -9,6 +9,7 @@ session_reuse          an Askar session just closed is taken over by the next st
 webhook_topics         the agent posts to its controller only the webhook topics and states it handles
 refused_presentations  a presentation refused on receipt ends its exchange `abandoned` (a webhook), with why
 multitenant_open       the holder's store of sub-wallets is opened by one request, not by several at once
+reuse_answered         an inviter answers a handshake reuse at once, also for an invitation already used
 
 Each one can be switched off on its own (`switches`: `MEDCRED_PATCH_<NAME>=off` in the agent's
 environment); `setup` logs which are on and off. It imports only ACA-Py, what ACA-Py itself depends
@@ -43,6 +44,7 @@ def install(context: InjectionContext, patches: Patches) -> None:
         ledger_cache,
         multitenant_open,
         refused_presentations,
+        reuse_answered,
         schema_reuse,
         session_reuse,
         webhook_topics,
@@ -55,6 +57,7 @@ def install(context: InjectionContext, patches: Patches) -> None:
         "webhook_topics": lambda: webhook_topics.install(context),
         "refused_presentations": refused_presentations.install,
         "multitenant_open": multitenant_open.install,
+        "reuse_answered": reuse_answered.install,
     }
     LOGGER.info("medcred plugin: patches %s", patches.summary())
     for name, install_patch in installers.items():

@@ -5,6 +5,7 @@
     session_reuse          agents/acapy_plugin/session_reuse.py
     refused_presentations  agents/acapy_plugin/refused_presentations.py
     multitenant_open       agents/acapy_plugin/multitenant_open.py
+    reuse_answered         agents/acapy_plugin/reuse_answered.py
     webhook_topics         agents/acapy_plugin/webhook_topics.py (the topics and states the agent posts)
     no_nest_asyncio        agents/launcher.py (nest_asyncio's global patch made a no-op)
 
@@ -41,6 +42,7 @@ class Patches:
     session_reuse: bool = True
     refused_presentations: bool = True
     multitenant_open: bool = True
+    reuse_answered: bool = True
     webhook_topics: bool = True
     no_nest_asyncio: bool = True
 

@@ -17,6 +17,7 @@ from agents.acapy_plugin import (
     ledger_cache,
     multitenant_open,
     refused_presentations,
+    reuse_answered,
     schema_reuse,
     session_reuse,
     webhook_topics,
@@ -28,6 +29,7 @@ from issuer import IssuerSettings
 ROOT = Path(__file__).resolve().parents[3]  # this checkout, put first on a probe's path (worktrees, main)
 PLUGIN_PATCHES = (
     "ledger_cache", "schema_reuse", "session_reuse", "webhook_topics", "refused_presentations", "multitenant_open",
+    "reuse_answered",
 )
 
 
@@ -74,7 +76,8 @@ def test_a_roles_settings_pass_their_switches_to_its_agent(tmp_path: Path) -> No
 def installed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The plugin's patches, each recording that it was installed instead of installing itself."""
     calls: list[str] = []
-    for module in (ledger_cache, schema_reuse, session_reuse, webhook_topics, refused_presentations, multitenant_open):
+    for module in (ledger_cache, schema_reuse, session_reuse, webhook_topics, refused_presentations, multitenant_open,
+                   reuse_answered):
         name = module.__name__.rsplit(".", 1)[1]
         monkeypatch.setattr(module, "install", lambda *args, name=name: calls.append(name))
     return calls
