@@ -17,9 +17,13 @@ pytest=(.venv/bin/python -m pytest)
 scratch=$(mktemp -d -t medcred-tests-XXXXXX)
 second_log="$scratch/postgresql.log"
 
+# Started as a job of its own (set -m): a script's plain background command ignores SIGINT, and pytest
+# would then not stop (and stop its network) when the trap below passes Ctrl-C on.
+set -m
 "${pytest[@]}" "$@" --stack-database postgresql --stack-port-offset 1000 --basetemp "$scratch/tmp" \
     tests/unit tests/integration/flows > "$second_log" 2>&1 &
 second=$!
+set +m
 # Ctrl-C or a failure of this script stops the second run too (pytest's own teardown stops its network).
 trap 'kill -INT "$second" 2>/dev/null; wait "$second" 2>/dev/null' INT TERM
 
