@@ -6,7 +6,9 @@ links the new connection to the patient once it completed. An invitation is used
 MEDCRED_ISSUER_INVITATION_TTL_HOURS (72) of its making: the first connection that completes from it in
 time is the patient's, and any later one is not linked (ACA-Py also refuses a second DID Exchange
 request to a single-use invitation). Until it is used, the QR code is a bearer key: show it to the
-patient only.
+patient only. A connection linked to one patient is never linked to another; when it goes, the patient it
+is linked to is told, whatever invitation id ACA-Py wrote into it since (a wallet that scans another
+patient's invitation reuses its connection, and ACA-Py then names that invitation in it).
 
 The patient portal knows a patient by their connection alone (`for_portal`): the wallet shows the two
 DIDs of its connection to the hospital, which only the two ends have, and the hospital admits the call
@@ -141,17 +143,26 @@ class PatientService:
 
     async def on_connection(self, event: WebhookEvent) -> None:
         """`connections` webhook: link a completed connection to the patient its invitation was made for,
-        once per invitation; forget it when it is gone."""
+        once per invitation and never one linked to another patient already; forget it when it is gone."""
         payload = event.payload
         connection_id, message_id = payload.get("connection_id"), payload.get("invitation_msg_id")
         if not isinstance(connection_id, str) or not isinstance(message_id, str):
             return
+        dids = ConnectionDids.of(payload)
         patient_ref = self.registry.invitation_patient(message_id)
+        linked = self.registry.connection_patient(dids.theirs) if dids is not None else None
+        if payload.get("state") in GONE_STATES and linked is not None and linked[1] == connection_id:
+            # Gone: the patient it is linked to (its invitation id may since name another's invitation, which
+            # the patient's wallet scanned and ACA-Py then wrote into this connection: a handshake reuse).
+            patient_ref = linked[0]
         patient = self.registry.patient(patient_ref) if patient_ref else None
         if patient is None:
             return
-        dids = ConnectionDids.of(payload)
         if is_connected(payload) and dids is not None and patient.connection_id != connection_id:
+            if linked is not None and linked[0] != patient.patient_ref:
+                log.warning("patient %s: connection %s is patient %s's already: not linked",
+                            patient.patient_ref, connection_id, linked[0])  # fmt: skip
+                return
             used_by = self.registry.invitation_used_by(message_id)
             if used_by is not None and used_by != connection_id:
                 log.warning("patient %s: connection %s answered invitation %s, already used by %s: not linked",

@@ -9,6 +9,7 @@ reaches none of them.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import secrets
@@ -177,3 +178,19 @@ async def test_a_connected_wallet_scanning_another_patients_invitation_is_told_s
     await _untouched(alice, records, shares)
     (connection,) = [c for c in await tenant(network, alice).connections() if c.get("state") == "active"]
     assert connection["connection_id"] == accepted["connection_id"]  # her one connection, nothing new
+
+    # The reuse wrote Bob's invitation id into Alice's connection at the hospital's agent. When that
+    # connection goes, the hospital still tells Alice's record (not Bob's) that it is gone.
+    issuer_admin = network.issuer.agent.config
+    admin = {"X-API-Key": issuer_admin.admin_api_key.get_secret_value()}
+    found = (await http.get(f"{issuer_admin.admin_url}/connections", params={"alias": alice.ref}, headers=admin)).json()
+    [kept] = [c for c in found["results"] if c["state"] == "active"]
+    assert kept["invitation_msg_id"] == _invitation(bob_url)["@id"]
+    gone = await http.delete(f"{issuer_admin.admin_url}/connections/{kept['connection_id']}", headers=admin)
+    assert gone.status_code == 200
+    async with asyncio.timeout(20):  # the agent's `deleted` webhook reaches the hospital's controller
+        while True:
+            if not (await hospital.call("GET", f"/patients/{alice.ref}"))["connected"]:
+                break
+            await asyncio.sleep(0.2)
+    assert (await hospital.call("GET", f"/patients/{bob_ref}"))["connected"] is False

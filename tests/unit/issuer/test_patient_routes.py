@@ -154,3 +154,15 @@ async def test_a_connection_from_an_expired_invitation_is_not_linked(issuer: Iss
     fresh = (await issuer.http.post("/patients/p1/invitation")).json()["invitation_id"]  # the desk invites again
     await issuer.webhook("connections", connection_record("conn-2", fresh, "p1"))
     assert issuer.service.registry.patient("p1").connection_id == "conn-2"
+
+
+async def test_a_connection_gone_after_a_reuse_for_anothers_invitation_unlinks_its_own_patient(issuer: Issuer) -> None:
+    await issuer.connected_patient("p1")
+    await issuer.http.put("/patients/p2", json=examples.patient())
+    theirs = (await issuer.http.post("/patients/p2/invitation")).json()["invitation_id"]
+    # p1's wallet scanned p2's invitation and reused its connection: ACA-Py wrote p2's invitation id into it.
+    reused = connection_record("conn-p1", theirs, "p1") | {"updated_at": "2025-01-01T00:05:00Z"}
+    await issuer.webhook("connections", reused)  # (ACA-Py posts none for a reuse: were it to, nothing moves)
+    assert [(await issuer.http.get(f"/patients/{p}")).json()["connected"] for p in ("p1", "p2")] == [True, False]
+    await issuer.webhook("connections", reused | {"state": "deleted"})
+    assert [(await issuer.http.get(f"/patients/{p}")).json()["connected"] for p in ("p1", "p2")] == [False, False]
