@@ -284,16 +284,24 @@ class IssuanceService:
             return await self.with_revocation_ids(record)
         if record.cred_ex_id is None:
             raise TimeoutError_(f"credential {credential_id} not issued within {timeout:g} s (state {record.state})")
-        try:
-            payload = await self.events.wait_for(
-                EXCHANGE_TOPIC, "cred_ex_id", record.cred_ex_id, states=FINAL_STATES,
-                timeout=max(0.0, until - loop.time()),
-            )  # fmt: skip
-        except TimeoutError_:
-            state = self.require(credential_id).state
-            raise TimeoutError_(f"credential {credential_id} not issued within {timeout:g} s (state {state})") from None
-        self._apply(payload)
-        return await self.with_revocation_ids(self.require(credential_id))
+        while True:
+            try:
+                payload = await self.events.wait_for(
+                    EXCHANGE_TOPIC, "cred_ex_id", record.cred_ex_id, states=FINAL_STATES,
+                    timeout=max(0.0, min(1.0, until - loop.time())),
+                )  # fmt: skip
+            except TimeoutError_:
+                # Ended with no webhook here (its deadline asked the agent, or another instance ended it)?
+                record = self.require(credential_id)
+                if record.state.issued or record.state is CredentialState.ABANDONED:
+                    return await self.with_revocation_ids(record)
+                if loop.time() >= until:
+                    raise TimeoutError_(
+                        f"credential {credential_id} not issued within {timeout:g} s (state {record.state})"
+                    ) from None
+                continue
+            self._apply(payload)
+            return await self.with_revocation_ids(self.require(credential_id))
 
     async def view(self, credential_id: str, wait: float | None = None) -> CredentialRecord:
         """The record now, or after waiting up to `wait` seconds for the issuance to end."""

@@ -4,6 +4,7 @@ sent again with its Idempotency-Key gets the first one's credential, and a deadl
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,7 +98,8 @@ async def test_a_deadline_asks_the_agent_first_and_a_lost_done_is_done(tmp_path:
     async for issuer in running(tmp_path, agent, FakeLedger(), issuance_timeout=0.2):
         credential_id, cred_ex_id = await issued(issuer)
         agent.states[cred_ex_id] = "done"  # the wallet stored it; the webhook saying so was lost
-        view = (await issuer.http.get(f"/credentials/{credential_id}", params=WAIT)).json()
+        async with asyncio.timeout(10):  # a waiter learns it from the record, not at the end of its 30 s
+            view = (await issuer.http.get(f"/credentials/{credential_id}", params={"wait": 30})).json()
         assert view["state"] == "done" and agent.ended == []
         events = [entry.event for entry in issuer.service.audit.log.entries(subject="p1")]
         assert events.count("credential.issued") == 1 and "credential.abandoned" not in events
