@@ -43,6 +43,9 @@ from verifier.templates import get_template
 __all__ = ["HANDLED_STATES", "PROOF_TOPIC", "RESULT_TOPIC", "VerificationService"]
 
 log = logging.getLogger(__name__)
+# s: an ending claimed this long ago and not yet recorded was left by an instance that died (recording
+# it takes milliseconds)
+STALE_ENDING = 30.0
 
 # The present_proof_v2_0 states `on_presentation` acts on: the agent posts no other (verifier/agent.py).
 PROOF_TOPIC = "present_proof_v2_0"
@@ -169,6 +172,7 @@ class VerificationService:
     async def resume(self) -> None:
         """At start-up: start the timers of the verifications still pending in the store, and end at once
         those whose exchange ended while no one listened (a webhook lost while this controller was down)."""
+        self.repair_endings()
         pending = self._records.pending()
         for verification in pending:
             self._schedule(verification)
@@ -184,7 +188,9 @@ class VerificationService:
 
     async def adopt(self) -> None:
         """Arm the expiry of every pending verification this instance has no timer for (another instance
-        made it, and may have died); whichever timer fires first takes its ending."""
+        made it, and may have died); whichever timer fires first takes its ending. Finish the endings an
+        instance claimed and died before recording."""
+        self.repair_endings()
         for verification in self._records.pending():
             if verification.verification_id not in self.timers:
                 self._schedule(verification)
@@ -238,19 +244,15 @@ class VerificationService:
 
         The lock is this instance's; the ending's claim in the store makes it the only one across instances
         (another's webhook or timer may end it at the same moment): who loses the claim records nothing."""
-        if not self._records.claim_ending(verification.verification_id, outcome.state):
-            log.info("verification %s was ended by another instance", verification.verification_id)
-            self.timers.cancel(verification.verification_id)
-            return self._records.get(verification.verification_id) or verification
         done = verification.model_copy(update={
             "state": outcome.state, "verified": outcome.verified, "reason": outcome.reason,
             "revealed": dict(outcome.revealed), "completed_at": self._clock(), "issuer_did": outcome.issuer_did,
         })  # fmt: skip
-        self._records.save(done)
-        # Names of what was received, never the values.
-        self._audit.record(f"proof.{done.state}", subject=done.verification_id, template=done.template,
-                           revealed=sorted(done.revealed), predicates=list(done.predicates) if done.verified else [],
-                           reason=done.reason)
+        if not self._records.claim_ending(done, self._clock().timestamp()):
+            log.info("verification %s was ended by another instance", verification.verification_id)
+            self.timers.cancel(verification.verification_id)
+            return self._records.get(verification.verification_id) or verification
+        self._record_ending(done)
         log.info("verification %s %s (pres_ex %s)", done.verification_id, done.state, done.pres_ex_id)
         self._events.announce(WebhookEvent(RESULT_TOPIC, {"verification_id": done.verification_id,
                                                           "state": done.state}))  # fmt: skip
@@ -259,6 +261,26 @@ class VerificationService:
         if delete_agent_record:
             await self._delete_agent_record(done.pres_ex_id)
         return done
+
+    def _record_ending(self, done: Verification) -> None:
+        """Save a claimed ending and audit it (names of what was received, never the values); then its claim
+        says so. An instance killed between its claim and here leaves it to `repair_endings`."""
+        self._records.save(done)
+        self._audit.record(f"proof.{done.state}", subject=done.verification_id, template=done.template,
+                           revealed=sorted(done.revealed), predicates=list(done.predicates) if done.verified else [],
+                           reason=done.reason)  # fmt: skip
+        self._records.ended(done.verification_id, done.state)
+
+    def repair_endings(self) -> None:
+        """Finish the endings whose instance died between claiming and recording them (more than
+        STALE_ENDING s ago): saved and audited once, by the one instance that takes the repair."""
+        older_than = self._clock().timestamp() - STALE_ENDING
+        for done in self._records.unfinished_endings(older_than):
+            if not self._records.claim_repair(done.verification_id):
+                continue
+            log.warning("verification %s: its %s ending was claimed by an instance that died before recording "
+                        "it; recorded now", done.verification_id, done.state)  # fmt: skip
+            self._record_ending(done)
 
     async def _delete_agent_record(self, pres_ex_id: str) -> None:
         path = f"/present-proof-2.0/records/{segment(pres_ex_id)}"

@@ -15,6 +15,7 @@ from tests.unit.medcred.qr_reader import read_qr_svg
 from tests.unit.verifier.conftest import RECORDS, STAFF, FakeAgent, StartVerifier, Verifier
 from tests.unit.verifier.presentations import record, webhook
 from verifier.results import NOT_VERIFIED
+from verifier.service import STALE_ENDING
 from verifier.templates import TEMPLATES
 
 REVEALED = {"vaccine_code": "207", "occurrence_date": "2026-01-15"}
@@ -339,3 +340,36 @@ async def test_templates_lists_what_each_reveals_and_proves(verifier: Verifier) 
     assert {name: t["party"] for name, t in listed.items()} == {
         "vaccination-status": "clinic", "allergy-check": "clinic", "insurance-eligibility": "insurer"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("dies_in", ["save", "audit"])
+async def test_an_ending_whose_instance_died_before_recording_it_is_recorded_once_by_the_sweep(
+    verifier: Verifier, monkeypatch: pytest.MonkeyPatch, dies_in: str
+) -> None:
+    service = verifier.service
+    vid = (await verifier.create())["verification_id"]
+    pres_ex_id = verifier.pres_ex_id(vid)
+    verifier.agent.records[pres_ex_id] = record(pres_ex_id, REVEALED, predicates={"dose_number": 0})
+
+    def killed(*_: object, **__: object) -> None:  # the instance is SIGKILLed here, after its claim
+        raise RuntimeError("killed")
+
+    target = service._records if dies_in == "save" else service._audit
+    original = target.save if dies_in == "save" else target.record
+    monkeypatch.setattr(target, "save" if dies_in == "save" else "record", killed)
+    await verifier.webhook(webhook(pres_ex_id, "done", verified="true"))  # its handler dies (and is logged)
+    monkeypatch.setattr(target, "save" if dies_in == "save" else "record", original)
+
+    def endings() -> list[str]:
+        return [e.event for e in service._audit.log.entries(subject=vid) if e.event != "proof.requested"]
+
+    assert endings() == []
+    service.repair_endings()  # too soon: the instance may still be recording it
+    assert endings() == []
+    later = service._clock() + timedelta(seconds=STALE_ENDING + 1)
+    monkeypatch.setattr(service, "_clock", lambda: later)
+    service.repair_endings()
+    service.repair_endings()  # a second sweep (or another instance's) records nothing more
+    assert endings() == ["proof.verified"]
+    shown = await verifier.read(vid)
+    assert (shown["state"], shown["verified"], shown["revealed"]) == ("verified", True, REVEALED)
