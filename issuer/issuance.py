@@ -291,9 +291,10 @@ class IssuanceService:
                     timeout=max(0.0, min(1.0, until - loop.time())),
                 )  # fmt: skip
             except TimeoutError_:
-                # Ended with no webhook here (its deadline asked the agent, or another instance ended it)?
+                # Ended with no webhook here (its deadline asked the agent, or another instance ended it)? Only
+                # an ending counts, as for the webhook: `credential-issued` comes before the revocation ids.
                 record = self.require(credential_id)
-                if record.state.issued or record.state is CredentialState.ABANDONED:
+                if record.state.final:
                     return await self.with_revocation_ids(record)
                 if loop.time() >= until:
                     raise TimeoutError_(
