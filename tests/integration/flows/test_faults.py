@@ -89,6 +89,9 @@ class Flow:
     retries: int = 0
     ending: str | None = None  # VERIFIED, or the clear reason it ended without
     defect: str | None = None  # a hang, a 5xx other than 503, a 503 without Retry-After, an unexpected error
+    # A controller's own process killed (the instance test): an answer cut off mid-body by its death is a
+    # dropped connection, which a client retries as it does a 503 (no process can say more as it dies).
+    drops_retryable: bool = False
 
     def at(self, stage: Stage) -> None:
         self.stage = stage
@@ -116,9 +119,17 @@ class Recovery:
 
 
 async def once_more_after_503[T](flow: Flow, step: str, call: Callable[[], Awaitable[T]]) -> T:
-    """The call; answered 503 with Retry-After, tried once more after the seconds it asks for."""
+    """The call; answered 503 with Retry-After, tried once more after the seconds it asks for (and, where the
+    flow allows it, once more after a connection dropped mid-answer)."""
     flow.step = step
     try:
+        return await call()
+    except httpx.TransportError:
+        if not flow.drops_retryable:
+            raise
+        flow.retries += 1
+        await asyncio.sleep(1)
+        flow.step = f"{step} (again after a dropped connection)"
         return await call()
     except ControllerError as exc:
         if exc.status_code != 503 or exc.retry_after is None:

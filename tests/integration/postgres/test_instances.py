@@ -101,7 +101,7 @@ async def test_two_instances_of_every_controller_behind_nginx_survive_sigkill_of
         # Twenty flows, and the first instance of each role killed in turn while they run.
         s = Services(http, network, staff.hospital, staff.wallets, staff.clinic)
         progress = Progress()
-        flows = [Flow(number, progress) for number in range(FLOWS)]
+        flows = [Flow(number, progress, drops_retryable=True) for number in range(FLOWS)]
         began = time.monotonic()
         running = [asyncio.create_task(bounded(flow, s)) for flow in flows]
         try:
