@@ -26,6 +26,8 @@ async def ensure_anchor_identity(
     `register_url` is the endpoint itself (`http://127.0.0.1:9000/register`). Returns True when it
     registered the DID now, False when it was there already; ConflictError when the DID is on the
     ledger with another key, ConfigurationError when the key is refused, LedgerError otherwise.
+    A read reaching a validator that has not applied a NYM written an instant ago says "not there":
+    the same NYM is then written once more, harmlessly, and the answer is True.
     """
     existing = await ledger_client.get_nym(signer.did, attempts=1)
     if existing is not None:

@@ -26,8 +26,25 @@ async def signer(ledger_network: LedgerNetwork, ledger_client: LedgerClient) -> 
     signer = Signer.from_seed(secrets.token_bytes(32))
     url = f"{ledger_network.settings.web_url}/register"
     assert await ensure_anchor_identity(ledger_client, signer, url, ledger_network.register_key(), service=SERVICE)
+    nym = await ledger_client.get_nym(signer.did)
+    assert nym is not None
+    # A read goes to two validators and the first proven answer wins: asked at once, one that has not
+    # applied the NYM yet says "not there" (seen in CI). Once all have, registering again must be a no-op.
+    await _applied_everywhere(ledger_client, int(nym["seqNo"]))
     assert not await ensure_anchor_identity(ledger_client, signer, url, ledger_network.register_key())
     return signer
+
+
+async def _applied_everywhere(client: LedgerClient, seq_no: int) -> None:
+    """Wait until every validator reports a domain ledger holding transaction `seq_no`."""
+    for _ in range(50):
+        infos = (await client.validator_info()).values()
+        counts = [int(info["Node_info"]["Metrics"]["transaction-count"][LedgerName.DOMAIN.info_key()])
+                  for info in infos if isinstance(info, dict)]
+        if len(counts) == len(infos) and min(counts) >= seq_no:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not every validator applied domain txn {seq_no} within 5 s")
 
 
 async def _latest_anchor(client: LedgerClient, did: str, written: int) -> Attrib | None:
