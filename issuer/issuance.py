@@ -257,17 +257,42 @@ class IssuanceService:
 
     def _save_move(self, moved: CredentialRecord) -> bool:
         """Save a move; an ending only if this instance takes its claim (False: another one ended it)."""
-        if moved.state.final and not self.registry.claim_ending(moved.credential_id, moved.state):
+        if not moved.state.final:
+            self.registry.save_credential(moved)
+        elif self.registry.endings.claim(moved.credential_id, moved.state, moved.model_dump(mode="json"),
+                                         self._clock().timestamp()):  # fmt: skip
+            self._record_ending(moved)
+        else:
             log.info("credential %s was ended by another instance", moved.credential_id)
             self.timers.cancel(moved.credential_id)
             return False
-        self.registry.save_credential(moved)
-        if moved.state.final:
-            self.timers.cancel(moved.credential_id)
-            event = "credential.issued" if moved.state is CredentialState.DONE else "credential.abandoned"
-            self.audit.record(event, subject=moved.patient_ref, credential_id=moved.credential_id, type=moved.type)
         log.info("credential %s (cred_ex_id %s) is %s", moved.credential_id, moved.cred_ex_id, moved.state)
         return True
+
+    def _record_ending(self, ended: CredentialRecord) -> None:
+        """Save a claimed ending and audit it; then its claim says so. An instance killed between its claim
+        and here leaves it to `repair_endings`."""
+        self.registry.save_credential(ended)
+        self.timers.cancel(ended.credential_id)
+        event = "credential.issued" if ended.state is CredentialState.DONE else "credential.abandoned"
+        self.audit.record(event, subject=ended.patient_ref, credential_id=ended.credential_id, type=ended.type)
+        self.registry.endings.recorded(ended.credential_id, ended.state)
+
+    async def repair_endings(self) -> None:
+        """Record the endings whose instance died between claiming and recording them (`medcred.endings`),
+        on the record as it is now (revocation ids may have come since); an abandoned one is then ended on
+        the agent too, as its instance would have."""
+        for credential_id, ending in self.registry.endings.orphans(self._clock().timestamp()):
+            claimed = CredentialRecord.model_validate(ending)
+            current = self.registry.credential(credential_id) or claimed
+            ended = current if current.state.final else current.model_copy(update={
+                "state": claimed.state, "reason": claimed.reason, "issued_at": current.issued_at or claimed.issued_at,
+            })  # fmt: skip
+            log.warning("credential %s: its %s ending was claimed by an instance that died before recording it; "
+                        "recorded now", credential_id, ended.state)  # fmt: skip
+            self._record_ending(ended)
+            if ended.state is CredentialState.ABANDONED:
+                await self._end_on_agent(ended)
 
     async def wait_until_issued(self, credential_id: str, timeout: float) -> CredentialRecord:
         """The record once issued (or abandoned); `TimeoutError_` if neither happens within `timeout` s."""
@@ -316,9 +341,11 @@ class IssuanceService:
     async def with_revocation_ids(self, record: CredentialRecord) -> CredentialRecord:
         return await self.issued.with_revocation_ids(record)
 
-    def resume(self) -> None:
+    async def resume(self) -> None:
         """Arm the deadline of every exchange the store holds unfinished (at start-up), with the time left:
-        one whose deadline passed while the controller was down ends at once."""
+        one whose deadline passed while the controller was down ends at once. Record the endings an instance
+        claimed and died before recording."""
+        await self.repair_endings()
         unfinished = self.registry.unfinished()
         for record in unfinished:
             self._schedule(record)
@@ -327,7 +354,9 @@ class IssuanceService:
 
     async def adopt(self) -> None:
         """Arm the deadline of every unfinished exchange this instance has no timer for (another instance
-        made it); whichever instance's timer fires first takes its ending (`IssuerRegistry.claim_ending`)."""
+        made it); whichever instance's timer fires first takes its ending (`IssuerRegistry.endings`). Record
+        the endings an instance claimed and died before recording."""
+        await self.repair_endings()
         adopted = [record for record in self.registry.unfinished() if record.credential_id not in self.timers]
         for record in adopted:
             self._schedule(record)

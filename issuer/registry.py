@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from issuer.fhir import PatientFacts
 from medcred.credentials import CredentialType
+from medcred.endings import Endings
 from medcred.store import DocumentStore
 
 __all__ = ["CredentialRecord", "CredentialState", "IssueKey", "IssuerRegistry", "PatientRecord", "now"]
@@ -120,6 +121,7 @@ class IssuerRegistry:
 
     def __init__(self, store: DocumentStore) -> None:
         self.store = store
+        self.endings = Endings(store, "endings")  # each exchange's one ending (done or abandoned), across instances
 
     def patient(self, patient_ref: str) -> PatientRecord | None:
         document = self.store.get("patients", patient_ref)
@@ -173,11 +175,6 @@ class IssuerRegistry:
     def credential_by_exchange(self, cred_ex_id: str) -> CredentialRecord | None:
         link = self.store.get("exchanges", cred_ex_id)
         return self.credential(str(link["credential_id"])) if link else None
-
-    def claim_ending(self, credential_id: str, state: str) -> bool:
-        """Take the one ending (done or abandoned) of an exchange: False if one was taken before, by another
-        instance of the hospital for one (its deadline and this one's webhook at once)."""
-        return self.store.insert("endings", credential_id, {"state": state})
 
     def save_credential(self, record: CredentialRecord) -> None:
         if record.cred_ex_id is not None:

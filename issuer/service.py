@@ -103,7 +103,7 @@ class IssuerService:
         self._check_public_url()
         self.share_access.forget_expired_tickets()
         identity = await self.onboarding.run()
-        self.issuance.resume()
+        await self.issuance.resume()
         if (every := self.settings.deadline_sweep_every()) is not None:
             self.issuance.timers.sweep(every, self.issuance.adopt)
         log.info("issuer %s ready: %s", identity.did, dict(identity.credential_definitions))

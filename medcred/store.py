@@ -51,6 +51,8 @@ def open_store(settings: StoreSettings, name: str) -> DocumentStore:
 
 
 class DocumentStore(ABC):
+    shared: ClassVar[bool]  # several instances of a controller may use this store at once
+
     @abstractmethod
     def put(self, collection: str, key: str, document: Document) -> None:
         """Write the document under its key, replacing what was there."""
@@ -74,6 +76,8 @@ class DocumentStore(ABC):
 
 
 class SqliteDocumentStore(DocumentStore):
+    shared = False  # one process's file
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -127,6 +131,8 @@ class SqliteDocumentStore(DocumentStore):
 
 class PostgresDocumentStore(DocumentStore):
     """The store `store` among the rows of the `documents` table (`medcred.schema`)."""
+
+    shared = True
 
     def __init__(self, pool: ConnectionPool, store: str) -> None:
         self._pool, self._store = pool, store

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from medcred.endings import Endings
 from medcred.store import DocumentStore
 from verifier.models import Verification
 
@@ -10,12 +11,12 @@ __all__ = ["VerificationRecords"]
 VERIFICATIONS = "verifications"
 BY_PRES_EX = "verification_by_pres_ex"
 ENDINGS = "verification_endings"
-REPAIRS = "verification_ending_repairs"
 
 
 class VerificationRecords:
     def __init__(self, store: DocumentStore) -> None:
         self._store = store
+        self.endings = Endings(store, ENDINGS)  # each verification's one ending, across instances
 
     def add(self, verification: Verification) -> None:
         self.save(verification)
@@ -23,29 +24,6 @@ class VerificationRecords:
 
     def save(self, verification: Verification) -> None:
         self._store.put(VERIFICATIONS, verification.verification_id, verification.model_dump(mode="json"))
-
-    def claim_ending(self, done: Verification, at: float) -> bool:
-        """Take the one ending of a verification, `done` being it: False if one was taken before (by another
-        instance of the clinic, say: its timer and this one's webhook at once). The store's insert is the
-        atomic claim; the claim keeps the ending until `ended` says it was saved and audited, so that an
-        instance dying in between leaves what `unfinished_endings` gives back."""
-        document = {"state": done.state, "at": at, "audited": False, "done": done.model_dump(mode="json")}
-        return self._store.insert(ENDINGS, done.verification_id, document)
-
-    def ended(self, verification_id: str, state: str) -> None:
-        """The claimed ending is saved and audited: its claim keeps only the state."""
-        self._store.put(ENDINGS, verification_id, {"state": state, "audited": True})
-
-    def unfinished_endings(self, older_than: float) -> list[Verification]:
-        """Endings claimed before `older_than` (epoch s) and never marked `ended`: their instance died."""
-        return [
-            Verification.model_validate(document["done"]) for _, document in self._store.all(ENDINGS)
-            if document.get("audited") is False and float(document.get("at", 0)) < older_than and "done" in document
-        ]  # fmt: skip
-
-    def claim_repair(self, verification_id: str) -> bool:
-        """Take the one repair of an unfinished ending (instances sweep at once): False if taken."""
-        return self._store.insert(REPAIRS, verification_id, {})
 
     def get(self, verification_id: str) -> Verification | None:
         document = self._store.get(VERIFICATIONS, verification_id)

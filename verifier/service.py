@@ -43,10 +43,6 @@ from verifier.templates import get_template
 __all__ = ["HANDLED_STATES", "PROOF_TOPIC", "RESULT_TOPIC", "VerificationService"]
 
 log = logging.getLogger(__name__)
-# s: an ending claimed this long ago and not yet recorded was left by an instance that died (recording
-# it takes milliseconds)
-STALE_ENDING = 30.0
-
 # The present_proof_v2_0 states `on_presentation` acts on: the agent posts no other (verifier/agent.py).
 PROOF_TOPIC = "present_proof_v2_0"
 HANDLED_STATES = ("done", "abandoned", "deleted")
@@ -248,7 +244,8 @@ class VerificationService:
             "state": outcome.state, "verified": outcome.verified, "reason": outcome.reason,
             "revealed": dict(outcome.revealed), "completed_at": self._clock(), "issuer_did": outcome.issuer_did,
         })  # fmt: skip
-        if not self._records.claim_ending(done, self._clock().timestamp()):
+        if not self._records.endings.claim(done.verification_id, done.state, done.model_dump(mode="json"),
+                                           self._clock().timestamp()):
             log.info("verification %s was ended by another instance", verification.verification_id)
             self.timers.cancel(verification.verification_id)
             return self._records.get(verification.verification_id) or verification
@@ -269,15 +266,12 @@ class VerificationService:
         self._audit.record(f"proof.{done.state}", subject=done.verification_id, template=done.template,
                            revealed=sorted(done.revealed), predicates=list(done.predicates) if done.verified else [],
                            reason=done.reason)  # fmt: skip
-        self._records.ended(done.verification_id, done.state)
+        self._records.endings.recorded(done.verification_id, done.state)
 
     def repair_endings(self) -> None:
-        """Finish the endings whose instance died between claiming and recording them (more than
-        STALE_ENDING s ago): saved and audited once, by the one instance that takes the repair."""
-        older_than = self._clock().timestamp() - STALE_ENDING
-        for done in self._records.unfinished_endings(older_than):
-            if not self._records.claim_repair(done.verification_id):
-                continue
+        """Record the endings whose instance died between claiming and recording them (`medcred.endings`)."""
+        for _, ending in self._records.endings.orphans(self._clock().timestamp()):
+            done = Verification.model_validate(ending)
             log.warning("verification %s: its %s ending was claimed by an instance that died before recording "
                         "it; recorded now", done.verification_id, done.state)  # fmt: skip
             self._record_ending(done)

@@ -5,7 +5,9 @@ records' index keeps its keys and tombstones there, and bad settings are one cle
 from __future__ import annotations
 
 import json
+import secrets
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from pydantic import SecretStr
 from issuer import IssuerSettings
 from issuer.health_records.store import RecordStore
 from medcred.database import Database
+from medcred.endings import STALE_ENDING, Endings
 from medcred.errors import ConfigurationError, RecordErasedError
 from medcred.schema import SCHEMA_VERSION, open_pool, schema_version
 from medcred.store import DocumentStore, PostgresDocumentStore, SqliteDocumentStore, open_store
@@ -78,6 +81,33 @@ def test_two_instances_share_a_store_and_one_claim_of_a_key_wins(database: Datab
     finally:
         for store in (first, second, other_role):
             store.close()
+
+
+def test_an_ending_whose_instance_died_is_repaired_by_one_instance_only(database: Database) -> None:
+    first = PostgresDocumentStore(open_pool(database, name="a"), "verifier-endings")
+    second = PostgresDocumentStore(open_pool(database, name="b"), "verifier-endings")
+    try:
+        now = time.time()
+        collection = f"endings-{secrets.token_hex(4)}"
+        endings = [Endings(first, collection), Endings(second, collection)]  # shared: stale after 30 s
+        assert endings[0].claim("died", "verified", {"id": "died"}, at=now - STALE_ENDING - 1)
+        assert endings[1].claim("busy", "verified", {"id": "busy"}, at=now)  # being recorded right now
+        given: list[list[tuple[str, Any]]] = []
+        barrier = threading.Barrier(8)
+
+        def sweep(n: int) -> None:
+            barrier.wait()
+            given.append(endings[n % 2].orphans(now))
+
+        threads = [threading.Thread(target=sweep, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(given) == [[]] * 7 + [[("died", {"id": "died"})]]
+    finally:
+        first.close()
+        second.close()
 
 
 def test_nothing_is_lost_when_the_store_is_closed_and_opened_again(database: Database, tmp_path: Path) -> None:

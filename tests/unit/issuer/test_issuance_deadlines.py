@@ -5,6 +5,7 @@ deadlines; a late webhook never moves an abandoned record back."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from tests.unit.issuer.conftest import Issuer, running
@@ -106,11 +107,12 @@ async def test_an_exchange_another_instance_ended_is_not_ended_again_here(tmp_pa
     agent = FakeAgent()
     async for issuer in running(tmp_path, agent, FakeLedger(), issuance_timeout=30):
         credential_id, cred_ex_id = await issued(issuer)
-        assert issuer.service.issuance.registry.claim_ending(credential_id, "abandoned")  # the other instance
+        endings = issuer.service.issuance.registry.endings
+        assert endings.claim(credential_id, "abandoned", {}, time.time())  # the other instance, recording it
         await exchange(issuer, cred_ex_id, "done")
         view = (await issuer.http.get(f"/credentials/{credential_id}")).json()
         assert view["state"] == "offer-sent"  # what the other instance saves is its own ending
         events = [entry.event for entry in issuer.service.audit.log.entries(subject="p1")]
         assert "credential.offered" in events and "credential.issued" not in events
         assert credential_id not in issuer.service.issuance.timers
-        assert not issuer.service.issuance.registry.claim_ending(credential_id, "done")  # one ending, ever
+        assert not endings.claim(credential_id, "done", {}, time.time())  # one ending, ever
