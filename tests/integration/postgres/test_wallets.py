@@ -46,10 +46,12 @@ async def audit_verify(home: Path, database_url: str) -> str:
 
 
 def network_on(home: Path, ledger: LedgerNetwork, cluster: PrivateCluster, kek: SecretStr, *,
-               verifier: VerifierSettings | None = None, instances: int = 1) -> MedcredNetwork:  # fmt: skip
+               issuer: IssuerSettings | None = None, verifier: VerifierSettings | None = None,
+               instances: int = 1) -> MedcredNetwork:  # fmt: skip
+    """`issuer` without its records_kek: `kek` is set on it."""
     return MedcredNetwork(
         home, ledger=ledger, postgres=cluster, instances=instances,
-        issuer=role_settings(IssuerSettings, "issuer", records_kek=kek),
+        issuer=(issuer or role_settings(IssuerSettings, "issuer")).model_copy(update={"records_kek": kek}),
         holder=role_settings(HolderSettings, "holder"),
         verifier=verifier or role_settings(VerifierSettings, "verifier"),
     )  # fmt: skip
