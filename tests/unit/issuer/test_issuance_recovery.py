@@ -14,7 +14,7 @@ from issuer.issuance import NEVER_OFFERED, OFFER_MARK, STALE_CLAIM
 from issuer.registry import CredentialState
 from tests.unit.issuer.conftest import Issuer, running
 from tests.unit.issuer.fakes import FakeAgent, FakeLedger
-from tests.unit.issuer.test_credential_routes import VACCINATION, exchange, issued
+from tests.unit.issuer.test_credential_routes import VACCINATION, exchange, issued, revocation_ids
 
 WAIT = {"wait": 10}
 OFFERS = "/issue-credential-2.0/send-offer"
@@ -143,3 +143,21 @@ async def test_of_two_requests_saving_one_claimed_record_only_the_first_does(iss
     fresh = record.model_copy(update={"credential_id": "c-new", "cred_ex_id": None, "state": CredentialState.OFFERING})
     assert issuer.service.registry.insert_credential(fresh) is True
     assert issuer.service.registry.insert_credential(fresh) is False
+
+
+async def test_a_waiter_does_not_return_at_credential_issued_but_at_done_with_the_revocation_ids(
+    issuer: Issuer,
+) -> None:
+    """`credential-issued` comes before the revocation ids: a caller revoking at once would get 409."""
+    credential_id, cred_ex_id = await issued(issuer)
+    waiter = asyncio.create_task(issuer.http.get(f"/credentials/{credential_id}", params={"wait": 10}))
+    await asyncio.sleep(0.1)
+    await exchange(issuer, cred_ex_id, "credential-issued")
+    await asyncio.sleep(1.5)  # past a re-read of the record (each second)
+    assert not waiter.done()
+    await revocation_ids(issuer, cred_ex_id)
+    await exchange(issuer, cred_ex_id, "done")
+    async with asyncio.timeout(5):
+        view = (await waiter).json()
+    assert (view["state"], view["revoked"]) == ("done", False)
+    assert issuer.service.registry.credential(credential_id).cred_rev_id == "7"  # type: ignore[union-attr]
