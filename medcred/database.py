@@ -2,7 +2,7 @@
 once into what each part needs (unset: SQLite files in the data folder, as always).
 
     db = Database.parse(SecretStr("postgresql://medcred:pw@127.0.0.1:5433/medcred"))
-    db.storage_config()    # '{"url": "127.0.0.1:5433", "max_connections": 8}'  (ACA-Py --wallet-storage-config)
+    db.storage_config()    # '{"url": "127.0.0.1:5433", "max_connections": 16}'  (ACA-Py --wallet-storage-config)
     db.storage_creds()     # '{"account": "medcred", "password": ..., ...}'      (ACAPY_WALLET_STORAGE_CREDS)
     db.safe()              # 'postgresql://medcred:***@127.0.0.1:5433/medcred'  (for logs and errors)
 
@@ -26,7 +26,11 @@ __all__ = ["PRIVATE_DATABASE", "PRIVATE_ROLE", "PRIVATE_SECRET", "Database"]
 SCHEMES = ("postgresql", "postgres")
 # `medcred up --postgres`'s private cluster (stack.postgres): its role, its database, its password's secret.
 PRIVATE_ROLE, PRIVATE_DATABASE, PRIVATE_SECRET = "medcred", "medcred", "postgres_password"
-MAX_CONNECTIONS = 8  # per agent: two cores serve a handful of concurrent queries at most
+# Per agent. Two cores serve a handful of concurrent queries at most, but sessions also sit on a connection
+# while they wait: with 8, the holder agent's pool ran dry for 30 s in the fault test on PostgreSQL (CI,
+# 2026-12-07: "pool timed out while waiting for an open connection", 8 of 20 flows a 502). What held them
+# is not established; 16 leaves room (3 agents x 16 of the cluster's 200).
+MAX_CONNECTIONS = 16
 
 
 @dataclass(frozen=True)

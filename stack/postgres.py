@@ -108,7 +108,7 @@ class PrivateCluster:
             await self._run("initdb", "-D", str(self.folder), "-U", self.superuser, "--auth-local=peer",
                             "--auth-host=scram-sha-256", "-E", "UTF8")  # fmt: skip
         log = self.folder / "server.log"
-        # As many connections as docker-compose.yml's server takes: the three agents 8 each, and each controller
+        # As many connections as docker-compose.yml's server takes: the three agents 16 each, and each controller
         # instance up to about 20 (a pool of at most 4 per store, its audit log and deliveries; 2 for the bus).
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
                    f"-c max_connections={MAX_CONNECTIONS}")  # fmt: skip

@@ -18,7 +18,7 @@ URL = SecretStr("postgresql://medcred:s3cr%2Ft@db.example:5433/medcred")
 
 def test_a_url_gives_the_agents_storage_config_and_credentials() -> None:
     db = Database.parse(URL)
-    assert json.loads(db.storage_config()) == {"url": "db.example:5433", "max_connections": 8}
+    assert json.loads(db.storage_config()) == {"url": "db.example:5433", "max_connections": 16}
     assert json.loads(db.storage_creds()) == {"account": "medcred", "password": "s3cr/t", "admin_account": "medcred",
                                               "admin_password": "s3cr/t"}  # fmt: skip
     assert db.safe() == "postgresql://medcred:***@db.example:5433/medcred"
