@@ -46,7 +46,8 @@ class AdminClient(AdminTransport):
         return answer
 
     async def _list(self, method: str, path: str, key: str | None = None, **kwargs: Any) -> list[Any]:
-        answer = await self.request(method, path, **kwargs)
+        async with self.lists:  # a scan on the agent: a second connection of its pool (LISTS_AT_ONCE)
+            answer = await self.request(method, path, **kwargs)
         if key is not None and isinstance(answer, dict):
             answer = answer.get(key)
         if not isinstance(answer, list):

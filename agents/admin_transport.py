@@ -18,6 +18,7 @@ token, or a request body. Nothing here is logged above debug level, and then onl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from types import TracebackType
@@ -60,6 +61,14 @@ def segment(value: str) -> str:
     return quote(value, safe=":")
 
 
+# ACA-Py answers every list call (`limit` is always set) with an Askar scan, which takes a second pool
+# connection while the request's session holds its first: as many list calls at once as the agent's
+# pool has connections (`medcred.database.MAX_CONNECTIONS` on PostgreSQL) all wait for a second one
+# until Askar gives up after 30 s (seen in the fault test on PostgreSQL, CI 2026-12-07: 8 lists of 8
+# connections, 7 answered 500). A controller instance keeps its own list calls to an agent below that.
+LISTS_AT_ONCE = 4
+
+
 class AdminTransport:
     """One `httpx.AsyncClient` to one agent. Use `async with`, or `open()` and `aclose()`."""
 
@@ -81,6 +90,7 @@ class AdminTransport:
         self._client: httpx.AsyncClient | None = None
         self._token: SecretStr | None = None
         self._owner = True
+        self.lists = asyncio.Semaphore(LISTS_AT_ONCE)  # shared with the tenant views: see LISTS_AT_ONCE
 
     async def open(self) -> Self:
         if self._client is None:
@@ -108,6 +118,7 @@ class AdminTransport:
             self.base_url, self._api_key, timeout=self._timeout, transport=self._transport, retry_after=self.retry_after
         )
         view._client, view._token, view._owner = self._client, SecretStr(reveal(token)), False
+        view.lists = self.lists
         return view
 
     async def request(

@@ -26,10 +26,10 @@ __all__ = ["PRIVATE_DATABASE", "PRIVATE_ROLE", "PRIVATE_SECRET", "Database"]
 SCHEMES = ("postgresql", "postgres")
 # `medcred up --postgres`'s private cluster (stack.postgres): its role, its database, its password's secret.
 PRIVATE_ROLE, PRIVATE_DATABASE, PRIVATE_SECRET = "medcred", "medcred", "postgres_password"
-# Per agent. Two cores serve a handful of concurrent queries at most, but sessions also sit on a connection
-# while they wait: with 8, the holder agent's pool ran dry for 30 s in the fault test on PostgreSQL (CI,
-# 2026-12-07: "pool timed out while waiting for an open connection", 8 of 20 flows a 502). What held them
-# is not established; 16 leaves room (3 agents x 16 of the cluster's 200).
+# Per agent. Two cores serve a handful of concurrent queries at most, but ACA-Py's list calls each take
+# two at once (a session, and the scan beside it): with 8, the holder agent's pool deadlocked for 30 s in
+# the fault test on PostgreSQL (CI, 2026-12-07). Controllers keep their list calls below the pool
+# (`agents.admin_transport.LISTS_AT_ONCE`); 16 leaves the agent's own handlers room (3 x 16 of 200).
 MAX_CONNECTIONS = 16
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from agents.admin import AdminClient
+from agents.admin_transport import LISTS_AT_ONCE
 from medcred.errors import (
     AgentError,
     AgentRejectedError,
@@ -252,3 +254,23 @@ async def test_status_ready_is_false_while_starting() -> None:
         assert await admin.status_ready() is False
         agent.respond = lambda _: httpx.Response(200, json={"ready": True})
         assert await admin.status_ready() is True
+
+
+async def test_list_calls_at_once_stay_below_the_agents_pool_across_tenant_views() -> None:
+    """Each list is a scan taking a second connection on the agent: a pool's worth at once deadlocks it."""
+    at_once, most = 0, 0
+
+    async def agent(_: httpx.Request) -> httpx.Response:
+        nonlocal at_once, most
+        at_once += 1
+        most = max(most, at_once)
+        await asyncio.sleep(0.02)
+        at_once -= 1
+        return httpx.Response(200, json={"results": []})
+
+    async with AdminClient(BASE, KEY, transport=httpx.MockTransport(agent)) as admin:
+        tenants = [admin.for_tenant(f"tok-{n}") for n in range(20)]
+        answers = await asyncio.gather(*(t.present_proof_records(role="prover") for t in tenants),
+                                       admin.status())  # fmt: skip
+    assert answers[:20] == [[]] * 20
+    assert most == LISTS_AT_ONCE + 1  # the lists, and one call that is not a list beside them
