@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 # ACA-Py's out-of-band record once the wallet used its existing connection to the inviter (handshake reuse),
 # accepted or not: the inviter then links nothing new to this wallet (medcred's hospital: to nobody).
 REUSED = ("reuse-accepted", "reuse-not-accepted")
-ALREADY_CONNECTED = (
+ALREADY_CONNECTED_REASON = (
     "this wallet was already connected to the inviter and keeps that connection; an invitation made for "
     "someone else does not connect this wallet to them (they scan it with their own wallet)"
 )
@@ -97,7 +97,7 @@ class WalletService:
                 raise AgentError("the wallet's agent took the invitation but made no connection from it")
             if record.get("state") in REUSED:  # the inviter was this wallet's already: no new connection
                 return InvitationAccepted(connection_id=connection_id, state=InvitationState.ALREADY_CONNECTED,
-                                          reason=ALREADY_CONNECTED)  # fmt: skip
+                                          reason=ALREADY_CONNECTED_REASON)  # fmt: skip
             if await self._connected(patient, connection_id):
                 return InvitationAccepted(connection_id=connection_id, state=InvitationState.CONNECTED)
             return InvitationAccepted(connection_id=connection_id, state=InvitationState.CONNECTING,

@@ -9,10 +9,11 @@ leaves the claim unrecorded, and `orphans` gives it back, once, to whichever ins
 after `STALE_ENDING` s (or, alone on a store of its own, to the role's next start), which records it.
 
     endings = Endings(store, "verification_endings")
-    if endings.claim(vid, "verified", done_document, at=now):
-        save(done); audit(done); endings.recorded(vid, "verified")
+    if endings.claim(vid, done.state, done.model_dump(mode="json"), at=now):
+        save(done); audit(done); endings.recorded(vid, done.state)
     for vid, document in endings.orphans(now):       # the sweep, and a start: this instance's to record
-        save(...); audit(...); endings.recorded(vid, document["state"])
+        done = Verification.model_validate(document)
+        save(done); audit(done); endings.recorded(vid, done.state)
 
 Claims written before this module (`{"state": ...}` alone) count as recorded.
 """

@@ -43,6 +43,7 @@ from verifier.templates import get_template
 __all__ = ["HANDLED_STATES", "PROOF_TOPIC", "RESULT_TOPIC", "VerificationService"]
 
 log = logging.getLogger(__name__)
+
 # The present_proof_v2_0 states `on_presentation` acts on: the agent posts no other (verifier/agent.py).
 PROOF_TOPIC = "present_proof_v2_0"
 HANDLED_STATES = ("done", "abandoned", "deleted")
